@@ -1,0 +1,290 @@
+"""KamailioPBX: a real SIP registrar/proxy on loopback for tests and the local demo.
+
+A real Kamailio (not a mock) is used so that the edge is tested against the same
+digest auth, registration replacement and REFER routing a customer PBX performs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from .install import KAMCMD, ensure_kamailio_installed, find_binary
+
+TEMPLATE = Path(__file__).with_name("kamailio.cfg.tmpl")
+DEFAULT_USERS = {"1000": "secret", "1001": "secret"}
+_USER_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
+_BAD_PASSWORD_CHARS = set('"\\$\r\n')
+_CONTACT_RE = re.compile(r"^\s*Address:\s*(\S+)\s*$", re.M)
+
+
+class PBXError(RuntimeError):
+    """The test PBX could not be configured, started or queried."""
+
+
+def _loopback(host: str) -> None:
+    if not host.startswith("127."):
+        raise PBXError(f"test PBX must listen on 127.0.0.0/8, not {host!r}")
+
+
+def free_port(host: str = "127.0.0.1", tries: int = 50) -> int:
+    """A port that is free for both UDP and TCP (SIP listens on both)."""
+    for _ in range(tries):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind((host, 0))
+            port = tcp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind((host, port))
+                except OSError:
+                    continue
+        return port
+    raise PBXError("no port free on both UDP and TCP")
+
+
+def _check_user(user: str, password: str) -> None:
+    if not _USER_RE.match(user):
+        raise PBXError(f"bad extension name {user!r}")
+    if _BAD_PASSWORD_CHARS & set(password):
+        raise PBXError("password must not contain quotes, backslashes, '$' or newlines")
+
+
+class KamailioPBX:
+    """One Kamailio process group listening on host:port (UDP+TCP, optional TLS)."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        port: int | None = None,
+        users: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+        *,
+        tls: bool = False,
+        tls_port: int | None = None,
+        realm: str = "smartalex-test",
+        children: int = 2,
+        debug: int = 2,
+    ):
+        _loopback(host)
+        self.workdir = Path(workdir).resolve()
+        self.host = host
+        self.port = port or free_port(host)
+        self.users = dict(DEFAULT_USERS if users is None else users)
+        for user, password in self.users.items():
+            _check_user(user, password)
+        self.tls = tls
+        self.tls_port = (tls_port or free_port(host)) if tls else None
+        self.realm = realm
+        self.children = children
+        self.debug = debug
+        self.cfg_path = self.workdir / "kamailio.cfg"
+        self.log_path = self.workdir / "kamailio.log"
+        self.ctl_socket = self.workdir / "kamailio_ctl"
+        self.pid_path = self.workdir / "kamailio.pid"
+        self._proc: subprocess.Popen | None = None
+        self._log = None
+
+    # --- lifecycle -----------------------------------------------------------
+
+    def render(self) -> str:
+        """The config text; also used by tests that want to read it."""
+        users = "\n".join(f'\t$sht(auth=>{u}) = "{p}";' for u, p in self.users.items())
+        values = {
+            "TLS_DEFINE": "#!define WITH_TLS" if self.tls else "",
+            "DEBUG": str(self.debug),
+            "LOG_PREFIX": f"pbx:{self.port} ",
+            "CHILDREN": str(self.children),
+            "HOST": self.host,
+            "PORT": str(self.port),
+            "TLS_PORT": str(self.tls_port or ""),
+            "TLS_CERT": str(self.workdir / "tls-cert.pem"),
+            "TLS_KEY": str(self.workdir / "tls-key.pem"),
+            "CTL_SOCKET": str(self.ctl_socket),
+            "REALM": self.realm,
+            "USERS": users or "\t# no users",
+        }
+        text = TEMPLATE.read_text()
+        for key, value in values.items():
+            text = text.replace("{{%s}}" % key, value)
+        left = re.findall(r"\{\{\w+\}\}", text)
+        if left:
+            raise PBXError(f"unrendered placeholders in config: {left}")
+        return text
+
+    def _make_cert(self) -> None:
+        cmd = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", f"/CN={self.host}",
+            "-keyout", str(self.workdir / "tls-key.pem"),
+            "-out", str(self.workdir / "tls-cert.pem"),
+        ]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise PBXError(f"could not create a self-signed certificate:\n{res.stderr}")
+
+    def _base_cmd(self, binary: str) -> list[str]:
+        shm = "64" if self.tls else "32"
+        return [
+            binary, "-f", str(self.cfg_path), "-m", shm, "-M", "8",
+            "-Y", str(self.workdir), "-w", str(self.workdir),
+        ]
+
+    def start(self, timeout: float = 10) -> "KamailioPBX":
+        """Render, check (`kamailio -c`), launch in its own process group, wait for ctl."""
+        if self._proc is not None:
+            raise PBXError("already started")
+        binary = ensure_kamailio_installed(tls=self.tls)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.tls:
+            self._make_cert()
+        self.cfg_path.write_text(self.render())
+        check = subprocess.run(
+            [*self._base_cmd(binary), "-c"], capture_output=True, text=True, timeout=30
+        )
+        if check.returncode != 0:
+            raise PBXError(
+                f"kamailio rejected {self.cfg_path} (exit {check.returncode}):\n"
+                f"{check.stdout}{check.stderr}"
+            )
+        self.ctl_socket.unlink(missing_ok=True)
+        self._log = open(self.log_path, "ab")
+        self._proc = subprocess.Popen(
+            [*self._base_cmd(binary), "-DD", "-E", "-P", str(self.pid_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: stop() kills all children
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._proc.poll() is not None:
+                code = self._proc.returncode
+                self._cleanup()
+                raise PBXError(f"kamailio exited with {code} during start:\n{self.log_tail()}")
+            if self.ctl_socket.exists() and self._kamcmd_ok("core.version"):
+                return self
+            if time.monotonic() > deadline:
+                self.stop()
+                raise PBXError(f"kamailio not ready after {timeout}s:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    def stop(self, timeout: float = 5) -> None:
+        """SIGTERM the process group, SIGKILL after `timeout`; leaves no process."""
+        proc = self._proc
+        if proc is None:
+            return
+        pgid = proc.pid  # start_new_session: pgid == pid of the main process
+        self._signal_group(pgid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._signal_group(pgid, signal.SIGKILL)
+            proc.wait(timeout)
+        # Children may outlive the main process for a moment; make sure they are gone.
+        deadline = time.monotonic() + timeout
+        while self._group_alive(pgid):
+            if time.monotonic() > deadline:
+                self._signal_group(pgid, signal.SIGKILL)
+                deadline = time.monotonic() + timeout
+            time.sleep(0.05)
+        self._cleanup()
+
+    @staticmethod
+    def _signal_group(pgid: int, sig: int) -> None:
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            pass
+
+    @staticmethod
+    def _group_alive(pgid: int) -> bool:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def _cleanup(self) -> None:
+        self._proc = None
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def __enter__(self) -> "KamailioPBX":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except FileNotFoundError:
+            return ""
+
+    # --- runtime control through kamcmd ---------------------------------------
+
+    def kamcmd(self, *args: str, timeout: float = 5) -> str:
+        """Run one RPC; numeric-looking strings must be passed as 's:VALUE'."""
+        kamcmd = find_binary("kamcmd", KAMCMD) or "kamcmd"
+        res = subprocess.run(
+            [kamcmd, "-s", f"unix:{self.ctl_socket}", *args],
+            capture_output=True, text=True, timeout=timeout,
+        )
+        out = res.stdout + res.stderr
+        if res.returncode != 0:
+            raise PBXError(f"kamcmd {' '.join(args)} failed: {out.strip()}")
+        return out
+
+    def _kamcmd_ok(self, *args: str) -> bool:
+        try:
+            return not self.kamcmd(*args, timeout=2).startswith("error")
+        except (PBXError, subprocess.TimeoutExpired):
+            return False
+
+    def contacts(self, user: str) -> list[str]:
+        """Contact URIs currently registered for `user` ([] when none)."""
+        out = self.kamcmd("ul.lookup", "location", f"s:{user}")
+        if out.startswith("error"):
+            if "not found" in out.lower():
+                return []
+            raise PBXError(f"ul.lookup {user}: {out.strip()}")
+        return _CONTACT_RE.findall(out)
+
+    def wait_for_contact(self, user: str, present: bool = True, timeout: float = 5) -> list[str]:
+        """Poll until `user` has (or, present=False, has no) contact; return the contacts."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.contacts(user)
+            if bool(found) == present:
+                return found
+            if time.monotonic() > deadline:
+                state = "registered" if present else "unregistered"
+                raise TimeoutError(f"{user} not {state} after {timeout}s (contacts: {found})")
+            time.sleep(0.05)
+
+    def set_password(self, user: str, password: str) -> None:
+        """Change an extension's password; takes effect at once if the PBX runs."""
+        _check_user(user, password)
+        if self.running:
+            out = self.kamcmd("htable.sets", "auth", f"s:{user}", f"s:{password}")
+            if out.startswith("error"):
+                raise PBXError(f"htable.sets {user}: {out.strip()}")
+        self.users[user] = password
+
+    def add_user(self, user: str, password: str) -> None:
+        """Create an extension (before or after start)."""
+        self.set_password(user, password)

@@ -1,0 +1,1 @@
+"""AWS implementations of the core's ports: DynamoDB (pynamodb), SQS, Secrets Manager."""

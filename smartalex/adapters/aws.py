@@ -1,0 +1,27 @@
+"""The one way to build an AWS client.
+
+Endpoint and region come from the standard environment (`AWS_ENDPOINT_URL`, `AWS_REGION` /
+`AWS_DEFAULT_REGION`), which boto3 and pynamodb both honour, so the same code talks to AWS, to
+LocalStack or to the embedded moto server without a flag of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    """A cached boto3 client; clients are thread-safe, sessions are not shared across threads."""
+    return boto3.session.Session().client(service, region_name=region(), config=_CONFIG)

@@ -1,0 +1,1 @@
+"""DynamoDB tables (pynamodb models) and the repositories built on them."""

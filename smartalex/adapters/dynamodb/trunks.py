@@ -1,0 +1,149 @@
+"""TrunkRepository on DynamoDB: trunk items plus their uniqueness claims, written together."""
+
+from __future__ import annotations
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from ...domain.assignment import Lease
+from ...domain.errors import Conflict, NotFound
+from ...domain.messages import order_key
+from ...domain.registration import RegistrationState, RegistrationStatus
+from ...domain.trunk import PbxType, SipAccount, Transport, Trunk
+from ...service_layer.ports import TrunkRepository
+from .models import ClaimModel, TrunkModel
+
+DUPLICATE = "A trunk for extension {ext} on {domain} already exists."
+CHANGED = "The trunk was changed by another request at the same time; reload and try again."
+
+
+def to_domain(item: TrunkModel) -> Trunk:
+    lease = None
+    if item.lease_owner:
+        lease = Lease(item.lease_owner, int(item.lease_fence), float(item.lease_expires_at))
+    return Trunk(
+        trunk_id=item.trunk_id, tenant_id=item.tenant_id, pbx_type=PbxType(item.pbx_type),
+        account=SipAccount(item.domain, item.extension, item.username,
+                           Transport(item.transport), int(item.port)),
+        label=item.label, created_at=item.created_at, updated_at=item.updated_at,
+        generation=int(item.generation),
+        registration=RegistrationStatus(
+            state=RegistrationState(item.reg_state), error=item.reg_error,
+            sip_code=int(item.reg_sip_code) if item.reg_sip_code is not None else None,
+            since=item.reg_since, last_attempt_at=item.reg_last_attempt_at,
+            expires_at=item.reg_expires_at,
+        ),
+        lease=lease,
+    )
+
+
+def _status_attributes(status: RegistrationStatus) -> dict:
+    return dict(
+        reg_state=status.state.value, reg_error=status.error, reg_sip_code=status.sip_code,
+        reg_since=status.since, reg_last_attempt_at=status.last_attempt_at,
+        reg_expires_at=status.expires_at,
+    )
+
+
+def _config_attributes(trunk: Trunk) -> dict:
+    a = trunk.account
+    return dict(
+        tenant_id=trunk.tenant_id, pbx_type=trunk.pbx_type.value, domain=a.domain,
+        extension=a.extension, username=a.username, transport=a.transport.value, port=a.port,
+        label=trunk.label, generation=trunk.generation, created_at=trunk.created_at,
+        updated_at=trunk.updated_at,
+    )
+
+
+def _claim(trunk: Trunk) -> ClaimModel:
+    return ClaimModel(trunk.unique_key, owner_id=trunk.trunk_id, tenant_id=trunk.tenant_id)
+
+
+def _is_conditional_failure(exc: Exception) -> bool:
+    if isinstance(exc, TransactWriteError):
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _set_all(values: dict) -> list:
+    """Update actions: set present values, remove attributes that became null."""
+    return [getattr(TrunkModel, k).set(v) if v is not None else getattr(TrunkModel, k).remove()
+            for k, v in values.items()]
+
+
+class DynamoTrunkRepository(TrunkRepository):
+    def __init__(self, connection: Connection | None = None):
+        self._connection = connection or Connection(region=TrunkModel.Meta.region)
+
+    def add(self, trunk: Trunk) -> None:
+        item = TrunkModel(trunk.trunk_id, **_config_attributes(trunk),
+                          **_status_attributes(trunk.registration),
+                          reg_order=order_key(trunk.generation, 0, 0))
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(_claim(trunk), condition=ClaimModel.claim.does_not_exist())
+                tx.save(item, condition=TrunkModel.trunk_id.does_not_exist())
+        except TransactWriteError as exc:
+            if _is_conditional_failure(exc):
+                raise Conflict(DUPLICATE.format(ext=trunk.account.extension,
+                                                domain=trunk.account.domain)) from exc
+            raise
+
+    def get(self, tenant_id: str, trunk_id: str) -> Trunk:
+        trunk = self.find(trunk_id)
+        if trunk is None or trunk.tenant_id != tenant_id:
+            raise NotFound(f"No trunk {trunk_id}.")
+        return trunk
+
+    def find(self, trunk_id: str) -> Trunk | None:
+        try:
+            return to_domain(TrunkModel.get(trunk_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def list(self, tenant_id: str) -> list[Trunk]:
+        return [to_domain(i) for i in TrunkModel.tenant_index.query(tenant_id)]
+
+    def replace(self, before: Trunk, after: Trunk) -> None:
+        config = _config_attributes(after)
+        del config["tenant_id"], config["created_at"]
+        actions = _set_all(config)
+        if after.generation != before.generation:
+            actions += _set_all(_status_attributes(after.registration))
+            actions.append(TrunkModel.reg_order.set(order_key(after.generation, 0, 0)))
+        unchanged = (TrunkModel.generation == before.generation) & \
+            (TrunkModel.updated_at == before.updated_at)
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.update(TrunkModel(before.trunk_id), actions=actions, condition=unchanged)
+                if after.unique_key != before.unique_key:
+                    tx.delete(_claim(before))
+                    tx.save(_claim(after), condition=ClaimModel.claim.does_not_exist())
+        except TransactWriteError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+            if after.unique_key != before.unique_key and ClaimModel.count(after.unique_key):
+                raise Conflict(DUPLICATE.format(ext=after.account.extension,
+                                                domain=after.account.domain)) from exc
+            raise Conflict(CHANGED) from exc
+
+    def remove(self, trunk: Trunk) -> None:
+        with TransactWrite(connection=self._connection) as tx:
+            tx.delete(TrunkModel(trunk.trunk_id))
+            tx.delete(_claim(trunk))
+
+    def record_registration(self, trunk_id: str, order: str, status: RegistrationStatus) -> bool:
+        actions = _set_all(_status_attributes(status))
+        actions.append(TrunkModel.reg_order.set(order))
+        try:
+            TrunkModel(trunk_id).update(
+                actions=actions,
+                condition=TrunkModel.trunk_id.exists() & (TrunkModel.reg_order < order),
+            )
+        except UpdateError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True

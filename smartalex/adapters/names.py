@@ -1,0 +1,32 @@
+"""Resource names. Environment variables are the only contract between the CDK stack and the
+runtime: the stack sets them on every function and on the edge task; locally the defaults
+`smartalex-<stage>-<resource>` apply."""
+
+from __future__ import annotations
+
+import os
+
+
+def stage() -> str:
+    return os.environ.get("SMARTALEX_STAGE", "local")
+
+
+def resource(env_var: str, suffix: str) -> str:
+    return os.environ.get(env_var) or f"smartalex-{stage()}-{suffix}"
+
+
+def trunks_table() -> str:
+    return resource("SMARTALEX_TRUNKS_TABLE", "trunks")
+
+
+def claims_table() -> str:
+    return resource("SMARTALEX_CLAIMS_TABLE", "claims")
+
+
+def edge_events_queue() -> str:
+    """Queue name; the URL is looked up once (SMARTALEX_EDGE_EVENTS_QUEUE_URL skips that)."""
+    return resource("SMARTALEX_EDGE_EVENTS_QUEUE", "edge-events")
+
+
+def secret_prefix() -> str:
+    return os.environ.get("SMARTALEX_SECRET_PREFIX") or f"smartalex/{stage()}/trunks"

@@ -1,0 +1,32 @@
+"""Leases: which edge holds which trunk, and for how long.
+
+A real Asterisk lets a second REGISTER of the same extension silently replace the first, so two
+edges holding one trunk would steal it from each other without noticing. An edge may therefore
+register a trunk only while it holds an unexpired lease on it; `fence` increases with every new
+holder so that messages from an earlier holder can be recognised and ignored.
+See docs/assignments.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LEASE_SECONDS = 15.0
+RENEW_EVERY_SECONDS = 5.0
+# An edge stops using a lease this long before it expires by its own clock, to absorb clock skew
+# between edges and the time a renewal takes.
+SAFETY_MARGIN_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class Lease:
+    owner: str
+    fence: int
+    expires_at: float  # epoch seconds, DynamoDB's clock of record is the writer's clock
+
+    def is_expired(self, now: float) -> bool:
+        return self.expires_at <= now
+
+    def usable_until(self, renewed_at_local: float) -> float:
+        """Local monotonic deadline after which the holder must stop registering."""
+        return renewed_at_local + LEASE_SECONDS - SAFETY_MARGIN_SECONDS

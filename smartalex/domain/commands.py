@@ -1,0 +1,135 @@
+"""Commands: what an admin asks the control plane to do, validated on construction.
+
+pydantic does the field checks; the SIP syntax rules live in `sip.py`. Passwords are
+`SecretStr` so that no repr, log line or validation error can print them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from . import sip
+from .errors import InvalidInput
+from .trunk import PbxType, Transport
+
+MAX_PASSWORD = 128
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+def _check_password(value: SecretStr) -> SecretStr:
+    raw = value.get_secret_value()
+    if not raw:
+        raise ValueError("is required")
+    if len(raw) > MAX_PASSWORD:
+        raise ValueError(f"must be at most {MAX_PASSWORD} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        raise ValueError("must not contain control characters or line breaks")
+    return value
+
+
+def _check_label(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > 64:
+        raise ValueError("must be at most 64 characters")
+    return value or None
+
+
+Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+
+
+class _TrunkFields(Command):
+    @field_validator("domain", check_fields=False)
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        return None if value is None else sip.check_host(value)
+
+    @field_validator("extension", check_fields=False)
+    @classmethod
+    def _extension(cls, value: str | None) -> str | None:
+        return None if value is None else sip.check_user_part(value, 32)
+
+    @field_validator("username", check_fields=False)
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        return None if value is None else sip.check_user_part(value, 128)
+
+    @field_validator("password", check_fields=False)
+    @classmethod
+    def _password(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else _check_password(value)
+
+    @field_validator("label", check_fields=False)
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        return _check_label(value)
+
+
+class CreateTrunk(_TrunkFields):
+    tenant_id: str
+    pbx_type: PbxType
+    domain: str
+    extension: str
+    username: str | None = None
+    password: SecretStr
+    transport: Transport = Transport.UDP
+    port: Port | None = None
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _defaults(self) -> "CreateTrunk":
+        # username defaults to the extension (on 3CX they differ: the admin then sets it);
+        # port to the transport's well-known port.
+        if self.username is None:
+            self.username = self.extension
+        if self.port is None:
+            self.port = self.transport.default_port
+        return self
+
+
+class UpdateTrunk(_TrunkFields):
+    """PATCH: only the fields present change; `null` is allowed only for `label`."""
+
+    tenant_id: str
+    trunk_id: str
+    pbx_type: PbxType | None = None
+    domain: str | None = None
+    extension: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    transport: Transport | None = None
+    port: Port | None = None
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> "UpdateTrunk":
+        for name in sorted(self.model_fields_set - {"label", "tenant_id", "trunk_id"}):
+            if getattr(self, name) is None:
+                raise InvalidInput(f"{name} cannot be null", field=name)
+        return self
+
+    def changes(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.model_fields_set - {"tenant_id", "trunk_id"}}
+
+
+class DeleteTrunk(Command):
+    tenant_id: str
+    trunk_id: str
+
+
+class ReregisterTrunk(Command):
+    tenant_id: str
+    trunk_id: str

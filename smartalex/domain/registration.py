@@ -1,0 +1,162 @@
+"""Registration states, how a SIP outcome maps to them, and what the admin is told.
+
+The edge reports raw facts (a SIP code, pjsua's reason text, or "no answer yet"); this module is
+the single place that decides the admin-facing state, message and retry policy, so the edge,
+the status handler and the API always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+AUTH_MESSAGE = (
+    "Authentication required — wrong username or password. "
+    "Re-enter the credentials and click Re-register."
+)
+
+
+class RegistrationState(StrEnum):
+    CONNECTING = "connecting"
+    REGISTERED = "registered"
+    FAILED = "failed"
+
+
+class Problem(StrEnum):
+    """Why a registration is not (yet) up, in the troubleshooting guide's terms."""
+
+    AUTH = "auth"
+    NOT_FOUND = "not_found"
+    DNS = "dns"
+    NO_RESPONSE = "no_response"
+    TLS = "tls"
+    REFUSED = "refused"
+    SERVER = "server"
+    REJECTED = "rejected"
+    NO_CREDENTIALS = "no_credentials"
+
+
+@dataclass(frozen=True)
+class RegistrationStatus:
+    """What the API shows for a trunk's registration."""
+
+    state: RegistrationState = RegistrationState.CONNECTING
+    error: str | None = None
+    sip_code: int | None = None
+    since: datetime | None = None
+    last_attempt_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    def label(self, extension: str) -> str:
+        if self.state is RegistrationState.REGISTERED:
+            return f"Registered as ext {extension}"
+        return "Failed" if self.state is RegistrationState.FAILED else "Connecting"
+
+
+_TLS_WORDS = ("ssl", "tls", "certificate", "handshake")
+_DNS_WORDS = ("resolve", "dns", "host not found", "name not found", "nxdomain")
+_REFUSED_WORDS = ("refused", "unreachable")
+
+
+def classify(code: int | None, reason: str = "") -> Problem | None:
+    """Map a REGISTER outcome to a Problem; None means it succeeded.
+
+    pjsua reports transport failures as locally generated 4xx/5xx codes whose reason text says
+    what happened (docs/measurements/pjsua2-registration.md), so the text is checked first.
+    `code` None means the PBX has not answered at all yet.
+    """
+    text = (reason or "").lower()
+    if code is None or code == 408:
+        return Problem.NO_RESPONSE
+    if 200 <= code < 300:
+        return None
+    if code in (401, 403, 407):
+        return Problem.AUTH
+    if code == 404:
+        return Problem.NOT_FOUND
+    if any(word in text for word in _DNS_WORDS):
+        return Problem.DNS
+    if any(word in text for word in _TLS_WORDS):
+        return Problem.TLS
+    if any(word in text for word in _REFUSED_WORDS):
+        return Problem.REFUSED
+    if 500 <= code < 600:
+        return Problem.SERVER
+    return Problem.REJECTED
+
+
+def state_for(problem: Problem | None) -> RegistrationState:
+    """No answer keeps the trunk Connecting (with a hint); any definite refusal is Failed."""
+    if problem is None:
+        return RegistrationState.REGISTERED
+    if problem is Problem.NO_RESPONSE:
+        return RegistrationState.CONNECTING
+    return RegistrationState.FAILED
+
+
+def retry_delay(problem: Problem, failures: int) -> float | None:
+    """Seconds before the edge tries again, or None to wait for new credentials/Re-register.
+
+    Retrying a wrong password only risks the PBX's fail2ban blocking our source IP, so
+    authentication failures wait for the admin. Everything else backs off exponentially
+    from 2 s to 2 min instead of pjsua's fixed 300 s.
+    """
+    if problem in (Problem.AUTH, Problem.NO_CREDENTIALS):
+        return None
+    return float(min(2 ** max(failures, 1), 120))
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the trunk registers, for wording messages."""
+
+    domain: str
+    port: int
+    transport: str
+    extension: str
+
+
+def explain(problem: Problem | None, code: int | None, reason: str, target: Target) -> str | None:
+    """The message an admin sees for a problem; None when there is nothing to say."""
+    where = f"{target.domain}:{target.port} over {target.transport.upper()}"
+    said = f"{code} {reason}".strip() if code else reason
+    messages = {
+        Problem.AUTH: AUTH_MESSAGE,
+        Problem.NOT_FOUND: (
+            f"Extension {target.extension} does not exist on the PBX at {target.domain} "
+            "(404 Not Found). Create the extension on the PBX or correct the extension "
+            "number, then click Re-register."
+        ),
+        Problem.DNS: (
+            f"The domain {target.domain} does not resolve. Check its public DNS A record "
+            "(or enter the PBX's public IP address), then click Re-register."
+        ),
+        Problem.NO_RESPONSE: (
+            f"No answer from the PBX at {where} yet. Check that the domain is reachable from "
+            "the internet, that the PBX firewall allows our registration source IP, and that "
+            f"extension {target.extension} exists and is enabled."
+        ),
+        Problem.TLS: (
+            f"The TLS handshake with {target.domain}:{target.port} failed ({reason}). Check that "
+            "the PBX offers SIP over TLS on this port with a valid certificate, or choose UDP "
+            "or TCP on port 5060."
+        ),
+        Problem.REFUSED: (
+            f"The PBX at {where} refused the connection ({said}). Check the transport and the "
+            "port: most PBXs use 5060 for UDP and TCP, and 5061 for TLS."
+        ),
+        Problem.SERVER: (
+            f"The PBX answered {said} and could not handle the registration. We keep retrying; "
+            "if this persists, check the PBX's logs and its extension or licence limits."
+        ),
+        Problem.REJECTED: (
+            f"The PBX rejected the registration with {said}. Check the extension's settings on "
+            "the PBX (registration allowed, IP restrictions), then click Re-register."
+        ),
+        Problem.NO_CREDENTIALS: (
+            "The SIP password for this trunk could not be read. Re-enter the password and "
+            "click Re-register."
+        ),
+    }
+    return messages.get(problem) if problem else None

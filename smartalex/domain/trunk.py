@@ -1,0 +1,71 @@
+"""A trunk: one extension on one customer PBX that the AI registers as, like a desk phone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from .assignment import Lease
+from .registration import RegistrationStatus, Target
+
+
+class PbxType(StrEnum):
+    THREECX = "3cx"
+    YEASTAR = "yeastar"
+    FREEPBX = "freepbx"
+    ASTERISK = "asterisk"
+    GRANDSTREAM = "grandstream"
+    OTHER = "other"
+
+
+class Transport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    TLS = "tls"
+
+    @property
+    def default_port(self) -> int:
+        return 5061 if self is Transport.TLS else 5060
+
+
+# Changing any of these means the PBX must see a fresh REGISTER.
+REGISTRATION_FIELDS = frozenset({"domain", "extension", "username", "password", "transport", "port"})
+
+
+@dataclass(frozen=True)
+class SipAccount:
+    """Everything an edge needs to register, except the password (fetched from the secret store)."""
+
+    domain: str
+    extension: str
+    username: str
+    transport: Transport
+    port: int
+
+    @property
+    def target(self) -> Target:
+        return Target(self.domain, self.port, self.transport.value, self.extension)
+
+
+@dataclass(frozen=True)
+class Trunk:
+    trunk_id: str
+    tenant_id: str
+    pbx_type: PbxType
+    account: SipAccount
+    label: str | None
+    created_at: datetime
+    updated_at: datetime
+    # Bumps on every change the edge must act on, and on Re-register.
+    generation: int = 1
+    registration: RegistrationStatus = field(default_factory=RegistrationStatus)
+    lease: Lease | None = None
+
+    @property
+    def unique_key(self) -> str:
+        """One trunk per (tenant, PBX domain, extension)."""
+        return f"trunk:{self.tenant_id}:{self.account.domain}:{self.account.extension}"
+
+    def with_account(self, account: SipAccount, now: datetime) -> "Trunk":
+        return replace(self, account=account, updated_at=now)

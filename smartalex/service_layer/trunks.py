@@ -1,0 +1,96 @@
+"""Trunk use cases behind the API: create, change, delete, Re-register, read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Callable
+
+from ..domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
+from ..domain.registration import RegistrationStatus
+from ..domain.trunk import REGISTRATION_FIELDS, SipAccount, Trunk
+from .ports import SecretStore, TrunkRepository
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_trunk_id() -> str:
+    return f"trk_{uuid.uuid4().hex[:20]}"
+
+
+def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretStore,
+                 clock: Clock = utcnow) -> Trunk:
+    """Store the password first (under the new id), then the trunk; undo the secret on conflict."""
+    now = clock()
+    account = SipAccount(cmd.domain, cmd.extension, cmd.username, cmd.transport, cmd.port)
+    trunk = Trunk(
+        trunk_id=new_trunk_id(), tenant_id=cmd.tenant_id, pbx_type=cmd.pbx_type,
+        account=account, label=cmd.label, created_at=now, updated_at=now,
+        registration=RegistrationStatus(since=now),
+    )
+    secrets.put(trunk.trunk_id, cmd.password.get_secret_value())
+    try:
+        trunks.add(trunk)
+    except BaseException:
+        secrets.delete(trunk.trunk_id)
+        raise
+    return trunk
+
+
+def update_trunk(cmd: UpdateTrunk, *, trunks: TrunkRepository, secrets: SecretStore,
+                 clock: Clock = utcnow) -> Trunk:
+    """Apply a PATCH; anything the PBX must see again bumps the generation (re-register)."""
+    before = trunks.get(cmd.tenant_id, cmd.trunk_id)
+    changes = cmd.changes()
+    now = clock()
+    account = before.account
+    account_fields = {k: v for k, v in changes.items() if k in REGISTRATION_FIELDS - {"password"}}
+    if account_fields:
+        account = replace(account, **account_fields)
+        if "transport" in changes and "port" not in changes:
+            account = replace(account, port=account.transport.default_port)
+    after = replace(
+        before, account=account, updated_at=now,
+        pbx_type=changes.get("pbx_type", before.pbx_type),
+        label=changes["label"] if "label" in changes else before.label,
+    )
+    reregister = account != before.account or "password" in changes
+    if reregister:
+        after = _next_generation(after, now)
+    if "password" not in changes:
+        trunks.replace(before, after)
+        return after
+    previous = secrets.get(before.trunk_id)
+    secrets.put(before.trunk_id, cmd.password.get_secret_value())
+    try:
+        trunks.replace(before, after)
+    except BaseException:
+        secrets.put(before.trunk_id, previous)
+        raise
+    return after
+
+
+def reregister_trunk(cmd: ReregisterTrunk, *, trunks: TrunkRepository,
+                     clock: Clock = utcnow) -> Trunk:
+    """The dashboard's Re-register button: a new generation makes the edge start over at once."""
+    before = trunks.get(cmd.tenant_id, cmd.trunk_id)
+    after = _next_generation(before, clock())
+    trunks.replace(before, after)
+    return after
+
+
+def delete_trunk(cmd: DeleteTrunk, *, trunks: TrunkRepository, secrets: SecretStore) -> None:
+    """Remove the trunk; its edge notices on its next poll, un-registers and lets go."""
+    trunk = trunks.get(cmd.tenant_id, cmd.trunk_id)
+    trunks.remove(trunk)
+    secrets.delete(trunk.trunk_id)
+
+
+def _next_generation(trunk: Trunk, now: datetime) -> Trunk:
+    return replace(trunk, generation=trunk.generation + 1, updated_at=now,
+                   registration=RegistrationStatus(since=now))
