@@ -12,6 +12,7 @@ from ...domain.messages import order_key
 from ...domain.registration import RegistrationState, RegistrationStatus
 from ...domain.trunk import PbxType, SipAccount, Transport, Trunk
 from ...service_layer.ports import TrunkRepository
+from .conditions import is_conditional_failure
 from .models import ClaimModel, TrunkModel
 
 DUPLICATE = "A trunk for extension {ext} on {domain} already exists."
@@ -60,13 +61,6 @@ def _claim(trunk: Trunk) -> ClaimModel:
     return ClaimModel(trunk.unique_key, owner_id=trunk.trunk_id, tenant_id=trunk.tenant_id)
 
 
-def _is_conditional_failure(exc: Exception) -> bool:
-    if isinstance(exc, TransactWriteError):
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 def _set_all(values: dict) -> list:
     """Update actions: set present values, remove attributes that became null."""
     return [getattr(TrunkModel, k).set(v) if v is not None else getattr(TrunkModel, k).remove()
@@ -86,7 +80,7 @@ class DynamoTrunkRepository(TrunkRepository):
                 tx.save(_claim(trunk), condition=ClaimModel.claim.does_not_exist())
                 tx.save(item, condition=TrunkModel.trunk_id.does_not_exist())
         except TransactWriteError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 raise Conflict(DUPLICATE.format(ext=trunk.account.extension,
                                                 domain=trunk.account.domain)) from exc
             raise
@@ -122,7 +116,7 @@ class DynamoTrunkRepository(TrunkRepository):
                     tx.delete(_claim(before))
                     tx.save(_claim(after), condition=ClaimModel.claim.does_not_exist())
         except TransactWriteError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
             if after.unique_key != before.unique_key and ClaimModel.count(after.unique_key):
                 raise Conflict(DUPLICATE.format(ext=after.account.extension,
@@ -143,7 +137,7 @@ class DynamoTrunkRepository(TrunkRepository):
                 condition=TrunkModel.trunk_id.exists() & (TrunkModel.reg_order < order),
             )
         except UpdateError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True

@@ -1,0 +1,31 @@
+"""`python -m edge`: the container entrypoint."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from .settings import EdgeSettings
+
+logger = Logger(service="edge")
+
+
+def main() -> None:
+    from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
+    from smartalex.adapters.secrets import SecretsManagerStore
+    from smartalex.adapters.sqs import SqsPublisher
+
+    from .assignments import AssignmentKeeper
+    from .supervisor import Supervisor
+
+    settings = EdgeSettings()
+    logger.append_keys(edge=settings.edge_id)
+    Supervisor(
+        settings,
+        keeper=AssignmentKeeper(DynamoLeaseStore(owner=settings.edge_id)),
+        secrets=SecretsManagerStore(),
+        publisher=SqsPublisher(),
+    ).run()
+
+
+if __name__ == "__main__":
+    main()

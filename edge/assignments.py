@@ -1,0 +1,121 @@
+"""Which trunks this edge holds: lease polling, renewal and hand-back (docs/assignments.md)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from aws_lambda_powertools import Logger
+
+from smartalex.domain.assignment import RENEW_EVERY_SECONDS, Lease
+from smartalex.domain.trunk import Trunk
+
+logger = Logger(service="edge")
+
+# Claim at most this many trunks per poll, so that edges starting together share the work.
+CLAIMS_PER_POLL = 4
+
+
+class LeaseStore(Protocol):
+    owner: str
+
+    def claimable(self, now: float, limit: int) -> list[str]: ...
+    def claim(self, trunk_id: str, now: float): ...
+    def renew(self, lease: Lease, trunk_id: str, now: float) -> Lease | None: ...
+    def release(self, lease: Lease, trunk_id: str) -> None: ...
+    def load(self, trunk_ids: list[str]) -> dict[str, Trunk]: ...
+
+
+@dataclass
+class Holding:
+    trunk: Trunk
+    lease: Lease
+    renewed_at: float  # monotonic
+    sequence: int = 0
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+
+@dataclass
+class Changes:
+    hold: list[Trunk] = field(default_factory=list)  # register (new trunk or new generation)
+    drop: list[str] = field(default_factory=list)    # un-register, then release the lease
+    lost: list[str] = field(default_factory=list)    # lease gone: stop at once, release nothing
+
+
+@dataclass
+class AssignmentKeeper:
+    store: LeaseStore
+    wall: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    held: dict[str, Holding] = field(default_factory=dict)
+
+    def sync(self, free_slots: int) -> Changes:
+        changes = Changes()
+        self._renew(changes)
+        self._follow_config(changes)
+        self._claim(free_slots, changes)
+        return changes
+
+    def release(self, trunk_id: str) -> None:
+        """The worker has un-registered: hand the trunk back (no-op if we lost it meanwhile)."""
+        holding = self.held.pop(trunk_id, None)
+        if holding:
+            self.store.release(holding.lease, trunk_id)
+
+    def forget(self, trunk_id: str) -> None:
+        self.held.pop(trunk_id, None)
+
+    def _renew(self, changes: Changes) -> None:
+        for trunk_id, holding in list(self.held.items()):
+            mono = self.monotonic()
+            if mono - holding.renewed_at >= RENEW_EVERY_SECONDS:
+                try:
+                    lease = self.store.renew(holding.lease, trunk_id, self.wall())
+                except Exception:
+                    logger.exception("lease renewal failed", extra={"trunk_id": trunk_id})
+                    lease = holding.lease
+                else:
+                    if lease is None:
+                        self._lose(trunk_id, changes, "taken over or deleted")
+                        continue
+                    holding.lease, holding.renewed_at = lease, mono
+            if mono >= holding.lease.usable_until(holding.renewed_at):
+                self._lose(trunk_id, changes, "could not renew in time")
+
+    def _follow_config(self, changes: Changes) -> None:
+        ids = [t for t in self.held if t not in changes.lost]
+        if not ids:
+            return
+        current = self.store.load(ids)
+        for trunk_id in ids:
+            trunk = current.get(trunk_id)
+            holding = self.held[trunk_id]
+            if trunk is None:
+                changes.drop.append(trunk_id)  # deleted through the API
+            elif trunk.lease is None or trunk.lease.owner != self.store.owner \
+                    or trunk.lease.fence != holding.lease.fence:
+                self._lose(trunk_id, changes, "another edge holds it")
+            elif trunk.generation != holding.trunk.generation:
+                holding.trunk = trunk
+                changes.hold.append(trunk)
+
+    def _claim(self, free_slots: int, changes: Changes) -> None:
+        room = min(free_slots, CLAIMS_PER_POLL)
+        for trunk_id in self.store.claimable(self.wall(), room):
+            if trunk_id in self.held:
+                continue
+            claimed = self.store.claim(trunk_id, self.wall())
+            if claimed is None:
+                continue
+            self.held[trunk_id] = Holding(claimed.trunk, claimed.lease, self.monotonic())
+            changes.hold.append(claimed.trunk)
+            logger.info("trunk claimed", extra={"trunk_id": trunk_id, "fence": claimed.lease.fence})
+
+    def _lose(self, trunk_id: str, changes: Changes, why: str) -> None:
+        self.held.pop(trunk_id, None)
+        changes.lost.append(trunk_id)
+        logger.warning("lease lost; un-registering", extra={"trunk_id": trunk_id, "why": why})

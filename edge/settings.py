@@ -1,0 +1,44 @@
+"""Edge settings, from the environment the ECS task definition (or devstack) sets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _edge_id() -> str:
+    return os.environ.get("SMARTALEX_EDGE_ID") or \
+        f"edge-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    edge_id: str = field(default_factory=_edge_id)
+    # One trunk per worker: this is also how many trunks the edge holds at most.
+    workers: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_WORKERS", 4))
+    sip_bind: str = field(default_factory=lambda: os.environ.get("SMARTALEX_EDGE_SIP_BIND", "0.0.0.0"))
+    # 0: each worker picks free ports. Otherwise worker i uses base+2i (UDP/TCP) and base+2i+1 (TLS),
+    # which is the range the security group opens.
+    sip_port_base: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_SIP_PORT_BASE", 0))
+    poll_seconds: float = field(default_factory=lambda: float(
+        os.environ.get("SMARTALEX_EDGE_POLL_SECONDS", "2")))
+    health_file: Path = field(default_factory=lambda: Path(os.environ.get(
+        "SMARTALEX_EDGE_HEALTH_FILE", "/tmp/smartalex-edge-health.json")))
+    graceful_seconds: float = 20.0
+    # A worker silent for this long is hung: killed and replaced.
+    heartbeat_timeout: float = 10.0
+    pjsip_log_level: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_PJSIP_LOG_LEVEL", 1))
+
+    def sip_port(self, worker_index: int) -> int:
+        return self.sip_port_base + 2 * worker_index if self.sip_port_base else 0

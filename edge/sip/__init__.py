@@ -1,0 +1,1 @@
+"""Thin pjsua2 subclasses that turn library callbacks into plain Python calls."""

@@ -1,0 +1,41 @@
+"""A trunk's SIP account: registration only (calls come with the call issue)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pjsua2 as pj
+
+from smartalex.domain.sip import uri_host
+from smartalex.domain.trunk import SipAccount
+
+# How long a registration lasts, and how early it is refreshed (pjsua's default is 5 s before
+# expiry, which leaves no room for a retransmission or a slow PBX).
+REGISTRATION_EXPIRES = 300
+REFRESH_BEFORE_EXPIRY = 60
+
+
+def account_config(account: SipAccount, password: str, transport_id: int) -> pj.AccountConfig:
+    host = uri_host(account.domain)
+    cfg = pj.AccountConfig()
+    cfg.idUri = f"sip:{account.extension}@{host}"
+    cfg.regConfig.registrarUri = f"sip:{host}:{account.port};transport={account.transport.value}"
+    cfg.regConfig.registerOnAdd = False  # the worker starts each attempt itself
+    cfg.regConfig.timeoutSec = REGISTRATION_EXPIRES
+    cfg.regConfig.delayBeforeRefreshSec = REFRESH_BEFORE_EXPIRY
+    cfg.regConfig.retryIntervalSec = 0  # no pjsua retry: RegistrationDriver backs off itself
+    cfg.regConfig.firstRetryIntervalSec = 0
+    cfg.sipConfig.transportId = transport_id
+    cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", account.username, 0, password))
+    return cfg
+
+
+class TrunkAccount(pj.Account):
+    """Forwards onRegState to a plain callback: (code, reason, expiration, is_active)."""
+
+    def __init__(self, on_reg_state: Callable[[int, str, int], None]):
+        super().__init__()
+        self._on_reg_state = on_reg_state
+
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:
+        self._on_reg_state(int(prm.code), str(prm.reason), int(prm.expiration))

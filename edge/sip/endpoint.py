@@ -1,0 +1,44 @@
+"""One pjsua2 Endpoint per process, configured as pjsua2's docs and FACTS.md require."""
+
+from __future__ import annotations
+
+import pjsua2 as pj
+
+from smartalex.domain.trunk import Transport
+
+_TRANSPORT_TYPES = {
+    Transport.UDP: pj.PJSIP_TRANSPORT_UDP,
+    Transport.TCP: pj.PJSIP_TRANSPORT_TCP,
+    Transport.TLS: pj.PJSIP_TRANSPORT_TLS,
+}
+
+
+def create_endpoint(log_level: int = 1, user_agent: str = "SmartAlex-Edge") -> pj.Endpoint:
+    """Single-threaded: the caller pumps `libHandleEvents` (threadCnt 0, mainThreadOnly)."""
+    ep = pj.Endpoint()
+    ep.libCreate()
+    cfg = pj.EpConfig()
+    cfg.uaConfig.threadCnt = 0
+    cfg.uaConfig.mainThreadOnly = True
+    cfg.uaConfig.userAgent = user_agent
+    cfg.logConfig.level = log_level
+    cfg.logConfig.consoleLevel = log_level
+    ep.libInit(cfg)
+    return ep
+
+
+def create_transports(ep: pj.Endpoint, bind: str = "0.0.0.0", sip_port: int = 0) -> dict[Transport, int]:
+    """UDP, TCP and TLS transports; returns transport ids by kind.
+
+    UDP and TCP share `sip_port` (0: any free port); TLS uses the next port when one is set.
+    """
+    ids = {}
+    for kind, pj_type in _TRANSPORT_TYPES.items():
+        cfg = pj.TransportConfig()
+        cfg.boundAddress = bind
+        cfg.port = sip_port + 1 if (kind is Transport.TLS and sip_port) else sip_port
+        if kind is Transport.TLS:
+            # Many PBXs present self-signed certificates; the handshake still encrypts.
+            cfg.tlsConfig.verifyServer = False
+        ids[kind] = ep.transportCreate(pj_type, cfg)
+    return ids

@@ -1,0 +1,260 @@
+"""The edge's main process: runs pjsua2 worker processes and the assignment loop.
+
+Modelled on uvicorn's Multiprocess supervisor: signal handlers only enqueue; the loop does the
+work; workers are spawned (nothing of the parent leaks in), watched by heartbeat, and replaced
+when they die or hang. SIGTERM drains: every trunk is un-registered and its lease handed back.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import queue
+import signal
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+
+from aws_lambda_powertools import Logger
+
+from smartalex.domain.messages import wrap
+from smartalex.domain.registration import Problem, RegistrationState
+from smartalex.domain.messages import RegistrationObserved
+from smartalex.domain.trunk import Trunk
+
+from . import worker
+from .assignments import AssignmentKeeper, Changes
+from .protocol import Heartbeat, Hold, Observed, Ready, Release, Released, Shutdown
+from .settings import EdgeSettings
+
+logger = Logger(service="edge")
+_SPAWN = mp.get_context("spawn")
+
+
+@dataclass
+class WorkerProcess:
+    """One worker child: start, watch, stop."""
+
+    index: int
+    settings: worker.WorkerSettings
+    trunk_id: str | None = None
+    pending: Hold | None = None  # sent once the worker is ready
+    ready: bool = False
+    last_seen: float = 0.0
+    process: mp.Process | None = field(default=None, repr=False)
+    conn: object = field(default=None, repr=False)
+
+    def start(self) -> None:
+        parent, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(target=worker.main, args=(child, self.settings),
+                                      name=f"edge-worker-{self.index}", daemon=True)
+        self.process.start()
+        child.close()
+        self.conn, self.ready, self.last_seen = parent, False, time.monotonic()
+
+    def is_alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def send(self, message) -> None:
+        if self.ready:
+            try:
+                self.conn.send(message)
+                return
+            except OSError:
+                pass  # dead: keep_alive restarts it and re-sends the pending Hold
+        if isinstance(message, Hold):
+            self.pending = message
+
+    def terminate(self) -> None:
+        if self.is_alive():
+            self.process.terminate()
+
+    def kill(self) -> None:
+        if self.is_alive():
+            self.process.kill()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.process is not None:
+            self.process.join(timeout)
+
+
+class Supervisor:
+    def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, secrets, publisher):
+        self.settings = settings
+        self.keeper = keeper
+        self.secrets = secrets
+        self.publisher = publisher
+        self.signals: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self.should_exit = False
+        self.outbox: list = []
+        self.workers = [
+            WorkerProcess(i, worker.WorkerSettings(
+                index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
+                log_level=settings.pjsip_log_level))
+            for i in range(settings.workers)
+        ]
+
+    # --- lifecycle ---
+    def run(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, _frame: self.signals.put(signum))
+        for w in self.workers:
+            w.start()
+        logger.info("edge started", extra={"edge": self.settings.edge_id,
+                                           "workers": len(self.workers)})
+        next_sync = 0.0
+        while not self.should_exit:
+            self.handle_signals()
+            self.pump_workers(timeout=0.1)
+            self.keep_alive()
+            if time.monotonic() >= next_sync:
+                self.sync_assignments()
+                next_sync = time.monotonic() + self.settings.poll_seconds
+            self.flush_outbox()
+            self.write_health()
+        self.drain()
+
+    def handle_signals(self) -> None:
+        while not self.signals.empty():
+            signum = self.signals.get()
+            logger.info("signal received; draining", extra={"signal": signal.Signals(signum).name})
+            self.should_exit = True
+
+    def drain(self) -> None:
+        """Un-register every trunk, hand the leases back, then stop the workers."""
+        for w in self.workers:
+            w.send(Shutdown())
+        deadline = time.monotonic() + self.settings.graceful_seconds
+        while any(w.is_alive() for w in self.workers) and time.monotonic() < deadline:
+            self.pump_workers(timeout=0.1)
+        for trunk_id in list(self.keeper.held):
+            self.keeper.release(trunk_id)
+        self.flush_outbox()
+        for w in self.workers:
+            w.terminate()
+            w.join(2)
+            w.kill()
+            w.join()
+        self.write_health(stopped=True)
+        logger.info("edge stopped", extra={"edge": self.settings.edge_id})
+
+    # --- workers ---
+    def pump_workers(self, timeout: float) -> None:
+        conns = {w.conn: w for w in self.workers if w.conn is not None}
+        for conn in wait(list(conns), timeout=timeout):
+            w = conns[conn]
+            try:
+                while conn.poll():
+                    self.on_worker_message(w, conn.recv())
+            except (EOFError, OSError):
+                conn.close()
+                w.conn = None
+
+    def on_worker_message(self, w: WorkerProcess, message) -> None:
+        w.last_seen = time.monotonic()
+        if isinstance(message, Ready):
+            w.ready = True
+            if w.pending:
+                hold, w.pending = w.pending, None
+                w.send(hold)
+        elif isinstance(message, Observed):
+            self.publish(message)
+        elif isinstance(message, Released):
+            if w.trunk_id == message.trunk_id:
+                w.trunk_id = None
+            self.keeper.release(message.trunk_id)
+        elif not isinstance(message, Heartbeat):
+            logger.warning("unexpected worker message", extra={"kind": type(message).__name__})
+
+    def keep_alive(self) -> None:
+        if self.should_exit:
+            return
+        now = time.monotonic()
+        for w in self.workers:
+            hung = w.is_alive() and now - w.last_seen > self.settings.heartbeat_timeout
+            if w.is_alive() and not hung:
+                continue
+            logger.error("worker died; restarting it", extra={
+                "worker": w.index, "trunk_id": w.trunk_id, "hung": hung,
+                "exitcode": w.process.exitcode if w.process else None})
+            w.kill()
+            w.join(2)
+            if w.trunk_id and w.trunk_id in self.keeper.held:
+                w.pending = self._hold_message(self.keeper.held[w.trunk_id].trunk)
+            w.start()
+
+    # --- assignments ---
+    def free_workers(self) -> list[WorkerProcess]:
+        return [w for w in self.workers if w.trunk_id is None]
+
+    def sync_assignments(self) -> None:
+        try:
+            changes = self.keeper.sync(free_slots=len(self.free_workers()))
+        except Exception:
+            logger.exception("assignment poll failed; retrying on the next poll")
+            return
+        self.apply(changes)
+
+    def apply(self, changes: Changes) -> None:
+        for trunk_id in changes.lost + changes.drop:
+            w = self.worker_for(trunk_id)
+            if w:
+                w.send(Release(trunk_id))
+            if trunk_id in changes.lost:
+                self.keeper.forget(trunk_id)
+        for trunk in changes.hold:
+            w = self.worker_for(trunk.trunk_id) or (self.free_workers() or [None])[0]
+            if w is None:
+                logger.error("no free worker for a claimed trunk", extra={"trunk_id": trunk.trunk_id})
+                self.keeper.release(trunk.trunk_id)
+                continue
+            hold = self._hold_message(trunk)
+            if hold is None:
+                continue
+            w.trunk_id = trunk.trunk_id
+            w.send(hold)
+
+    def worker_for(self, trunk_id: str) -> WorkerProcess | None:
+        return next((w for w in self.workers if w.trunk_id == trunk_id), None)
+
+    def _hold_message(self, trunk: Trunk) -> Hold | None:
+        try:
+            password = self.secrets.get(trunk.trunk_id)
+        except Exception:
+            logger.exception("SIP password unavailable", extra={"trunk_id": trunk.trunk_id})
+            self.publish(Observed(trunk.trunk_id, trunk.generation, RegistrationObserved(
+                state=RegistrationState.FAILED, problem=Problem.NO_CREDENTIALS)))
+            return None
+        return Hold(trunk.trunk_id, trunk.generation, trunk.account, password)
+
+    # --- reporting ---
+    def publish(self, message: Observed) -> None:
+        holding = self.keeper.held.get(message.trunk_id)
+        if holding is None:
+            return  # no longer ours: whatever we saw is not the trunk's status any more
+        self.outbox.append(wrap(
+            message.observed, edge=self.settings.edge_id, tenant=holding.trunk.tenant_id,
+            trunk=message.trunk_id, generation=message.generation, fence=holding.lease.fence,
+            sequence=holding.next_sequence()))
+
+    def flush_outbox(self) -> None:
+        if not self.outbox:
+            return
+        try:
+            self.publisher.publish(self.outbox)
+        except Exception:
+            logger.exception("could not send edge messages; retrying",
+                             extra={"pending": len(self.outbox)})
+            del self.outbox[:-1000]  # bounded: the newest status is what matters
+            return
+        self.outbox.clear()
+
+    def write_health(self, stopped: bool = False) -> None:
+        state = {
+            "edge": self.settings.edge_id, "time": time.time(), "stopped": stopped,
+            "workers": [{"index": w.index, "alive": w.is_alive(), "ready": w.ready,
+                         "trunk": w.trunk_id} for w in self.workers],
+        }
+        tmp = self.settings.health_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.settings.health_file)

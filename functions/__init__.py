@@ -1,0 +1,1 @@
+"""Event-driven Lambda handlers, one folder per queue or trigger."""

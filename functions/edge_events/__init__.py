@@ -1,0 +1,1 @@
+"""Consumer of the edge-events queue: registration status (and, later, call events)."""

@@ -1,0 +1,58 @@
+"""Lambda entry point for the edge-events SQS queue.
+
+Partial batch failures: a record that raises is reported in `batchItemFailures` and retried by
+SQS; after the queue's maxReceiveCount it lands in the DLQ (poison message). The event source
+mapping must have ReportBatchItemFailures (infra/cdk). Stale and duplicate messages are not
+failures: the store applies a message only if it is newer than what it holds.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from smartalex.bootstrap import Services, bootstrap
+from smartalex.domain.messages import Envelope
+from smartalex.service_layer import edge_events
+
+logger = Logger(service="edge-events")
+processor = BatchProcessor(event_type=EventType.SQS)
+_services: Services | None = None
+
+
+def services() -> Services:
+    """Built once per Lambda container; tests may replace it with `use_services`."""
+    global _services
+    if _services is None:
+        _services = bootstrap()
+    return _services
+
+
+def use_services(replacement: Services | None) -> None:
+    global _services
+    _services = replacement
+
+
+_RECORD_KEYS = ("tenant_id", "trunk_id", "edge", "message_type")
+
+
+def record_handler(record: SQSRecord) -> None:
+    logger.remove_keys(list(_RECORD_KEYS))
+    logger.append_keys(sqs_message_id=record.message_id)
+    try:
+        envelope = Envelope.from_json(record.body)
+        logger.append_keys(tenant_id=envelope.tenant, trunk_id=envelope.trunk,
+                           edge=envelope.edge, message_type=envelope.type)
+        applied = edge_events.handle(envelope, trunks=services().trunks)
+    except Exception:
+        logger.exception("edge message not processed; SQS retries it, then moves it to the DLQ",
+                         extra={"receive_count": record.attributes.approximate_receive_count})
+        raise
+    logger.info("edge message handled", extra={"applied": applied, "order": envelope.order})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=processor, context=context)
