@@ -1,0 +1,68 @@
+"""The demo: a Kamailio test PBX with a few extensions, and a trunk for extension 1000 on it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from .pbx import KamailioPBX, ensure_kamailio_installed
+
+DEMO_TENANT = "demo"
+AI_EXTENSION = "1000"
+# 100 reception, 215 billing (Sarah), 300 a caller's desk phone; 1000 is the AI.
+EXTENSIONS = (AI_EXTENSION, "100", "215", "300")
+
+
+def run_demo(stack: contextlib.ExitStack, api_url: str, token: str, state_dir: Path,
+             stop: threading.Event) -> None:
+    from .state import demo_pbx_users
+
+    ensure_kamailio_installed()
+    users = demo_pbx_users(EXTENSIONS)
+    port = int(os.environ.get("SMARTALEX_PBX_PORT", "5060"))
+    pbx = KamailioPBX(state_dir / "pbx", port=port, users=users).start()
+    stack.callback(pbx.stop)
+    print(f"Demo PBX (Kamailio) on {pbx.host}:{pbx.port}, extensions {', '.join(EXTENSIONS)}; "
+          f"their SIP passwords are in {state_dir / 'demo-pbx-users.json'}", flush=True)
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    trunk = _demo_trunk(api, api_url, pbx, users[AI_EXTENSION])
+    _watch(api, f"{api_url}/v1/trunks/{trunk['id']}", stop)
+
+
+def _demo_trunk(api: requests.Session, api_url: str, pbx: KamailioPBX, password: str) -> dict:
+    """Create the demo trunk, or bring an existing one (a persistent LocalStack) up to date."""
+    body = {"pbx_type": "other", "domain": pbx.host, "extension": AI_EXTENSION,
+            "password": password, "port": pbx.port, "label": "Demo AI extension"}
+    created = api.post(f"{api_url}/v1/trunks", json=body, timeout=10)
+    if created.status_code == 201:
+        return created.json()
+    if created.status_code != 409:
+        raise SystemExit(f"Could not create the demo trunk: {created.status_code} {created.text}")
+    existing = next(t for t in api.get(f"{api_url}/v1/trunks", timeout=10).json()["trunks"]
+                    if t["domain"] == pbx.host and t["extension"] == AI_EXTENSION)
+    patched = api.patch(f"{api_url}/v1/trunks/{existing['id']}", timeout=10,
+                        json={"port": pbx.port, "password": password})
+    patched.raise_for_status()
+    return patched.json()
+
+
+def _watch(api: requests.Session, url: str, stop: threading.Event, timeout: float = 60) -> None:
+    """Print the demo trunk's status as it changes, until it reads Registered."""
+    deadline, last = time.monotonic() + timeout, None
+    while not stop.is_set() and time.monotonic() < deadline:
+        registration = api.get(url, timeout=10).json()["registration"]
+        line = registration["label"] + (f" — {registration['error']}" if registration["error"] else "")
+        if line != last:
+            print(f"Demo trunk: {line}", flush=True)
+            last = line
+        if registration["state"] == "registered":
+            return
+        stop.wait(0.25)
+    if not stop.is_set():
+        raise SystemExit("The demo trunk did not register within 60 s; see .state/logs/edge.log")

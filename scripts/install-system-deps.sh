@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian/Ubuntu packages the local stack and the tests need: Kamailio (the test PBX) and sipp.
+# Installs only what is missing, so it is cheap to run every time.
+set -euo pipefail
+missing=()
+command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
+command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "Installing ${missing[*]} from the distribution's packages…"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,103 @@
+"""Fixtures for edge tests: the control plane's data path on the local AWS endpoint, the
+edge-events handler fed by the local queue pump, and real edge processes (`python -m edge`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from smartalex.adapters.dynamodb.models import MODELS
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def wipe_tables() -> None:
+    """Edges claim every trunk in the table: start each edge test from an empty one."""
+    for model in MODELS:
+        with model.batch_write() as batch:
+            for item in model.scan():
+                batch.delete(item)
+
+
+@pytest.fixture
+def control_plane(aws_endpoint):
+    from devstack.sqs_pump import QueuePump
+    from functions.edge_events.handler import lambda_handler
+    from smartalex.bootstrap import bootstrap
+
+    wipe_tables()
+    pump = QueuePump(aws_endpoint["queues"]["edge_events"], lambda_handler, "edge-events").start()
+    yield bootstrap()
+    pump.stop()
+    wipe_tables()
+
+
+class EdgeProcess:
+    def __init__(self, tmp: Path, workers: int, name: str):
+        self.edge_id = f"edge-{name}-{uuid.uuid4().hex[:6]}"
+        self.health_file = tmp / f"{self.edge_id}.health.json"
+        self.log = tmp / f"{self.edge_id}.log"
+        env = dict(os.environ, SMARTALEX_EDGE_ID=self.edge_id, SMARTALEX_EDGE_WORKERS=str(workers),
+                   SMARTALEX_EDGE_SIP_BIND="127.0.0.1", SMARTALEX_EDGE_POLL_SECONDS="0.5",
+                   SMARTALEX_EDGE_HEALTH_FILE=str(self.health_file))
+        self.proc = subprocess.Popen([sys.executable, "-m", "edge"], cwd=ROOT, env=env,
+                                     stdout=open(self.log, "wb"), stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM: the edge drains (un-registers, hands leases back) and exits."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """Simulate a crashed container: the supervisor and its workers die at once."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def cleanup(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.terminate(30)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def edge_factory(tmp_path):
+    edges: list[EdgeProcess] = []
+
+    def start(workers: int = 2, name: str = "t") -> EdgeProcess:
+        edge = EdgeProcess(tmp_path, workers, name)
+        edges.append(edge)
+        return edge
+
+    yield start
+    for edge in edges:
+        edge.cleanup()
+
+
+def wait_for(check, timeout: float, what: str, interval: float = 0.1):
+    """Poll `check` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)

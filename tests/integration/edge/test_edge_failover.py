@@ -1,0 +1,86 @@
+"""When an edge dies its trunks move to a live edge, and two edges never hold one trunk."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+
+import pytest
+
+from smartalex.domain.assignment import LEASE_SECONDS
+from smartalex.domain.commands import CreateTrunk
+from smartalex.service_layer import trunks as svc
+
+from .conftest import wait_for
+
+pytestmark = pytest.mark.sip
+TENANT = "acme"
+USERS = {"1000": "secret", "300": "pw300", "301": "pw301"}
+
+
+def held_by(edge) -> set[str]:
+    try:
+        state = json.loads(edge.health_file.read_text())
+    except (OSError, ValueError):
+        return set()
+    return {w["trunk"] for w in state["workers"] if w["trunk"] and w["alive"]}
+
+
+class OverlapWatch:
+    """Samples which trunks each live edge's workers hold, and records any trunk held twice."""
+
+    def __init__(self, edges):
+        self.edges, self.overlaps, self.samples = edges, [], 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.wait(0.05):
+            live = [held_by(e) for e in self.edges if e.proc.poll() is None]
+            both = set.intersection(*live) if len(live) > 1 else set()
+            self.samples += 1
+            if both:
+                self.overlaps.append(both)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def test_a_killed_edges_trunks_are_registered_again_by_another_edge(
+        control_plane, pbx, edge_factory):
+    trunks = [svc.create_trunk(CreateTrunk(
+        tenant_id=TENANT, pbx_type="other", domain=pbx.host, port=pbx.port, extension=ext,
+        password=password), trunks=control_plane.trunks, secrets=control_plane.secrets)
+        for ext, password in USERS.items()]
+    ids = {t.trunk_id for t in trunks}
+
+    def all_registered_by(edge, after=None):
+        current = [control_plane.trunks.get(TENANT, t.trunk_id) for t in trunks]
+        return all(t.registration.state == "registered" and t.lease
+                   and t.lease.owner == edge.edge_id
+                   and (after is None or t.registration.since > after) for t in current)
+
+    first = edge_factory(workers=3, name="first")
+    wait_for(lambda: all_registered_by(first), 15, "the first edge to register all trunks")
+    second = edge_factory(workers=3, name="second")
+    wait_for(lambda: second.health_file.exists(), 15, "the second edge to start")
+    contacts_before = {ext: pbx.contacts(ext) for ext in USERS}
+
+    with OverlapWatch([first, second]) as watch:
+        assert held_by(second) == set()
+        first.kill()
+        killed_at = datetime.now(timezone.utc)
+        # Bounded hand-over: the lease expires, then the next poll claims it.
+        wait_for(lambda: all_registered_by(second, after=killed_at), LEASE_SECONDS + 10,
+                 "the second edge to take every trunk over")
+        assert held_by(second) == ids
+    assert watch.samples > 50 and watch.overlaps == []
+    for ext in USERS:
+        after = pbx.wait_for_contact(ext)
+        assert len(after) == 1 and after != contacts_before[ext], "the new edge's contact replaced it"

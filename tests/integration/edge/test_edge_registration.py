@@ -1,0 +1,121 @@
+"""The edge registers trunks on a real Kamailio and its status reaches the control plane.
+
+Path under test: trunk in DynamoDB → edge lease → pjsua2 REGISTER → Kamailio → edge →
+SQS → edge-events handler → DynamoDB.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from smartalex.domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
+from smartalex.domain.registration import AUTH_MESSAGE
+from smartalex.service_layer import trunks as svc
+
+from .conftest import wait_for
+
+pytestmark = pytest.mark.sip
+TENANT = "acme"
+
+
+def create(services, pbx, extension="1000", password="secret", transport="udp", port=None):
+    cmd = CreateTrunk(tenant_id=TENANT, pbx_type="other", domain=pbx.host, extension=extension,
+                      password=password, transport=transport, port=port or pbx.port)
+    return svc.create_trunk(cmd, trunks=services.trunks, secrets=services.secrets)
+
+
+def status_of(services, trunk):
+    return services.trunks.get(TENANT, trunk.trunk_id).registration
+
+
+def wait_state(services, trunk, state, timeout=10):
+    return wait_for(lambda: (s := status_of(services, trunk)).state == state and s,
+                    timeout, f"{trunk.account.extension} to be {state}")
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_a_trunk_registers_and_reads_registered_as_its_extension(
+        control_plane, pbx, edge_factory, transport):
+    trunk = create(control_plane, pbx, transport=transport)
+    edge_factory()
+    status = wait_state(control_plane, trunk, "registered")
+    assert status.label("1000") == "Registered as ext 1000"
+    assert status.sip_code == 200 and status.error is None and status.expires_at is not None
+    contacts = pbx.wait_for_contact("1000")
+    assert len(contacts) == 1
+    assert ("transport=tcp" in contacts[0].lower()) == (transport == "tcp")
+
+
+def test_a_wrong_password_fails_with_authentication_required_and_is_not_retried(
+        control_plane, pbx, edge_factory):
+    trunk = create(control_plane, pbx, password="wrong-password")
+    edge = edge_factory()
+    status = wait_state(control_plane, trunk, "failed")
+    assert status.error == AUTH_MESSAGE and status.sip_code == 401
+    assert pbx.contacts("1000") == []
+    # Fixing the password through PATCH re-registers.
+    svc.update_trunk(UpdateTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id, password="secret"),
+                     trunks=control_plane.trunks, secrets=control_plane.secrets)
+    wait_state(control_plane, trunk, "registered")
+    pbx.wait_for_contact("1000")
+    assert edge.log_text().count('"sip_code":401') == 1, "auth failures must not be retried"
+
+
+def test_an_unknown_extension_fails_saying_it_does_not_exist(control_plane, pbx, edge_factory):
+    trunk = create(control_plane, pbx, extension="4242")
+    edge_factory()
+    status = wait_state(control_plane, trunk, "failed")
+    assert status.sip_code == 404
+    assert "Extension 4242 does not exist on the PBX" in status.error
+
+
+def test_an_unreachable_pbx_stays_connecting_with_a_hint_within_seconds(control_plane, edge_factory):
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
+    silent.bind(("127.0.0.1", 0))
+    try:
+        cmd = CreateTrunk(tenant_id=TENANT, pbx_type="other", domain="127.0.0.1", extension="1000",
+                          password="secret", port=silent.getsockname()[1])
+        trunk = svc.create_trunk(cmd, trunks=control_plane.trunks, secrets=control_plane.secrets)
+        edge_factory()
+        status = wait_for(lambda: (s := status_of(control_plane, trunk)).error and s, 10,
+                          "the no-answer hint")
+        assert status.state == "connecting" and status.label("1000") == "Connecting"
+        assert "No answer from the PBX" in status.error and "firewall" in status.error
+        assert status.since is not None and status.last_attempt_at is not None
+    finally:
+        silent.close()
+
+
+def test_reregister_makes_the_edge_register_again_at_once(control_plane, pbx, edge_factory):
+    trunk = create(control_plane, pbx)
+    edge_factory()
+    first = wait_state(control_plane, trunk, "registered")
+    pbx.set_password("1000", "rotated")
+    svc.update_trunk(UpdateTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id, password="rotated"),
+                     trunks=control_plane.trunks, secrets=control_plane.secrets)
+    again = svc.reregister_trunk(ReregisterTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
+                                 trunks=control_plane.trunks)
+    assert again.generation == trunk.generation + 2
+    second = wait_state(control_plane, trunk, "registered")
+    assert second.since > first.since
+
+
+def test_deleting_a_trunk_unregisters_it_from_the_pbx(control_plane, pbx, edge_factory):
+    trunk = create(control_plane, pbx)
+    edge_factory()
+    wait_state(control_plane, trunk, "registered")
+    pbx.wait_for_contact("1000")
+    svc.delete_trunk(DeleteTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
+                     trunks=control_plane.trunks, secrets=control_plane.secrets)
+    assert pbx.wait_for_contact("1000", present=False, timeout=10) == []
+
+
+def test_sigterm_unregisters_every_trunk_and_hands_the_leases_back(control_plane, pbx, edge_factory):
+    trunk = create(control_plane, pbx)
+    edge = edge_factory()
+    wait_state(control_plane, trunk, "registered")
+    assert edge.terminate() == 0
+    assert pbx.contacts("1000") == []
+    assert control_plane.trunks.get(TENANT, trunk.trunk_id).lease is None
