@@ -88,7 +88,14 @@ class QueuePump:
         ).get("Messages", [])
         if not messages:
             return 0
-        result = self.handler(lambda_event(messages, self._arn), LocalContext(self.function_name))
+        try:
+            result = self.handler(lambda_event(messages, self._arn),
+                                  LocalContext(self.function_name))
+        except Exception:
+            # As with Lambda: a handler that raises fails the whole batch (powertools raises
+            # when every record failed); every message comes back after the visibility timeout.
+            logger.exception("handler failed the whole batch", extra={"count": len(messages)})
+            return len(messages)
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:

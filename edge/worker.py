@@ -188,8 +188,12 @@ class Worker:
             self.conn.send(Observed(slot.hold.trunk_id, slot.hold.generation, observed))
 
     def _destroy(self) -> None:
+        import pjsua2 as pj
+
         self.graveyard.clear()
-        self.ep.libDestroy()
+        # Every account is un-registered by now; the default destroy waits ~1 s for network
+        # clean-up we no longer need (docs/measurements/pjsua2-registration.md).
+        self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
 
 
 def main(conn: Connection, settings: WorkerSettings) -> None:

@@ -57,6 +57,7 @@ class RegistrationStatus:
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake")
 _DNS_WORDS = ("resolve", "dns", "host not found", "name not found", "nxdomain")
 _REFUSED_WORDS = ("refused", "unreachable")
+_TIMEOUT_WORDS = ("timed out", "timeout")
 
 
 def classify(code: int | None, reason: str = "") -> Problem | None:
@@ -77,6 +78,8 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
         return Problem.NOT_FOUND
     if any(word in text for word in _DNS_WORDS):
         return Problem.DNS
+    if any(word in text for word in _TIMEOUT_WORDS):
+        return Problem.NO_RESPONSE  # e.g. 503 "Operation timed out" when DNS gets no answer
     if any(word in text for word in _TLS_WORDS):
         return Problem.TLS
     if any(word in text for word in _REFUSED_WORDS):

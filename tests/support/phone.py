@@ -189,7 +189,8 @@ def shutdown(ep: pj.Endpoint, acc: PhoneAccount, unreg_wait: float = 1.0) -> Non
     except pj.Error:
         pass
     acc.shutdown()
-    ep.libDestroy()
+    # We un-registered above; without NO_NETWORK libDestroy() always sleeps 1 s.
+    ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
 
 
 if __name__ == "__main__":

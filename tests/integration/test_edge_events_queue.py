@@ -1,0 +1,100 @@
+"""The edge-events handler on a real SQS queue: redelivery, reordering and poison messages."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from devstack.sqs_pump import QueuePump
+from functions.edge_events.handler import lambda_handler
+from smartalex.adapters import aws
+from smartalex.adapters.queues import QUEUES
+from smartalex.domain.commands import CreateTrunk
+from smartalex.domain.messages import RegistrationObserved, wrap
+from smartalex.service_layer import trunks as svc
+
+
+@pytest.fixture
+def queue(aws_endpoint):
+    url = aws_endpoint["queues"]["edge_events"]
+    sqs = aws.client("sqs")
+    sqs.purge_queue(QueueUrl=url)
+    return url
+
+
+@pytest.fixture
+def services(aws_endpoint):
+    from smartalex.bootstrap import bootstrap
+
+    return bootstrap()
+
+
+@pytest.fixture
+def trunk(services, tenant):
+    return svc.create_trunk(CreateTrunk(tenant_id=tenant, pbx_type="asterisk", domain="127.0.0.1",
+                                        extension="1000", password="pw"),
+                            trunks=services.trunks, secrets=services.secrets)
+
+
+def envelope(trunk, state, sequence, **payload):
+    return wrap(RegistrationObserved(state=state, **payload), edge="edge-a", tenant=trunk.tenant_id,
+                trunk=trunk.trunk_id, generation=trunk.generation, fence=1, sequence=sequence)
+
+
+def send(url, *bodies):
+    for body in bodies:
+        aws.client("sqs").send_message(QueueUrl=url, MessageBody=body)
+
+
+def drain(pump: QueuePump, expected: int, timeout: float = 10) -> None:
+    handled, deadline = 0, time.monotonic() + timeout
+    while handled < expected:
+        assert time.monotonic() < deadline, f"only {handled} of {expected} messages arrived"
+        handled += pump.pump_once(wait_seconds=1)
+
+
+def status(services, trunk):
+    return services.trunks.get(trunk.tenant_id, trunk.trunk_id).registration
+
+
+def test_a_redelivered_message_changes_nothing(queue, services, trunk):
+    pump = QueuePump(queue, lambda_handler, "edge-events")
+    registered = envelope(trunk, "registered", 2, sip_code=200).to_json()
+    send(queue, registered)
+    drain(pump, 1)
+    first = status(services, trunk)
+    send(queue, registered)  # SQS delivers at least once
+    drain(pump, 1)
+    assert status(services, trunk) == first
+    assert first.state == "registered"
+
+
+def test_a_late_connecting_never_overwrites_a_newer_registered(queue, services, trunk):
+    pump = QueuePump(queue, lambda_handler, "edge-events")
+    send(queue, envelope(trunk, "registered", 2, sip_code=200).to_json())
+    drain(pump, 1)
+    send(queue, envelope(trunk, "connecting", 1).to_json())
+    drain(pump, 1)
+    assert status(services, trunk).state == "registered"
+
+
+def test_a_poison_message_ends_in_the_dlq_and_the_rest_of_its_batch_is_applied(
+        queue, aws_endpoint, services, trunk):
+    pump = QueuePump(queue, lambda_handler, "edge-events")
+    dlq = aws_endpoint["queues"]["edge_events_dlq"]
+    sqs = aws.client("sqs")
+    sqs.purge_queue(QueueUrl=dlq)
+    send(queue, '{"type": "registration.observed", "version": 99}',
+         envelope(trunk, "failed", 3, sip_code=401, problem="auth").to_json())
+    max_receives = QUEUES[0].max_receive_count
+    deadline = time.monotonic() + 30
+    while True:
+        pump.pump_once(wait_seconds=1)
+        moved = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=0).get("Messages", [])
+        if moved:
+            break
+        assert time.monotonic() < deadline, "the poison message never reached the DLQ"
+    assert '"version": 99' in moved[0]["Body"]
+    assert status(services, trunk).state == "failed"
+    assert max_receives >= 2  # retried before being given up on
