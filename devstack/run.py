@@ -25,7 +25,7 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def _endpoint(stack: contextlib.ExitStack) -> str:
+def start_endpoint(stack: contextlib.ExitStack) -> str:
     url = aws_endpoint.configured_endpoint()
     if url:
         if not aws_endpoint.is_listening(url):
@@ -44,8 +44,9 @@ def _endpoint(stack: contextlib.ExitStack) -> str:
     return url
 
 
-def _api(stack: contextlib.ExitStack, env: dict[str, str], logs: Path) -> str:
-    port = _port("SMARTALEX_API_PORT", 8000)
+def start_api(stack: contextlib.ExitStack, env: dict[str, str], logs: Path,
+              port: int | None = None) -> str:
+    port = port or _port("SMARTALEX_API_PORT", 8000)
     url = f"http://127.0.0.1:{port}"
     chalice = str(Path(sys.executable).with_name("chalice"))
     api = Child("api", [chalice, "local", "--host", "127.0.0.1", "--port", str(port)],
@@ -57,16 +58,19 @@ def _api(stack: contextlib.ExitStack, env: dict[str, str], logs: Path) -> str:
     return url
 
 
-def _edge(stack: contextlib.ExitStack, env: dict[str, str], logs: Path) -> Child:
+def start_edge(stack: contextlib.ExitStack, env: dict[str, str], logs: Path,
+               workers: int | None = None) -> Child:
     edge_env = dict(env, SMARTALEX_EDGE_SIP_BIND="127.0.0.1",
-                    SMARTALEX_EDGE_HEALTH_FILE=str(STATE_DIR / "edge-health.json"))
+                    SMARTALEX_EDGE_HEALTH_FILE=str(logs.parent / "edge-health.json"))
+    if workers:
+        edge_env["SMARTALEX_EDGE_WORKERS"] = str(workers)
     edge = Child("edge", [sys.executable, "-m", "edge"], env=edge_env, cwd=ROOT,
                  log=logs / "edge.log").start()
     stack.callback(edge.stop)
     return edge
 
 
-def _pump(stack: contextlib.ExitStack, queues: dict[str, str]) -> None:
+def start_pump(stack: contextlib.ExitStack, queues: dict[str, str]) -> None:
     from functions.edge_events.handler import lambda_handler
 
     from .sqs_pump import QueuePump
@@ -84,12 +88,12 @@ def main() -> int:
     os.environ.setdefault("SMARTALEX_AUTH_MODE", "local")
     os.environ["SMARTALEX_LOCAL_TOKEN_KEY"] = local_token_key()
     with contextlib.ExitStack() as stack:
-        aws_endpoint.use_endpoint(_endpoint(stack))
+        aws_endpoint.use_endpoint(start_endpoint(stack))
         queues = aws_endpoint.provision(queue_visibility_timeout=10)
         env = dict(os.environ)
-        api_url = _api(stack, env, logs)
-        _pump(stack, queues)
-        children = [_edge(stack, env, logs)]
+        api_url = start_api(stack, env, logs)
+        start_pump(stack, queues)
+        children = [start_edge(stack, env, logs)]
         token = token_for(DEMO_TENANT)
         if os.environ.get("SMARTALEX_DEMO_PBX", "1") != "0":
             run_demo(stack, api_url, token, STATE_DIR, stop)

@@ -1,0 +1,132 @@
+"""Registration benchmark on the local stack with a real Kamailio.
+
+Prints: time from `POST /v1/trunks` to "registered" in the API for N trunks (p50, p95, max),
+time for a wrong password to read Failed, and the edge's memory per held registration (PSS of
+the supervisor and its workers, holding N trunks, against the same edge idle as the baseline).
+
+    .venv/bin/python benchmarks/registration.py [--trunks 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from devstack import aws_endpoint  # noqa: E402
+from devstack.pbx import KamailioPBX, free_port  # noqa: E402
+from devstack.processes import wait_until  # noqa: E402
+from devstack.run import start_api, start_edge, start_pump  # noqa: E402
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages split between the processes that share them."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def edge_pids(root: int) -> list[int]:
+    children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
+    return [root, *map(int, children)]
+
+
+def edge_pss_mib(root: int) -> float:
+    return sum(pss_kib(pid) for pid in edge_pids(root)) / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trunks", type=int, default=20)
+    n = parser.parse_args().trunks
+    work = Path(tempfile.mkdtemp(prefix="bench-registration-"))
+    os.environ.update(SMARTALEX_STAGE="bench", SMARTALEX_AUTH_MODE="local",
+                      SMARTALEX_LOCAL_TOKEN_KEY=secrets.token_urlsafe(32),
+                      SMARTALEX_EDGE_POLL_SECONDS="1")
+    users = {str(2000 + i): secrets.token_urlsafe(8) for i in range(n + 1)}
+    with contextlib.ExitStack() as stack:
+        moto = aws_endpoint.EmbeddedMoto(port=free_port()).start()
+        stack.callback(moto.stop)
+        aws_endpoint.use_endpoint(moto.url)
+        queues = aws_endpoint.provision(queue_visibility_timeout=5)
+        env = dict(os.environ)
+        logs = work / "logs"
+        logs.mkdir()
+        api_url = start_api(stack, env, logs, port=free_port())
+        start_pump(stack, queues)
+        pbx = KamailioPBX(work / "pbx", users=users).start()
+        stack.callback(pbx.stop)
+        edge = start_edge(stack, env, logs, workers=n + 1)
+        health = logs.parent / "edge-health.json"
+        wait_until(lambda: health.exists() and all(
+            w["ready"] for w in json.loads(health.read_text())["workers"]), 120, "edge workers")
+        idle = edge_pss_mib(edge.proc.pid)
+
+        from control.chalicelib.auth import issue_local_token
+
+        api = requests.Session()
+        api.headers["Authorization"] = "Bearer " + issue_local_token(
+            "bench", os.environ["SMARTALEX_LOCAL_TOKEN_KEY"])
+        posted: dict[str, float] = {}
+        good = list(users.items())[:n]
+        for ext, password in good:
+            reply = api.post(f"{api_url}/v1/trunks", json={
+                "pbx_type": "other", "domain": pbx.host, "port": pbx.port, "extension": ext,
+                "password": password}, timeout=10)
+            reply.raise_for_status()
+            posted[reply.json()["id"]] = time.monotonic()
+        registered: dict[str, float] = {}
+        deadline = time.monotonic() + 60
+        while len(registered) < n and time.monotonic() < deadline:
+            for trunk in api.get(f"{api_url}/v1/trunks", timeout=10).json()["trunks"]:
+                if trunk["registration"]["state"] == "registered":
+                    registered.setdefault(trunk["id"], time.monotonic())
+            time.sleep(0.05)
+        if len(registered) < n:
+            print(f"only {len(registered)} of {n} trunks registered within 60 s", file=sys.stderr)
+            return 1
+        held = edge_pss_mib(edge.proc.pid)
+        latencies = [registered[t] - posted[t] for t in posted]
+
+        ext, _ = list(users.items())[n]
+        start = time.monotonic()
+        bad = api.post(f"{api_url}/v1/trunks", json={
+            "pbx_type": "other", "domain": pbx.host, "port": pbx.port, "extension": ext,
+            "password": "wrong-password"}, timeout=10).json()
+        while api.get(f"{api_url}/v1/trunks/{bad['id']}", timeout=10).json()[
+                "registration"]["state"] != "failed":
+            if time.monotonic() - start > 30:
+                print("the wrong password never read Failed", file=sys.stderr)
+                return 1
+            time.sleep(0.05)
+        failed_after = time.monotonic() - start
+
+    print(f"trunks: {n} (edge poll interval 1 s, {n + 1} workers, one trunk per worker)")
+    print(f"POST -> registered: p50 {statistics.median(latencies):.2f} s, "
+          f"p95 {percentile(latencies, 0.95):.2f} s, max {max(latencies):.2f} s")
+    print(f"wrong password -> Failed: {failed_after:.2f} s")
+    print(f"edge memory (PSS): idle {idle:.1f} MiB, holding {n}: {held:.1f} MiB, "
+          f"{(held - idle) / n:.2f} MiB more per held registration, "
+          f"{held / n:.1f} MiB per registration all in (one worker each)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
