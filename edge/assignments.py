@@ -56,8 +56,12 @@ class AssignmentKeeper:
     def sync(self, free_slots: int) -> Changes:
         changes = Changes()
         self._renew(changes)
-        self._follow_config(changes)
-        self._claim(free_slots, changes)
+        try:
+            self._follow_config(changes)
+            self._claim(free_slots, changes)
+        except Exception:
+            # What is already decided (lost, held, a new generation) must reach the supervisor.
+            logger.exception("assignment poll failed; retrying on the next poll")
         return changes
 
     def release(self, trunk_id: str) -> None:
@@ -108,10 +112,11 @@ class AssignmentKeeper:
         for trunk_id in self.store.claimable(self.wall(), room):
             if trunk_id in self.held:
                 continue
+            sent_at = self.monotonic()  # the lease runs from when the claim was sent
             claimed = self.store.claim(trunk_id, self.wall())
             if claimed is None:
                 continue
-            self.held[trunk_id] = Holding(claimed.trunk, claimed.lease, self.monotonic())
+            self.held[trunk_id] = Holding(claimed.trunk, claimed.lease, sent_at)
             changes.hold.append(claimed.trunk)
             logger.info("trunk claimed", extra={"trunk_id": trunk_id, "fence": claimed.lease.fence})
 

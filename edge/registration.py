@@ -41,6 +41,8 @@ class RegistrationDriver:
         self.attempt_at = self.wall()
         if self.last and self.last.state is RegistrationState.REGISTERED:
             return None  # a refresh: the trunk stays Registered while it is in flight
+        if self.failures:
+            return None  # a retry: the failure stays on show until the outcome differs
         return self._report(RegistrationState.CONNECTING, None, None, "")
 
     def on_response(self, code: int, reason: str, expires: int) -> RegistrationObserved | None:
@@ -59,7 +61,8 @@ class RegistrationDriver:
     def tick(self) -> tuple[RegistrationObserved | None, bool]:
         """(what to report, whether to send REGISTER now)."""
         now = self.monotonic()
-        if self.attempt_started is not None and not self.hinted \
+        registered = self.last is not None and self.last.state is RegistrationState.REGISTERED
+        if self.attempt_started is not None and not self.hinted and not registered \
                 and now - self.attempt_started >= self.hint_after:
             self.hinted = True
             return self._report(RegistrationState.CONNECTING, Problem.NO_RESPONSE, None, ""), False

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import unicodedata
+
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -27,6 +30,20 @@ MAX_PASSWORD = 128
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _never_echo_input(cls, data, handler):
+        # hide_input_in_errors hides the input only in str(); errors()/json() still carry it,
+        # and a missing field's "input" is the whole body, password included.
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise ValidationError.from_exception_data(exc.title, [
+                {"type": e["type"], "loc": e["loc"], "input": None,
+                 **({"ctx": e["ctx"]} if "ctx" in e else {})}
+                for e in exc.errors(include_url=False)
+            ], hide_input=True) from None
+
 
 def _check_password(value: SecretStr) -> SecretStr:
     raw = value.get_secret_value()
@@ -34,7 +51,7 @@ def _check_password(value: SecretStr) -> SecretStr:
         raise ValueError("is required")
     if len(raw) > MAX_PASSWORD:
         raise ValueError(f"must be at most {MAX_PASSWORD} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in raw):
         raise ValueError("must not contain control characters or line breaks")
     return value
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from ..domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
+from ..domain.errors import NotFound
 from ..domain.registration import RegistrationStatus
 from ..domain.trunk import REGISTRATION_FIELDS, SipAccount, Trunk
 from .ports import SecretStore, TrunkRepository
@@ -52,7 +53,7 @@ def update_trunk(cmd: UpdateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
     account_fields = {k: v for k, v in changes.items() if k in REGISTRATION_FIELDS - {"password"}}
     if account_fields:
         account = replace(account, **account_fields)
-        if "transport" in changes and "port" not in changes:
+        if "port" not in changes and account.transport != before.account.transport:
             account = replace(account, port=account.transport.default_port)
     after = replace(
         before, account=account, updated_at=now,
@@ -65,12 +66,18 @@ def update_trunk(cmd: UpdateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
     if "password" not in changes:
         trunks.replace(before, after)
         return after
-    previous = secrets.get(before.trunk_id)
+    try:
+        previous = secrets.get(before.trunk_id)
+    except NotFound:
+        previous = None  # exactly the case the NO_CREDENTIALS message asks the admin to fix
     secrets.put(before.trunk_id, cmd.password.get_secret_value())
     try:
         trunks.replace(before, after)
     except BaseException:
-        secrets.put(before.trunk_id, previous)
+        if previous is None:
+            secrets.delete(before.trunk_id)
+        else:
+            secrets.put(before.trunk_id, previous)
         raise
     return after
 

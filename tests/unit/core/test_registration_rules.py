@@ -1,0 +1,188 @@
+"""How a REGISTER outcome becomes a state, a retry policy and a message for the admin."""
+
+import pytest
+
+from smartalex.domain.registration import (
+    AUTH_MESSAGE,
+    Problem,
+    RegistrationState,
+    RegistrationStatus,
+    Target,
+    classify,
+    explain,
+    retry_delay,
+    state_for,
+)
+
+TARGET = Target(domain="pbx.example.com", port=5062, transport="tcp", extension="1042")
+
+
+# --- classify ---
+
+@pytest.mark.parametrize("code", [200, 202])
+def test_a_2xx_is_success(code):
+    assert classify(code, "OK") is None
+
+
+@pytest.mark.parametrize("code", [401, 403, 407])
+def test_a_challenge_or_forbidden_is_an_authentication_problem(code):
+    assert classify(code, "Unauthorized") is Problem.AUTH
+
+
+def test_an_auth_code_wins_over_any_reason_text():
+    assert classify(403, "TLS handshake refused") is Problem.AUTH
+
+
+def test_404_means_the_extension_does_not_exist():
+    assert classify(404, "Not Found") is Problem.NOT_FOUND
+
+
+@pytest.mark.parametrize("code, reason", [
+    (None, ""),
+    (408, "Request Timeout"),
+    (408, "Could not resolve host"),  # a timeout is a timeout, whatever pjsua adds
+])
+def test_no_answer_yet_or_a_timeout_is_no_response(code, reason):
+    assert classify(code, reason) is Problem.NO_RESPONSE
+
+
+@pytest.mark.parametrize("code, reason", [
+    (503, "Unable to resolve pbx.example.com"),
+    (502, "gethostbyname() has returned error (PJ_ERESOLVE)"),
+    (503, "DNS lookup failed"),
+    (503, "Host not found"),
+    (503, "NXDOMAIN"),
+])
+def test_a_resolution_failure_is_a_dns_problem(code, reason):
+    assert classify(code, reason) is Problem.DNS
+
+
+@pytest.mark.parametrize("reason", [
+    "SSL_ERROR_SSL",
+    "TLS connect() error: certificate verify failed",
+    "Handshake failed",
+])
+def test_a_tls_failure_is_a_tls_problem(reason):
+    assert classify(503, reason) is Problem.TLS
+
+
+@pytest.mark.parametrize("reason", ["Connection refused", "Network is unreachable"])
+def test_a_refused_connection_is_a_refused_problem(reason):
+    assert classify(503, reason) is Problem.REFUSED
+    assert classify(480, reason) is Problem.REFUSED
+
+
+@pytest.mark.parametrize("code, reason", [
+    (500, "Server Internal Error"),
+    (503, "Service Unavailable"),
+    (504, ""),
+])
+def test_a_plain_5xx_is_a_server_problem(code, reason):
+    assert classify(code, reason) is Problem.SERVER
+
+
+@pytest.mark.parametrize("code", [400, 405, 480, 486, 488, 603])
+def test_any_other_answer_is_a_rejection(code):
+    assert classify(code, "Something") is Problem.REJECTED
+
+
+def test_a_missing_reason_is_treated_as_empty():
+    assert classify(500, None) is Problem.SERVER
+
+
+# --- state_for ---
+
+def test_success_is_registered():
+    assert state_for(None) is RegistrationState.REGISTERED
+
+
+def test_no_response_stays_connecting():
+    assert state_for(Problem.NO_RESPONSE) is RegistrationState.CONNECTING
+
+
+@pytest.mark.parametrize("problem", [p for p in Problem if p is not Problem.NO_RESPONSE])
+def test_every_definite_problem_is_failed(problem):
+    assert state_for(problem) is RegistrationState.FAILED
+
+
+# --- retry_delay ---
+
+@pytest.mark.parametrize("problem", [Problem.AUTH, Problem.NO_CREDENTIALS])
+def test_an_authentication_problem_waits_for_the_admin(problem):
+    assert all(retry_delay(problem, n) is None for n in range(0, 20))
+
+
+@pytest.mark.parametrize("problem", [Problem.NO_RESPONSE, Problem.SERVER, Problem.DNS,
+                                     Problem.REFUSED, Problem.TLS, Problem.REJECTED,
+                                     Problem.NOT_FOUND])
+def test_other_problems_back_off_from_2_seconds_to_a_cap_of_2_minutes(problem):
+    delays = [retry_delay(problem, n) for n in range(1, 30)]
+    assert delays[:7] == [2, 4, 8, 16, 32, 64, 120]
+    assert delays == sorted(delays)
+    assert max(delays) == 120
+    assert retry_delay(problem, 10_000) == 120
+
+
+def test_a_first_failure_never_retries_at_once():
+    assert retry_delay(Problem.SERVER, 0) == 2
+
+
+# --- explain ---
+
+def test_the_auth_message_is_exactly_what_the_admin_guide_says():
+    assert explain(Problem.AUTH, 401, "Unauthorized", TARGET) == (
+        "Authentication required — wrong username or password. "
+        "Re-enter the credentials and click Re-register."
+    )
+    assert AUTH_MESSAGE == explain(Problem.AUTH, 403, "Forbidden", TARGET)
+
+
+def test_nothing_to_explain_on_success():
+    assert explain(None, 200, "OK", TARGET) is None
+
+
+def test_not_found_names_the_extension_and_the_domain():
+    text = explain(Problem.NOT_FOUND, 404, "Not Found", TARGET)
+    assert "1042" in text and "pbx.example.com" in text and "404" in text
+
+
+def test_dns_names_the_domain():
+    assert "pbx.example.com" in explain(Problem.DNS, 503, "Unable to resolve", TARGET)
+
+
+def test_no_response_names_where_it_knocked_and_the_extension():
+    text = explain(Problem.NO_RESPONSE, None, "", TARGET)
+    assert "pbx.example.com:5062 over TCP" in text
+    assert "1042" in text
+
+
+def test_tls_names_the_domain_port_and_what_pjsua_said():
+    text = explain(Problem.TLS, 503, "certificate verify failed", TARGET)
+    assert "pbx.example.com:5062" in text and "certificate verify failed" in text
+
+
+def test_refused_names_where_and_the_answer():
+    text = explain(Problem.REFUSED, 503, "Connection refused", TARGET)
+    assert "pbx.example.com:5062 over TCP" in text and "503 Connection refused" in text
+
+
+@pytest.mark.parametrize("problem", [Problem.SERVER, Problem.REJECTED])
+def test_a_server_error_or_rejection_quotes_the_answer(problem):
+    assert "486 Busy Here" in explain(problem, 486, "Busy Here", TARGET)
+
+
+def test_every_problem_has_a_message():
+    assert all(explain(p, 500, "x", TARGET) for p in Problem)
+
+
+# --- status label ---
+
+def test_the_label_of_each_state():
+    assert RegistrationStatus().label("1000") == "Connecting"
+    assert RegistrationStatus(state=RegistrationState.REGISTERED).label("1000") == \
+        "Registered as ext 1000"
+    assert RegistrationStatus(state=RegistrationState.FAILED).label("1000") == "Failed"
+
+
+def test_a_new_status_is_connecting():
+    assert RegistrationStatus().state is RegistrationState.CONNECTING

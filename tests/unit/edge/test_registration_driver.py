@@ -1,0 +1,180 @@
+"""When the edge sends REGISTER and what it reports, driven by a fake clock."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from edge.registration import NO_ANSWER_HINT_AFTER, RegistrationDriver
+from smartalex.domain.registration import Problem, RegistrationState
+
+CONNECTING, REGISTERED, FAILED = (RegistrationState.CONNECTING, RegistrationState.REGISTERED,
+                                  RegistrationState.FAILED)
+
+
+class FakeTime:
+    """One monotonic and one wall clock that move together, only when told to."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.wall_start = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+    def monotonic(self) -> float:
+        return 1000.0 + self.elapsed
+
+    def wall(self) -> datetime:
+        return self.wall_start + timedelta(seconds=self.elapsed)
+
+    def advance(self, seconds: float) -> None:
+        self.elapsed += seconds
+
+
+@pytest.fixture
+def time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def driver(time) -> RegistrationDriver:
+    return RegistrationDriver(monotonic=time.monotonic, wall=time.wall)
+
+
+def wait_for_retry(driver: RegistrationDriver, time: FakeTime, limit: float = 600) -> float:
+    """Tick in 0.25 s steps (exact in binary) until the driver asks to REGISTER; how long."""
+    waited = 0.0
+    while waited <= limit:
+        _, register_now = driver.tick()
+        if register_now:
+            return waited
+        time.advance(0.25)
+        waited += 0.25
+    raise AssertionError(f"no retry within {limit} s")
+
+
+def ticks(driver: RegistrationDriver, time: FakeTime, seconds: float, step: float = 0.5):
+    """Tick for `seconds`; every report and every retry request seen."""
+    reports, retries = [], 0
+    for _ in range(int(seconds / step)):
+        time.advance(step)
+        observed, register_now = driver.tick()
+        reports += [observed] if observed else []
+        retries += register_now
+    return reports, retries
+
+
+def test_an_attempt_reports_connecting(driver, time):
+    observed = driver.begin_attempt()
+    assert observed.state is CONNECTING
+    assert observed.problem is None
+    assert observed.attempt_at == time.wall()
+
+
+def test_a_200_reports_registered_with_its_expiry(driver, time):
+    driver.begin_attempt()
+    time.advance(0.3)
+    observed = driver.on_response(200, "OK", 300)
+    assert observed.state is REGISTERED
+    assert observed.sip_code == 200
+    assert observed.expires_at == time.wall() + timedelta(seconds=300)
+    assert driver.tick() == (None, False)
+
+
+def test_no_answer_after_4_seconds_is_reported_once_as_no_response(driver, time):
+    assert NO_ANSWER_HINT_AFTER == 4.0
+    driver.begin_attempt()
+    time.advance(3.9)
+    assert driver.tick() == (None, False)
+    time.advance(0.1)
+    observed, register_now = driver.tick()
+    assert (observed.state, observed.problem, register_now) == (CONNECTING, Problem.NO_RESPONSE,
+                                                                False)
+    reports, retries = ticks(driver, time, 60)
+    assert (reports, retries) == ([], 0)
+
+
+def test_a_late_200_after_the_hint_still_registers(driver, time):
+    driver.begin_attempt()
+    time.advance(5)
+    driver.tick()
+    assert driver.on_response(200, "OK", 300).state is REGISTERED
+
+
+@pytest.mark.parametrize("code", [401, 403, 407])
+def test_an_auth_failure_reports_failed_and_never_retries(driver, time, code):
+    driver.begin_attempt()
+    observed = driver.on_response(code, "Unauthorized", 0)
+    assert (observed.state, observed.problem, observed.sip_code) == (FAILED, Problem.AUTH, code)
+    reports, retries = ticks(driver, time, 3600, step=1)
+    assert (reports, retries) == ([], 0)
+
+
+@pytest.mark.parametrize("code, reason, state", [
+    (503, "Service Unavailable", FAILED),
+    (408, "Request Timeout", CONNECTING),
+])
+def test_a_transient_failure_retries_after_a_growing_capped_backoff(driver, time, code, reason,
+                                                                    state):
+    waits = []
+    for _ in range(9):
+        driver.begin_attempt()
+        driver.on_response(code, reason, 0)
+        waits.append(wait_for_retry(driver, time))
+    assert waits == [2, 4, 8, 16, 32, 64, 120, 120, 120]
+    assert driver.last.state is state
+
+
+def test_a_retry_is_requested_once(driver, time):
+    driver.begin_attempt()
+    driver.on_response(503, "Service Unavailable", 0)
+    time.advance(2)
+    assert driver.tick() == (None, True)
+    assert driver.tick() == (None, False)
+
+
+def test_a_success_resets_the_backoff(driver, time):
+    for _ in range(3):
+        driver.begin_attempt()
+        driver.on_response(503, "Service Unavailable", 0)
+        wait_for_retry(driver, time)
+    driver.begin_attempt()
+    driver.on_response(200, "OK", 60)
+    driver.begin_attempt()
+    driver.on_response(503, "Service Unavailable", 0)
+    assert wait_for_retry(driver, time) == 2
+
+
+def test_repeated_identical_failures_are_reported_once(driver, time):
+    reports = [driver.begin_attempt(), driver.on_response(503, "Service Unavailable", 0)]
+    for _ in range(5):
+        wait_for_retry(driver, time)
+        reports += [driver.begin_attempt(), driver.on_response(503, "Service Unavailable", 0)]
+    sent = [(r.state, r.problem) for r in reports if r is not None]
+    assert sent == [(CONNECTING, None), (FAILED, Problem.SERVER)]
+
+
+def test_a_different_failure_is_reported(driver, time):
+    driver.begin_attempt()
+    driver.on_response(503, "Service Unavailable", 0)
+    wait_for_retry(driver, time)
+    driver.begin_attempt()
+    observed = driver.on_response(404, "Not Found", 0)
+    assert (observed.state, observed.problem) == (FAILED, Problem.NOT_FOUND)
+
+
+def test_a_refresh_does_not_report_connecting(driver, time):
+    driver.begin_attempt()
+    driver.on_response(200, "OK", 300)
+    time.advance(240)
+    assert driver.begin_attempt() is None
+    time.advance(0.2)
+    refreshed = driver.on_response(200, "OK", 300)
+    assert refreshed.state is REGISTERED
+    assert refreshed.expires_at == time.wall() + timedelta(seconds=300)
+
+
+def test_a_failed_refresh_is_reported(driver, time):
+    driver.begin_attempt()
+    driver.on_response(200, "OK", 300)
+    time.advance(240)
+    driver.begin_attempt()
+    observed = driver.on_response(403, "Forbidden", 0)
+    assert (observed.state, observed.problem) == (FAILED, Problem.AUTH)
