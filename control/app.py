@@ -1,0 +1,42 @@
+"""SmartAlex control API: wiring only; the routes live in chalicelib/routes/, one blueprint per
+resource.
+
+Packaging: Chalice bundles only this file, chalicelib/ and vendor/. The domain core
+(smartalex/) is not a PyPI package, so the build copies it to control/vendor/smartalex before
+`chalice package`; locally it is importable because the repo is `pip install -e .`'d.
+"""
+
+from __future__ import annotations
+
+import time
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice
+from chalice.app import Request
+
+from chalicelib.routes import docs, trunks
+
+app = Chalice(app_name="smartalex-control")
+# Structured JSON logs, one line per request plus what the routes log. Bodies are never
+# logged: they carry SIP passwords.
+logger = Logger(service="control")
+
+app.register_blueprint(trunks.bp)
+app.register_blueprint(docs.bp)
+
+
+@app.middleware("http")
+def log_request(event: Request, get_response):
+    """Tag every log line of this request with API Gateway's request id, then log the outcome."""
+    logger.clear_state()
+    context = event.context or {}
+    logger.set_correlation_id(context.get("requestId")
+                              or getattr(event.lambda_context, "aws_request_id", None))
+    started = time.perf_counter()
+    response = get_response(event)
+    logger.info("Request handled", extra={
+        "method": event.method, "route": context.get("resourcePath"),
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    })
+    return response

@@ -1,0 +1,134 @@
+"""The OpenAPI 3.1 document, generated from one table of operations.
+
+Request schemas are the domain commands' own JSON schemas (minus the ids that come from the
+token and the URL), response schemas are render.py's models; tests check that the table and
+`app.routes` list the same routes.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from smartalex.domain.commands import CreateTrunk, UpdateTrunk
+
+from .render import ErrorView, TrunkList, TrunkView
+
+# Set from the token and the URL, never from a body.
+HIDDEN_FIELDS = ("tenant_id", "trunk_id")
+REF = "#/components/schemas/{model}"
+ERRORS = {
+    400: "Invalid input: `error.field` names the offending field",
+    401: "Missing, invalid or expired bearer token",
+    404: "No such trunk for this tenant",
+    409: "Conflicts with an existing trunk or a concurrent change",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    summary: str
+    status: int
+    response: type[BaseModel] | None = None
+    request: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
+    auth: bool = True
+    query: tuple[dict[str, Any], ...] = field(default=())
+
+
+MODE = {"name": "mode", "in": "query", "required": False,
+        "description": "Only trunks in this mode; every trunk registers as an extension today.",
+        "schema": {"type": "string", "enum": ["register"]}}
+TRUNK = "/v1/trunks/{trunk_id}"
+
+OPERATIONS = (
+    Operation("POST", "/v1/trunks", "Create a trunk: the AI registers as this extension",
+              201, TrunkView, CreateTrunk, (400, 409)),
+    Operation("GET", "/v1/trunks", "List the tenant's trunks", 200, TrunkList, errors=(400,),
+              query=(MODE,)),
+    Operation("GET", TRUNK, "Get a trunk and its registration status", 200, TrunkView,
+              errors=(404,)),
+    Operation("PATCH", TRUNK, "Change a trunk; changing how it registers re-registers it",
+              200, TrunkView, UpdateTrunk, (400, 404, 409)),
+    Operation("DELETE", TRUNK, "Delete a trunk; the AI un-registers", 204, errors=(404,)),
+    Operation("POST", TRUNK + "/reregister", "Re-register the trunk now", 202, TrunkView,
+              errors=(404, 409)),
+    Operation("GET", "/v1/openapi.json", "This document", 200, auth=False),
+)
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    schemas = _schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "SmartAlex control API", "version": "1",
+                 "description": "Manage the PBX extensions the AI voice agent registers as."},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "bearerFormat": "JWT"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    models = [(m, "validation") for m in (CreateTrunk, UpdateTrunk)]
+    models += [(m, "serialization") for m in (TrunkView, TrunkList, ErrorView)]
+    _, top = models_json_schema(models, ref_template=REF)
+    schemas = copy.deepcopy(top["$defs"])
+    for name in (CreateTrunk.__name__, UpdateTrunk.__name__):
+        schema = schemas[name]
+        for hidden in HIDDEN_FIELDS:
+            schema["properties"].pop(hidden, None)
+        schema["required"] = [f for f in schema.get("required", []) if f not in HIDDEN_FIELDS]
+    return schemas
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+              for name in re.findall(r"{(\w+)}", op.path)]
+    result: dict[str, Any] = {
+        "summary": op.summary,
+        "operationId": _operation_id(op),
+        "parameters": params + list(op.query),
+        "responses": {str(op.status): _success(op)},
+    }
+    if op.request is not None:
+        result["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _ref(op.request)}}}
+    for status in sorted(op.errors + ((401,) if op.auth else ())):
+        result["responses"][str(status)] = {"description": ERRORS[status], "content": {
+            "application/json": {"schema": _ref(ErrorView)}}}
+    if not op.auth:
+        result["security"] = []
+    return result
+
+
+def _success(op: Operation) -> dict[str, Any]:
+    if op.status == 204:
+        return {"description": "Done; no content"}
+    schema = _ref(op.response) if op.response else {"type": "object"}
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _operation_id(op: Operation) -> str:
+    words = re.sub(r"[{}]", "", op.path.removeprefix("/v1/")).replace(".", "_").split("/")
+    return op.method.lower() + "_" + "_".join(words)

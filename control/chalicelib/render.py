@@ -1,0 +1,101 @@
+"""What the API answers, as pydantic models: they render responses and, through their JSON
+schemas, document them in openapi.py, so the two cannot drift. A trunk's representation has
+no password field at all, not even a masked one."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Annotated
+
+from chalice import Response
+from pydantic import BaseModel, PlainSerializer, WithJsonSchema
+
+from smartalex.domain.registration import RegistrationState
+from smartalex.domain.trunk import PbxType, Transport, Trunk
+
+
+def iso_utc(value: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, e.g. 2025-01-31T09:30:00.000Z."""
+    utc = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(iso_utc, return_type=str),
+                      WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+class RegistrationView(BaseModel):
+    state: RegistrationState
+    label: str  # what the dashboard shows, e.g. "Registered as ext 1000"
+    error: str | None
+    sip_code: int | None
+    since: Timestamp | None
+    last_attempt_at: Timestamp | None
+    expires_at: Timestamp | None
+
+
+class AssignmentView(BaseModel):
+    held: bool  # an edge holds an unexpired lease and is registering the trunk
+    edge: str | None
+
+
+class TrunkView(BaseModel):
+    id: str
+    pbx_type: PbxType
+    domain: str
+    extension: str
+    username: str
+    transport: Transport
+    port: int
+    label: str | None
+    generation: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    registration: RegistrationView
+    assignment: AssignmentView
+
+    @classmethod
+    def of(cls, trunk: Trunk, now: float | None = None) -> "TrunkView":
+        account, status, lease = trunk.account, trunk.registration, trunk.lease
+        held = lease is not None and not lease.is_expired(time.time() if now is None else now)
+        return cls(
+            id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
+            extension=account.extension, username=account.username,
+            transport=account.transport, port=account.port, label=trunk.label,
+            generation=trunk.generation, created_at=trunk.created_at, updated_at=trunk.updated_at,
+            registration=RegistrationView(
+                state=status.state, label=status.label(account.extension), error=status.error,
+                sip_code=status.sip_code, since=status.since,
+                last_attempt_at=status.last_attempt_at, expires_at=status.expires_at,
+            ),
+            assignment=AssignmentView(held=held, edge=lease.owner if held else None),
+        )
+
+
+class TrunkList(BaseModel):
+    trunks: list[TrunkView]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorView(BaseModel):
+    error: ErrorDetail
+
+
+def trunk(trunk: Trunk, status: int = 200) -> Response:
+    return Response(body=TrunkView.of(trunk).model_dump(mode="json"), status_code=status)
+
+
+def trunks(items: list[Trunk]) -> Response:
+    ordered = sorted(items, key=lambda t: (t.created_at, t.trunk_id))
+    body = TrunkList(trunks=[TrunkView.of(t) for t in ordered])
+    return Response(body=body.model_dump(mode="json"), status_code=200)
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204)

@@ -1,0 +1,100 @@
+"""Trunk routes: authenticate, validate the body into a command, call the use case, render."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, Response
+
+from smartalex.domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
+from smartalex.domain.errors import InvalidInput, NotFound
+from smartalex.service_layer import trunks as use_cases
+
+from .. import auth, render
+from ..errors import api_errors
+from ..inputs import command, json_object
+from ..services import services
+
+bp = Blueprint(__name__)
+logger = Logger(service="control", child=True)
+
+TRUNK = "/v1/trunks/{trunk_id}"
+# Ids are `trk_` + 20 hex digits; anything far off is answered before it reaches DynamoDB
+# (whose keys are limited to 2 KB) and is not echoed back.
+ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+# Every trunk registers on the PBX as an extension today; other modes (e.g. a SIP trunk
+# with its own DIDs) would be listed here.
+MODES = ("register",)
+
+
+def _tenant() -> str:
+    return auth.authenticate(bp.current_request.headers)
+
+
+def _checked(trunk_id: str) -> str:
+    if not 0 < len(trunk_id) <= 64 or not set(trunk_id) <= ID_CHARS:
+        raise NotFound("No trunk with this id.")
+    return trunk_id
+
+
+@bp.route("/v1/trunks", methods=["POST"])
+@api_errors
+def create_trunk() -> Response:
+    tenant = _tenant()
+    cmd = command(CreateTrunk, json_object(bp.current_request), tenant_id=tenant)
+    s = services()
+    trunk = use_cases.create_trunk(cmd, trunks=s.trunks, secrets=s.secrets)
+    logger.info("Trunk created", extra={"tenant": tenant, "trunk_id": trunk.trunk_id})
+    return render.trunk(trunk, 201)
+
+
+@bp.route("/v1/trunks", methods=["GET"])
+@api_errors
+def list_trunks() -> Response:
+    tenant = _tenant()
+    mode = (bp.current_request.query_params or {}).get("mode")
+    if mode is not None and mode not in MODES:
+        raise InvalidInput("mode must be 'register', the only trunk mode today", field="mode")
+    return render.trunks(services().trunks.list(tenant))
+
+
+@bp.route(TRUNK, methods=["GET"])
+@api_errors
+def get_trunk(trunk_id: str) -> Response:
+    return render.trunk(services().trunks.get(_tenant(), _checked(trunk_id)))
+
+
+@bp.route(TRUNK, methods=["PATCH"])
+@api_errors
+def update_trunk(trunk_id: str) -> Response:
+    tenant = _tenant()
+    cmd = command(UpdateTrunk, json_object(bp.current_request), tenant_id=tenant,
+                  trunk_id=_checked(trunk_id))
+    s = services()
+    trunk = use_cases.update_trunk(cmd, trunks=s.trunks, secrets=s.secrets)
+    logger.info("Trunk updated", extra={"tenant": tenant, "trunk_id": trunk_id,
+                                        "fields": sorted(cmd.changes().keys()),  # names only
+                                        "generation": trunk.generation})
+    return render.trunk(trunk)
+
+
+@bp.route(TRUNK, methods=["DELETE"])
+@api_errors
+def delete_trunk(trunk_id: str) -> Response:
+    tenant = _tenant()
+    s = services()
+    use_cases.delete_trunk(DeleteTrunk(tenant_id=tenant, trunk_id=_checked(trunk_id)),
+                           trunks=s.trunks, secrets=s.secrets)
+    logger.info("Trunk deleted", extra={"tenant": tenant, "trunk_id": trunk_id})
+    return render.no_content()
+
+
+@bp.route(TRUNK + "/reregister", methods=["POST"])
+@api_errors
+def reregister_trunk(trunk_id: str) -> Response:
+    tenant = _tenant()
+    body = json_object(bp.current_request, required=False)  # no fields; `{}` is fine
+    cmd = command(ReregisterTrunk, body, tenant_id=tenant, trunk_id=_checked(trunk_id))
+    trunk = use_cases.reregister_trunk(cmd, trunks=services().trunks)
+    logger.info("Trunk re-registration requested", extra={"tenant": tenant, "trunk_id": trunk_id,
+                                                          "generation": trunk.generation})
+    return render.trunk(trunk, 202)

@@ -1,0 +1,208 @@
+"""The trunk lifecycle over HTTP, stored in DynamoDB and Secrets Manager on the moto server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import valid_trunk
+
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
+                       "label", "generation", "created_at", "updated_at", "registration",
+                       "assignment"}
+
+
+def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
+    reply = alice.post("/v1/trunks", valid_trunk(domain="PBX.Example.com", label="Reception"))
+
+    assert reply.status == 201
+    trunk = reply.json
+    assert set(trunk) == REPRESENTATION_KEYS
+    assert trunk["id"].startswith("trk_")
+    assert trunk["domain"] == "pbx.example.com"
+    assert trunk["username"] == "1000"
+    assert (trunk["transport"], trunk["port"]) == ("udp", 5060)
+    assert trunk["label"] == "Reception"
+    assert trunk["generation"] == 1
+    assert ISO_Z.match(trunk["created_at"]) and ISO_Z.match(trunk["updated_at"])
+    assert trunk["registration"] == {
+        "state": "connecting", "label": "Connecting", "error": None, "sip_code": None,
+        "since": trunk["created_at"], "last_attempt_at": None, "expires_at": None,
+    }
+    assert trunk["assignment"] == {"held": False, "edge": None}
+    assert storage.password(trunk["id"]) == "correct horse battery staple"
+
+
+def test_tls_trunks_default_to_port_5061(alice):
+    trunk = alice.create(transport="tls")
+
+    assert (trunk["transport"], trunk["port"]) == ("tls", 5061)
+
+
+def test_an_explicit_username_and_port_are_kept(alice):
+    trunk = alice.create(pbx_type="3cx", username="Ab3xYz", port=5080, transport="tcp")
+
+    assert (trunk["username"], trunk["port"], trunk["transport"]) == ("Ab3xYz", 5080, "tcp")
+
+
+def test_list_returns_the_tenants_trunks_oldest_first(alice):
+    first = alice.create(extension="1000")
+    second = alice.create(extension="1001")
+
+    reply = alice.get("/v1/trunks")
+
+    assert reply.status == 200
+    assert reply.json == {"trunks": [first, second]}
+
+
+def test_list_accepts_mode_register_and_rejects_other_modes(alice):
+    trunk = alice.create()
+
+    assert alice.get("/v1/trunks?mode=register").json == {"trunks": [trunk]}
+    reply = alice.get("/v1/trunks?mode=trunk")
+    assert reply.status == 400
+    assert reply.error["field"] == "mode"
+    assert "register" in reply.error["message"]
+
+
+def test_get_returns_the_trunk(alice):
+    trunk = alice.create()
+
+    reply = alice.get(f"/v1/trunks/{trunk['id']}")
+
+    assert (reply.status, reply.json) == (200, trunk)
+
+
+def test_patching_only_the_label_keeps_the_generation(alice):
+    trunk = alice.create()
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"label": "Front desk"})
+
+    assert reply.status == 200
+    assert reply.json["label"] == "Front desk"
+    assert reply.json["generation"] == trunk["generation"]
+    assert reply.json["registration"] == trunk["registration"]
+    assert alice.get(f"/v1/trunks/{trunk['id']}").json == reply.json
+
+
+def test_a_null_label_clears_it(alice):
+    trunk = alice.create(label="Reception")
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"label": None})
+
+    assert (reply.status, reply.json["label"]) == (200, None)
+
+
+@pytest.mark.parametrize("change", [
+    {"password": "a new password"},
+    {"domain": "pbx2.example.com"},
+    {"transport": "tcp"},
+    {"port": 5080},
+    {"extension": "2000"},
+    {"username": "other-user"},
+], ids=lambda change: next(iter(change)))
+def test_patching_how_the_trunk_registers_bumps_the_generation_and_reconnects(
+        alice, storage, change):
+    trunk = alice.create()
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", change)
+
+    assert reply.status == 200, reply.json
+    assert reply.json["generation"] == trunk["generation"] + 1
+    assert reply.json["registration"]["state"] == "connecting"
+    assert reply.json["registration"]["label"] == "Connecting"
+    assert reply.json["registration"]["since"] == reply.json["updated_at"]
+    assert "password" not in reply.json
+    expected = change.get("password", "correct horse battery staple")
+    assert storage.password(trunk["id"]) == expected
+
+
+def test_changing_transport_to_tls_moves_the_default_port(alice):
+    trunk = alice.create()
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"transport": "tls"})
+
+    assert (reply.json["transport"], reply.json["port"]) == ("tls", 5061)
+
+
+def test_reregister_answers_202_and_bumps_the_generation(alice):
+    trunk = alice.create()
+
+    reply = alice.post(f"/v1/trunks/{trunk['id']}/reregister")
+
+    assert reply.status == 202
+    assert reply.json["generation"] == trunk["generation"] + 1
+    assert reply.json["registration"]["state"] == "connecting"
+    assert alice.post(f"/v1/trunks/{trunk['id']}/reregister", {}).json["generation"] == 3
+
+
+def test_reregister_rejects_body_fields(alice):
+    trunk = alice.create()
+
+    reply = alice.post(f"/v1/trunks/{trunk['id']}/reregister", {"force": True})
+
+    assert (reply.status, reply.error["field"]) == (400, "force")
+
+
+def test_delete_answers_204_and_the_trunk_and_its_secret_are_gone(alice, storage):
+    trunk = alice.create()
+    secret = f"{storage.secret_prefix}/{trunk['id']}"
+    assert secret in storage.secret_names()
+
+    reply = alice.delete(f"/v1/trunks/{trunk['id']}")
+
+    assert (reply.status, reply.body) == (204, b"")
+    assert alice.get(f"/v1/trunks/{trunk['id']}").status == 404
+    assert alice.delete(f"/v1/trunks/{trunk['id']}").status == 404
+    assert alice.get("/v1/trunks").json == {"trunks": []}
+    assert secret not in storage.secret_names()
+
+
+def test_the_same_extension_on_the_same_pbx_twice_is_a_conflict(alice, storage):
+    alice.create(domain="pbx.example.com", extension="1000")
+    before = (storage.counts(), storage.secret_names())
+
+    reply = alice.post("/v1/trunks", valid_trunk(domain="PBX.example.com.", extension="1000"))
+
+    assert reply.status == 409
+    assert reply.error == {
+        "code": "conflict", "field": None,
+        "message": "A trunk for extension 1000 on pbx.example.com already exists."}
+    assert (storage.counts(), storage.secret_names()) == before
+
+
+def test_patching_into_an_existing_extension_is_a_conflict(alice):
+    alice.create(extension="1000")
+    other = alice.create(extension="1001")
+
+    reply = alice.patch(f"/v1/trunks/{other['id']}", {"extension": "1000"})
+
+    assert (reply.status, reply.error["code"]) == (409, "conflict")
+    assert alice.get(f"/v1/trunks/{other['id']}").json == other
+
+
+def test_the_same_extension_for_another_tenant_is_fine(api, alice):
+    mine = alice.create(extension="1000")
+
+    theirs = api.as_tenant(f"{alice.tenant}-other").create(extension="1000")
+
+    assert theirs["id"] != mine["id"]
+
+
+def test_an_unknown_trunk_is_404_with_the_error_format(alice):
+    reply = alice.get("/v1/trunks/trk_00000000000000000000")
+
+    assert reply.status == 404
+    assert reply.error == {"code": "not_found", "message": "No trunk trk_00000000000000000000.",
+                           "field": None}
+
+
+def test_a_malformed_trunk_id_is_404_and_not_echoed(alice):
+    trunk_id = "x" * 3000
+
+    reply = alice.get(f"/v1/trunks/{trunk_id}")
+
+    assert reply.status == 404
+    assert trunk_id not in reply.body.decode()
