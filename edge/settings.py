@@ -17,6 +17,23 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _nameservers() -> tuple[str, ...]:
+    """DNS servers for pjsua's own asynchronous resolver.
+
+    Without them pjsua resolves with the blocking getaddrinfo() inside the worker's event loop,
+    where a slow DNS server stalls the whole worker. Defaults to the host's resolv.conf.
+    """
+    raw = os.environ.get("SMARTALEX_EDGE_NAMESERVERS")
+    if raw is not None:
+        return tuple(ns.strip() for ns in raw.split(",") if ns.strip())
+    try:
+        lines = Path("/etc/resolv.conf").read_text().splitlines()
+    except OSError:
+        return ()
+    found = [line.split()[1] for line in lines if line.startswith("nameserver ") and len(line.split()) > 1]
+    return tuple(ns for ns in found if ":" not in ns)  # pjsua takes IPv4 addresses, port 53
+
+
 def _edge_id() -> str:
     return os.environ.get("SMARTALEX_EDGE_ID") or \
         f"edge-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -35,6 +52,7 @@ class EdgeSettings:
         os.environ.get("SMARTALEX_EDGE_POLL_SECONDS", "2")))
     health_file: Path = field(default_factory=lambda: Path(os.environ.get(
         "SMARTALEX_EDGE_HEALTH_FILE", "/tmp/smartalex-edge-health.json")))
+    nameservers: tuple[str, ...] = field(default_factory=_nameservers)
     graceful_seconds: float = 20.0
     # A worker silent for this long is hung: killed and replaced.
     heartbeat_timeout: float = 10.0

@@ -90,7 +90,7 @@ class Supervisor:
         self.workers = [
             WorkerProcess(i, worker.WorkerSettings(
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
-                log_level=settings.pjsip_log_level))
+                log_level=settings.pjsip_log_level, nameservers=settings.nameservers))
             for i in range(settings.workers)
         ]
 

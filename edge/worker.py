@@ -31,6 +31,7 @@ class WorkerSettings:
     sip_bind: str = "0.0.0.0"
     sip_port: int = 0
     log_level: int = 1
+    nameservers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Worker:
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
-        self.ep = create_endpoint(self.settings.log_level)
+        self.ep = create_endpoint(self.settings.log_level, self.settings.nameservers)
         self.transports = create_transports(self.ep, self.settings.sip_bind, self.settings.sip_port)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()

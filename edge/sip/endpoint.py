@@ -13,7 +13,8 @@ _TRANSPORT_TYPES = {
 }
 
 
-def create_endpoint(log_level: int = 1, user_agent: str = "SmartAlex-Edge") -> pj.Endpoint:
+def create_endpoint(log_level: int = 1, nameservers: tuple[str, ...] = (),
+                    user_agent: str = "SmartAlex-Edge") -> pj.Endpoint:
     """Single-threaded: the caller pumps `libHandleEvents` (threadCnt 0, mainThreadOnly)."""
     ep = pj.Endpoint()
     ep.libCreate()
@@ -21,6 +22,8 @@ def create_endpoint(log_level: int = 1, user_agent: str = "SmartAlex-Edge") -> p
     cfg.uaConfig.threadCnt = 0
     cfg.uaConfig.mainThreadOnly = True
     cfg.uaConfig.userAgent = user_agent
+    for server in nameservers:
+        cfg.uaConfig.nameserver.append(server)
     cfg.logConfig.level = log_level
     cfg.logConfig.consoleLevel = log_level
     ep.libInit(cfg)

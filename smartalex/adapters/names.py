@@ -30,3 +30,8 @@ def edge_events_queue() -> str:
 
 def secret_prefix() -> str:
     return os.environ.get("SMARTALEX_SECRET_PREFIX") or f"smartalex/{stage()}/trunks"
+
+
+def secrets_kms_key() -> str | None:
+    """The customer-managed KMS key for SIP secrets, when the stack provides one."""
+    return os.environ.get("SMARTALEX_SECRETS_KMS_KEY_ID") or None

@@ -20,7 +20,7 @@ class SecretsManagerStore(SecretStore):
     def __init__(self, client: Any = None, prefix: str | None = None, kms_key_id: str | None = None):
         self._client = client or aws.client("secretsmanager")
         self._prefix = prefix or names.secret_prefix()
-        self._kms_key_id = kms_key_id
+        self._kms_key_id = kms_key_id or names.secrets_kms_key()
 
     def _name(self, trunk_id: str) -> str:
         return f"{self._prefix}/{trunk_id}"

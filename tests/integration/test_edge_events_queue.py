@@ -15,11 +15,19 @@ from smartalex.domain.messages import RegistrationObserved, wrap
 from smartalex.service_layer import trunks as svc
 
 
+def empty(url: str) -> None:
+    """Delete whatever earlier tests left (PurgeQueue is limited to once a minute)."""
+    sqs = aws.client("sqs")
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                          VisibilityTimeout=30).get("Messages", []):
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+
+
 @pytest.fixture
 def queue(aws_endpoint):
     url = aws_endpoint["queues"]["edge_events"]
-    sqs = aws.client("sqs")
-    sqs.purge_queue(QueueUrl=url)
+    empty(url)
     return url
 
 
@@ -84,7 +92,7 @@ def test_a_poison_message_ends_in_the_dlq_and_the_rest_of_its_batch_is_applied(
     pump = QueuePump(queue, lambda_handler, "edge-events")
     dlq = aws_endpoint["queues"]["edge_events_dlq"]
     sqs = aws.client("sqs")
-    sqs.purge_queue(QueueUrl=dlq)
+    empty(dlq)
     send(queue, '{"type": "registration.observed", "version": 99}',
          envelope(trunk, "failed", 3, sip_code=401, problem="auth").to_json())
     max_receives = QUEUES[0].max_receive_count

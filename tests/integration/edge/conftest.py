@@ -40,13 +40,16 @@ def control_plane(aws_endpoint):
 
 
 class EdgeProcess:
-    def __init__(self, tmp: Path, workers: int, name: str):
+    def __init__(self, tmp: Path, workers: int, name: str, extra_env: dict[str, str]):
         self.edge_id = f"edge-{name}-{uuid.uuid4().hex[:6]}"
         self.health_file = tmp / f"{self.edge_id}.health.json"
         self.log = tmp / f"{self.edge_id}.log"
         env = dict(os.environ, SMARTALEX_EDGE_ID=self.edge_id, SMARTALEX_EDGE_WORKERS=str(workers),
                    SMARTALEX_EDGE_SIP_BIND="127.0.0.1", SMARTALEX_EDGE_POLL_SECONDS="0.5",
-                   SMARTALEX_EDGE_HEALTH_FILE=str(self.health_file))
+                   SMARTALEX_EDGE_HEALTH_FILE=str(self.health_file),
+                   # Tests use IP literals; a name must never reach the host's (non-loopback) DNS.
+                   SMARTALEX_EDGE_NAMESERVERS="127.0.0.1")
+        env.update(extra_env)
         self.proc = subprocess.Popen([sys.executable, "-m", "edge"], cwd=ROOT, env=env,
                                      stdout=open(self.log, "wb"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -81,8 +84,8 @@ class EdgeProcess:
 def edge_factory(tmp_path):
     edges: list[EdgeProcess] = []
 
-    def start(workers: int = 2, name: str = "t") -> EdgeProcess:
-        edge = EdgeProcess(tmp_path, workers, name)
+    def start(workers: int = 2, name: str = "t", **env: str) -> EdgeProcess:
+        edge = EdgeProcess(tmp_path, workers, name, env)
         edges.append(edge)
         return edge
 

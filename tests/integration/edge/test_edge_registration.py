@@ -119,3 +119,16 @@ def test_sigterm_unregisters_every_trunk_and_hands_the_leases_back(control_plane
     assert edge.terminate() == 0
     assert pbx.contacts("1000") == []
     assert control_plane.trunks.get(TENANT, trunk.trunk_id).lease is None
+
+
+def test_a_domain_that_does_not_resolve_fails_saying_so(control_plane, edge_factory):
+    from tests.support.dns import NxdomainServer
+
+    with NxdomainServer() as dns:
+        cmd = CreateTrunk(tenant_id=TENANT, pbx_type="3cx", domain="pbx.acme-does-not-exist.test",
+                          extension="1000", password="secret")
+        trunk = svc.create_trunk(cmd, trunks=control_plane.trunks, secrets=control_plane.secrets)
+        edge_factory(SMARTALEX_EDGE_NAMESERVERS=dns.address)
+        status = wait_state(control_plane, trunk, "failed")
+    assert "pbx.acme-does-not-exist.test" in dns.queries
+    assert status.error.startswith("The domain pbx.acme-does-not-exist.test does not resolve")
