@@ -252,8 +252,9 @@ class Supervisor:
     def write_health(self, stopped: bool = False) -> None:
         state = {
             "edge": self.settings.edge_id, "time": time.time(), "stopped": stopped,
-            "workers": [{"index": w.index, "alive": w.is_alive(), "ready": w.ready,
-                         "trunk": w.trunk_id} for w in self.workers],
+            "workers": [{"index": w.index, "pid": w.process.pid if w.process else None,
+                         "alive": w.is_alive(), "ready": w.ready, "trunk": w.trunk_id}
+                        for w in self.workers],
         }
         tmp = self.settings.health_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))

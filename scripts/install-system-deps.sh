@@ -4,6 +4,8 @@
 set -euo pipefail
 missing=()
 command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
+# The test PBX offers SIP over TLS too.
+[ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 || missing+=(kamailio-tls-modules)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""

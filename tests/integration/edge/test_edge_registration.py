@@ -6,10 +6,14 @@ SQS → edge-events handler → DynamoDB.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
 
 import pytest
 
+from devstack.pbx import KamailioPBX
 from smartalex.domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
 from smartalex.domain.registration import AUTH_MESSAGE
 from smartalex.service_layer import trunks as svc
@@ -35,10 +39,12 @@ def wait_state(services, trunk, state, timeout=10):
                     timeout, f"{trunk.account.extension} to be {state}")
 
 
-@pytest.mark.parametrize("transport", ["udp", "tcp"])
+@pytest.mark.parametrize("transport", ["udp", "tcp", "tls"])
 def test_a_trunk_registers_and_reads_registered_as_its_extension(
-        control_plane, pbx, edge_factory, transport):
-    trunk = create(control_plane, pbx, transport=transport)
+        control_plane, tmp_path, edge_factory, transport):
+    pbx = KamailioPBX(tmp_path / "pbx-tls", users={"1000": "secret"}, tls=True).start()
+    trunk = create(control_plane, pbx, transport=transport,
+                   port=pbx.tls_port if transport == "tls" else pbx.port)
     edge_factory()
     status = wait_state(control_plane, trunk, "registered")
     assert status.label("1000") == "Registered as ext 1000"
@@ -46,6 +52,8 @@ def test_a_trunk_registers_and_reads_registered_as_its_extension(
     contacts = pbx.wait_for_contact("1000")
     assert len(contacts) == 1
     assert ("transport=tcp" in contacts[0].lower()) == (transport == "tcp")
+    assert ("transport=tls" in contacts[0].lower()) == (transport == "tls")
+    pbx.stop()
 
 
 def test_a_wrong_password_fails_with_authentication_required_and_is_not_retried(
@@ -61,6 +69,7 @@ def test_a_wrong_password_fails_with_authentication_required_and_is_not_retried(
     wait_state(control_plane, trunk, "registered")
     pbx.wait_for_contact("1000")
     assert edge.log_text().count('"sip_code":401') == 1, "auth failures must not be retried"
+    assert "wrong-password" not in edge.log_text() and "secret" not in edge.log_text()
 
 
 def test_an_unknown_extension_fails_saying_it_does_not_exist(control_plane, pbx, edge_factory):
@@ -132,3 +141,18 @@ def test_a_domain_that_does_not_resolve_fails_saying_so(control_plane, edge_fact
         status = wait_state(control_plane, trunk, "failed")
     assert "pbx.acme-does-not-exist.test" in dns.queries
     assert status.error.startswith("The domain pbx.acme-does-not-exist.test does not resolve")
+
+
+def test_a_crashed_worker_is_replaced_and_its_trunk_registered_again(control_plane, pbx,
+                                                                      edge_factory):
+    trunk = create(control_plane, pbx)
+    edge = edge_factory(workers=1)
+    first = wait_state(control_plane, trunk, "registered")
+    worker = json.loads(edge.health_file.read_text())["workers"][0]
+    os.kill(worker["pid"], signal.SIGKILL)
+    again = wait_for(lambda: (s := status_of(control_plane, trunk)).state == "registered"
+                     and s.since > first.since and s, 20, "the trunk registered by a new worker")
+    assert again.label("1000") == "Registered as ext 1000"
+    replacement = json.loads(edge.health_file.read_text())["workers"][0]
+    assert replacement["pid"] != worker["pid"] and replacement["trunk"] == trunk.trunk_id
+    assert edge.proc.poll() is None
