@@ -44,6 +44,7 @@ class Changes:
     hold: list[Trunk] = field(default_factory=list)  # register (new trunk or new generation)
     drop: list[str] = field(default_factory=list)    # un-register, then release the lease
     lost: list[str] = field(default_factory=list)    # lease gone: stop at once, release nothing
+    more_waiting: bool = False  # the claim limit was hit: poll again soon, not in a full interval
 
 
 @dataclass
@@ -109,7 +110,9 @@ class AssignmentKeeper:
 
     def _claim(self, free_slots: int, changes: Changes) -> None:
         room = min(free_slots, CLAIMS_PER_POLL)
-        for trunk_id in self.store.claimable(self.wall(), room):
+        candidates = self.store.claimable(self.wall(), room)
+        changes.more_waiting = room == CLAIMS_PER_POLL and len(candidates) == room
+        for trunk_id in candidates:
             if trunk_id in self.held:
                 continue
             sent_at = self.monotonic()  # the lease runs from when the claim was sent

@@ -108,8 +108,8 @@ class Supervisor:
             self.pump_workers(timeout=0.1)
             self.keep_alive()
             if time.monotonic() >= next_sync:
-                self.sync_assignments()
-                next_sync = time.monotonic() + self.settings.poll_seconds
+                more_waiting = self.sync_assignments()
+                next_sync = time.monotonic() + (0.2 if more_waiting else self.settings.poll_seconds)
             self.flush_outbox()
             self.write_health()
         self.drain()
@@ -187,13 +187,15 @@ class Supervisor:
     def free_workers(self) -> list[WorkerProcess]:
         return [w for w in self.workers if w.trunk_id is None]
 
-    def sync_assignments(self) -> None:
+    def sync_assignments(self) -> bool:
+        """One assignment poll; True when more trunks wait to be claimed right away."""
         try:
             changes = self.keeper.sync(free_slots=len(self.free_workers()))
         except Exception:
             logger.exception("assignment poll failed; retrying on the next poll")
-            return
+            return False
         self.apply(changes)
+        return changes.more_waiting
 
     def apply(self, changes: Changes) -> None:
         for trunk_id in changes.lost + changes.drop:
