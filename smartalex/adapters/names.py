@@ -23,6 +23,22 @@ def claims_table() -> str:
     return resource("SMARTALEX_CLAIMS_TABLE", "claims")
 
 
+def agents_table() -> str:
+    return resource("SMARTALEX_AGENTS_TABLE", "agents")
+
+
+def directory_table() -> str:
+    return resource("SMARTALEX_DIRECTORY_TABLE", "directory")
+
+
+def calls_table() -> str:
+    return resource("SMARTALEX_CALLS_TABLE", "calls")
+
+
+def errors_table() -> str:
+    return resource("SMARTALEX_ERRORS_TABLE", "errors")
+
+
 def edge_events_queue() -> str:
     """Queue name; the URL is looked up once (SMARTALEX_EDGE_EVENTS_QUEUE_URL skips that)."""
     return resource("SMARTALEX_EDGE_EVENTS_QUEUE", "edge-events")

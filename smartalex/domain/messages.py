@@ -9,10 +9,12 @@ one already applied changes nothing.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .call import CallOutcome
+from .errors_log import ErrorSource
 from .registration import Problem, RegistrationState
 
 CONTRACT_VERSION = 1
@@ -34,8 +36,41 @@ class RegistrationObserved(Payload):
     expires_at: datetime | None = None
 
 
-# Grows into a discriminated union (Field(discriminator="type")) as call events are added.
-MessagePayload = RegistrationObserved
+class PartyInfo(Payload):
+    number: str | None = None
+    name: str | None = None
+
+
+class CallEnded(Payload):
+    """One call is over: everything its record needs, sent once by the edge."""
+
+    type: Literal["call.ended"] = "call.ended"
+    call_id: str = Field(min_length=1, max_length=128)
+    sip_call_id: str | None = None
+    extension: str
+    caller: PartyInfo
+    dialled: str | None = None
+    agent_id: str | None = None
+    started_at: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime
+    outcome: CallOutcome
+    transfer_target: str | None = None
+
+
+class ErrorObserved(Payload):
+    """Something phone-related went wrong that the admin should see in Diagnostics."""
+
+    type: Literal["error.observed"] = "error.observed"
+    source: ErrorSource
+    message: str = Field(min_length=1, max_length=1000)
+    hint: str | None = Field(default=None, max_length=1000)
+    call_id: str | None = None
+    at: datetime
+
+
+MessagePayload = Annotated[RegistrationObserved | CallEnded | ErrorObserved,
+                           Field(discriminator="type")]
 
 
 class Envelope(BaseModel):

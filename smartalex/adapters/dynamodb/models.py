@@ -3,7 +3,13 @@ edge, the local bootstrap (`schema.create_tables`) and the CDK stack (`schema.ta
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -66,6 +72,10 @@ class TrunkModel(Model):
     lease_fence = NumberAttribute(default=0)
     lease_expires_at = NumberAttribute(default=0)
     lease_since = UTCDateTimeAttribute(null=True)
+    # The agent answering this trunk's calls (one per trunk), and a counter the edge watches to
+    # refresh its cached copy of the trunk's directory.
+    agent_id = UnicodeAttribute(null=True)
+    directory_version = NumberAttribute(default=0)
 
     tenant_index = TenantIndex()
     placement_index = PlacementIndex()
@@ -85,4 +95,111 @@ class ClaimModel(Model):
     tenant_id = UnicodeAttribute()
 
 
-MODELS: tuple[type[Model], ...] = (TrunkModel, ClaimModel)
+class AgentTenantIndex(GlobalSecondaryIndex["AgentModel"]):
+    class Meta:
+        index_name = "tenant-index"
+        projection = AllProjection()
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    agent_id = UnicodeAttribute(range_key=True)
+
+
+class AgentModel(Model):
+    class Meta:
+        table_name = names.agents_table()
+        region = aws.region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    agent_id = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    stream_url = UnicodeAttribute(null=True)
+    greeting = UnicodeAttribute(null=True)
+    trunk_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+    tenant_index = AgentTenantIndex()
+
+
+class DirectoryEntryModel(Model):
+    """A trunk's directory: who callers can ask for, one item per extension."""
+
+    class Meta:
+        table_name = names.directory_table()
+        region = aws.region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    trunk_id = UnicodeAttribute(hash_key=True)
+    extension = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    aliases = ListAttribute(of=UnicodeAttribute, default=list)
+    updated_at = UTCDateTimeAttribute()
+
+
+class LineIndex(GlobalSecondaryIndex["CallRecordModel"]):
+    """Calls of one line (a bound DID, or the extension itself), newest first, bounded."""
+
+    class Meta:
+        index_name = "line-index"
+        projection = AllProjection()
+
+    line_key = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class CallRecordModel(Model):
+    """One item per call. `sort_key` = `<started_at ISO>#<call_id>` so "the last N calls in the
+    last 24 h" is one bounded query (descending, Limit N, sort_key >= now-24h)."""
+
+    class Meta:
+        table_name = names.calls_table()
+        region = aws.region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    trunk_id = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+    line_key = UnicodeAttribute()
+    call_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    extension = UnicodeAttribute()
+    caller_number = UnicodeAttribute(null=True)
+    caller_name = UnicodeAttribute(null=True)
+    dialled = UnicodeAttribute(null=True)
+    agent_id = UnicodeAttribute(null=True)
+    started_at = UTCDateTimeAttribute()
+    answered_at = UTCDateTimeAttribute(null=True)
+    ended_at = UTCDateTimeAttribute()
+    outcome = UnicodeAttribute()
+    transfer_target = UnicodeAttribute(null=True)
+    sip_call_id = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()  # 30 days
+
+    line_index = LineIndex()
+
+
+class ErrorRecordModel(Model):
+    """Phone-related errors for Diagnostics; `sort_key` = `<at ISO>#<error_id>`, 7-day TTL."""
+
+    class Meta:
+        table_name = names.errors_table()
+        region = aws.region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    trunk_id = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)
+    error_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    source = UnicodeAttribute()
+    message = UnicodeAttribute()
+    hint = UnicodeAttribute(null=True)
+    call_id = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()  # 7 days
+
+
+MODELS: tuple[type[Model], ...] = (
+    TrunkModel, ClaimModel, AgentModel, DirectoryEntryModel, CallRecordModel, ErrorRecordModel,
+)

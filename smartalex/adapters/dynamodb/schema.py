@@ -42,8 +42,9 @@ def table_spec(model: type[Model]) -> TableSpec:
                   gsi["projection"]["ProjectionType"])
         for gsi in sorted(schema["global_secondary_indexes"], key=lambda g: g["index_name"])
     )
+    ttl = model._ttl_attribute()
     return TableSpec(model.__name__, model.Meta.table_name, hash_key, range_key, indexes,
-                     getattr(model.Meta, "ttl_attribute", None))
+                     ttl.attr_name if ttl else None)
 
 
 def table_specs() -> list[TableSpec]:
@@ -57,4 +58,6 @@ def create_tables() -> list[str]:
         if not model.exists():
             model.create_table(wait=True)
             created.append(model.Meta.table_name)
+        if model._ttl_attribute():
+            model.update_ttl(ignore_update_ttl_errors=True)
     return created

@@ -1,0 +1,26 @@
+"""Agents: what answers a trunk's calls. One agent per trunk; a new link replaces the old one
+and takes effect on the next call (calls in progress keep their agent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class AgentKind(StrEnum):
+    MEDIA_STREAM = "media_stream"  # an external agent reached over WebSocket at stream_url
+    RECEPTIONIST = "receptionist"  # the built-in offline receptionist (edge/agents/receptionist)
+
+
+@dataclass(frozen=True)
+class Agent:
+    agent_id: str
+    tenant_id: str
+    name: str
+    kind: AgentKind
+    stream_url: str | None
+    greeting: str | None
+    created_at: datetime
+    updated_at: datetime
+    trunk_id: str | None = None  # the trunk it answers, if linked
