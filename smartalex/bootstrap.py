@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
+from importlib import import_module
 
-from .service_layer.ports import SecretStore, TrunkRepository
+from .service_layer.ports import (
+    AgentRepository,
+    CallRecordRepository,
+    DirectoryRepository,
+    ErrorRecordRepository,
+    SecretStore,
+    TrunkRepository,
+)
 
 
-@dataclass(frozen=True)
+def _dynamodb(module: str, cls: str):
+    return getattr(import_module(f".adapters.dynamodb.{module}", __package__), cls)()
+
+
 class Services:
-    trunks: TrunkRepository
-    secrets: SecretStore
+    """The ports the use cases need. Each is built on first use (imported lazily, so the domain
+    stays importable without boto3) unless given to the constructor."""
 
+    def __init__(self, **given):
+        unknown = {name for name in given if not isinstance(
+            getattr(type(self), name, None), cached_property)}
+        if unknown:
+            raise TypeError(f"unknown services: {sorted(unknown)}")
+        self.__dict__.update({k: v for k, v in given.items() if v is not None})
 
-def bootstrap(trunks: TrunkRepository | None = None, secrets: SecretStore | None = None) -> Services:
-    """Build the production adapters for whatever is not given (imported lazily, so the
-    domain stays importable without boto3)."""
-    if trunks is None:
-        from .adapters.dynamodb.trunks import DynamoTrunkRepository
+    @cached_property
+    def trunks(self) -> TrunkRepository:
+        return _dynamodb("trunks", "DynamoTrunkRepository")
 
-        trunks = DynamoTrunkRepository()
-    if secrets is None:
+    @cached_property
+    def secrets(self) -> SecretStore:
         from .adapters.secrets import SecretsManagerStore
 
-        secrets = SecretsManagerStore()
-    return Services(trunks=trunks, secrets=secrets)
+        return SecretsManagerStore()
+
+    @cached_property
+    def agents(self) -> AgentRepository:
+        return _dynamodb("agents", "DynamoAgentRepository")
+
+    @cached_property
+    def directory(self) -> DirectoryRepository:
+        return _dynamodb("directory", "DynamoDirectoryRepository")
+
+    @cached_property
+    def calls(self) -> CallRecordRepository:
+        return _dynamodb("calls", "DynamoCallRecordRepository")
+
+    @cached_property
+    def errors(self) -> ErrorRecordRepository:
+        return _dynamodb("errors", "DynamoErrorRecordRepository")
+
+
+def bootstrap(**given) -> Services:
+    return Services(**given)

@@ -10,57 +10,17 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from smartalex.domain.commands import CreateTrunk, UpdateTrunk
+from .operations import ERRORS, HIDDEN_FIELDS, REF, Operation
+from .render import ErrorView
+from .routes import trunks
 
-from .render import ErrorView, TrunkList, TrunkView
-
-# Set from the token and the URL, never from a body.
-HIDDEN_FIELDS = ("tenant_id", "trunk_id")
-REF = "#/components/schemas/{model}"
-ERRORS = {
-    400: "Invalid input: `error.field` names the offending field",
-    401: "Missing, invalid or expired bearer token",
-    404: "No such trunk for this tenant",
-    409: "Conflicts with an existing trunk or a concurrent change",
-}
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    summary: str
-    status: int
-    response: type[BaseModel] | None = None
-    request: type[BaseModel] | None = None
-    errors: tuple[int, ...] = ()
-    auth: bool = True
-    query: tuple[dict[str, Any], ...] = field(default=())
-
-
-MODE = {"name": "mode", "in": "query", "required": False,
-        "description": "Only trunks in this mode; every trunk registers as an extension today.",
-        "schema": {"type": "string", "enum": ["register"]}}
-TRUNK = "/v1/trunks/{trunk_id}"
-
-OPERATIONS = (
-    Operation("POST", "/v1/trunks", "Create a trunk: the AI registers as this extension",
-              201, TrunkView, CreateTrunk, (400, 409)),
-    Operation("GET", "/v1/trunks", "List the tenant's trunks", 200, TrunkList, errors=(400,),
-              query=(MODE,)),
-    Operation("GET", TRUNK, "Get a trunk and its registration status", 200, TrunkView,
-              errors=(404,)),
-    Operation("PATCH", TRUNK, "Change a trunk; changing how it registers re-registers it",
-              200, TrunkView, UpdateTrunk, (400, 404, 409)),
-    Operation("DELETE", TRUNK, "Delete a trunk; the AI un-registers", 204, errors=(404,)),
-    Operation("POST", TRUNK + "/reregister", "Re-register the trunk now", 202, TrunkView,
-              errors=(404, 409)),
+# Every route module declares its OPERATIONS; tests check they match `app.routes`.
+OPERATIONS = trunks.OPERATIONS + (
     Operation("GET", "/v1/openapi.json", "This document", 200, auth=False),
 )
 
@@ -86,11 +46,13 @@ def document() -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    models = [(m, "validation") for m in (CreateTrunk, UpdateTrunk)]
-    models += [(m, "serialization") for m in (TrunkView, TrunkList, ErrorView)]
+    requests = list(dict.fromkeys(op.request for op in OPERATIONS if op.request))
+    responses = list(dict.fromkeys(op.response for op in OPERATIONS if op.response))
+    models = [(m, "validation") for m in requests]
+    models += [(m, "serialization") for m in responses + [ErrorView]]
     _, top = models_json_schema(models, ref_template=REF)
     schemas = copy.deepcopy(top["$defs"])
-    for name in (CreateTrunk.__name__, UpdateTrunk.__name__):
+    for name in (m.__name__ for m in requests):
         schema = schemas[name]
         for hidden in HIDDEN_FIELDS:
             schema["properties"].pop(hidden, None)

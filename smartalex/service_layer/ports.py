@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from datetime import datetime
+
+from ..domain.agent import Agent
+from ..domain.call import CallRecord
+from ..domain.directory import DirectoryEntry
+from ..domain.errors_log import ErrorRecord
 from ..domain.registration import RegistrationStatus
 from ..domain.trunk import Trunk
 
@@ -53,3 +59,72 @@ class SecretStore(ABC):
 
     @abstractmethod
     def delete(self, trunk_id: str) -> None: ...
+
+
+class AgentRepository(ABC):
+    """Agents, and the one-agent-per-trunk link (stored on both the agent and the trunk)."""
+
+    @abstractmethod
+    def add(self, agent: Agent) -> None: ...
+
+    @abstractmethod
+    def get(self, tenant_id: str, agent_id: str) -> Agent:
+        """Raise NotFound if absent or owned by another tenant."""
+
+    @abstractmethod
+    def find(self, agent_id: str) -> Agent | None:
+        """Any tenant's agent by id (for the edge)."""
+
+    @abstractmethod
+    def list(self, tenant_id: str) -> list[Agent]: ...
+
+    @abstractmethod
+    def replace(self, before: Agent, after: Agent) -> None: ...
+
+    @abstractmethod
+    def remove(self, agent: Agent) -> None:
+        """Delete the agent and unlink it from its trunk."""
+
+    @abstractmethod
+    def link(self, agent: Agent, trunk: Trunk) -> Agent:
+        """Make `agent` the trunk's only agent, in one transaction: the trunk's previous agent
+        and the agent's previous trunk are unlinked. Returns the updated agent."""
+
+    @abstractmethod
+    def unlink(self, agent: Agent) -> Agent: ...
+
+
+class DirectoryRepository(ABC):
+    """A trunk's directory entries; every write bumps the trunk's `directory_version` in the
+    same transaction so edges refresh their cached copy."""
+
+    @abstractmethod
+    def list(self, trunk_id: str) -> list[DirectoryEntry]: ...
+
+    @abstractmethod
+    def put(self, tenant_id: str, trunk_id: str, entry: DirectoryEntry, *, create: bool) -> None:
+        """create=True: Conflict if the extension is already listed. create=False: upsert."""
+
+    @abstractmethod
+    def delete(self, trunk_id: str, extension: str) -> None:
+        """NotFound if not listed."""
+
+
+class CallRecordRepository(ABC):
+    @abstractmethod
+    def add(self, record: CallRecord, line_key: str) -> bool:
+        """Store a call once (idempotent on call_id); False if it was already stored."""
+
+    @abstractmethod
+    def recent(self, trunk_id: str, since: datetime, limit: int,
+               line_key: str | None = None) -> list[CallRecord]:
+        """Newest first, started at or after `since`; one bounded query."""
+
+
+class ErrorRecordRepository(ABC):
+    @abstractmethod
+    def add(self, record: ErrorRecord) -> bool:
+        """Store an error once (idempotent on error_id)."""
+
+    @abstractmethod
+    def recent(self, trunk_id: str, since: datetime, limit: int) -> list[ErrorRecord]: ...

@@ -10,6 +10,8 @@ from smartalex.domain.errors import InvalidInput, NotFound
 from smartalex.service_layer import trunks as use_cases
 
 from .. import auth, render
+from ..render import TrunkList, TrunkView
+from ..operations import Operation
 from ..errors import api_errors
 from ..inputs import command, json_object
 from ..services import services
@@ -17,13 +19,30 @@ from ..services import services
 bp = Blueprint(__name__)
 logger = Logger(service="control", child=True)
 
-TRUNK = "/v1/trunks/{trunk_id}"
 # Ids are `trk_` + 20 hex digits; anything far off is answered before it reaches DynamoDB
 # (whose keys are limited to 2 KB) and is not echoed back.
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 # Every trunk registers on the PBX as an extension today; other modes (e.g. a SIP trunk
 # with its own DIDs) would be listed here.
 MODES = ("register",)
+MODE = {"name": "mode", "in": "query", "required": False,
+        "description": "Only trunks in this mode; every trunk registers as an extension today.",
+        "schema": {"type": "string", "enum": list(MODES)}}
+TRUNK = "/v1/trunks/{trunk_id}"
+
+OPERATIONS = (
+    Operation("POST", "/v1/trunks", "Create a trunk: the AI registers as this extension",
+              201, TrunkView, CreateTrunk, (400, 409)),
+    Operation("GET", "/v1/trunks", "List the tenant's trunks", 200, TrunkList, errors=(400,),
+              query=(MODE,)),
+    Operation("GET", TRUNK, "Get a trunk and its registration status", 200, TrunkView,
+              errors=(404,)),
+    Operation("PATCH", TRUNK, "Change a trunk; changing how it registers re-registers it",
+              200, TrunkView, UpdateTrunk, (400, 404, 409)),
+    Operation("DELETE", TRUNK, "Delete a trunk; the AI un-registers", 204, errors=(404,)),
+    Operation("POST", TRUNK + "/reregister", "Re-register the trunk now", 202, TrunkView,
+              errors=(404, 409)),
+)
 
 
 def _tenant() -> str:
