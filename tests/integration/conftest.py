@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from devstack.pbx import KamailioPBX
+from devstack.pbx import KamailioPBX, free_port
 
 PHONE = Path(__file__).resolve().parents[1] / "support" / "phone.py"
+SIPP_SCENARIOS = Path(__file__).resolve().parents[1] / "support" / "sipp"
 TEST_USERS = {"300": "pw300", "301": "pw301", "1000": "secret"}
 
 
@@ -28,6 +29,7 @@ class PhoneProcess:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
         )
         self.events: list[dict] = []
+        self._claimed: set[int] = set()  # indexes in events already returned by expect/wait_for
         self._queue: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -51,12 +53,33 @@ class PhoneProcess:
             if item is None:
                 raise EOFError(f"phone exited ({self.proc.poll()}) before {event}; saw {self.events}")
             self.events.append(item)
-            if item.get("event") == event and all(item.get(k) == v for k, v in match.items()):
+            if self._matches(item, event, match):
+                self._claimed.add(len(self.events) - 1)
                 return item
 
-    def send(self, cmd: str) -> None:
-        self.proc.stdin.write(json.dumps({"cmd": cmd}) + "\n")
+    def wait_for(self, event: str, timeout: float = 5, **match) -> dict:
+        """Like expect(), but order-independent: also takes a matching event that arrived while
+        an earlier expect()/wait_for() skipped past it (each event is returned at most once).
+        Use it for events whose relative order is not fixed (media_active vs answered)."""
+        for i, item in enumerate(self.events):
+            if i not in self._claimed and self._matches(item, event, match):
+                self._claimed.add(i)
+                return item
+        return self.expect(event, timeout, **match)
+
+    @staticmethod
+    def _matches(item: dict, event: str, match: dict) -> bool:
+        return item.get("event") == event and all(item.get(k) == v for k, v in match.items())
+
+    def send(self, cmd: str, **fields) -> None:
+        """One command line, e.g. send("call", uri="sip:301@127.0.0.1:5060")."""
+        self.proc.stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
         self.proc.stdin.flush()
+
+    def ask(self, cmd: str, event: str, timeout: float = 5, **fields) -> dict:
+        """send() then expect(event): e.g. ask("levels", "levels")."""
+        self.send(cmd, **fields)
+        return self.expect(event, timeout)
 
     def stop(self, timeout: float = 5) -> int:
         if self.proc.poll() is None:
@@ -95,3 +118,38 @@ def phone_factory(tmp_path):
     yield start
     for phone in phones:
         phone.stop()
+
+
+@pytest.fixture
+def sipp_factory(tmp_path):
+    """sipp_factory(scenario, remote, *extra, service=None) -> Popen of one sipp call (-m 1).
+
+    `scenario` is a file name in tests/support/sipp; `remote` is "host:port". sipp gets free
+    loopback SIP and media ports and a 30 s global timeout; whatever is left is killed."""
+    procs: list[subprocess.Popen] = []
+
+    def start(scenario: str, remote: str, *extra: str, service: str | None = None):
+        n = len(procs)
+        cmd = ["sipp", remote, "-sf", str(SIPP_SCENARIOS / scenario), "-i", "127.0.0.1",
+               "-p", str(free_port()), "-mp", str(free_port()), "-m", "1", "-nostdin",
+               "-timeout", "30", "-trace_err", "-error_file", str(tmp_path / f"sipp-{n}.err")]
+        if service:
+            cmd += ["-s", service]
+        log = open(tmp_path / f"sipp-{n}.log", "ab")
+        try:
+            proc = subprocess.Popen([*cmd, *extra], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=log)
+        finally:
+            log.close()
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
