@@ -22,6 +22,12 @@ class DirectoryEntry:
         return f"{self.extension} ({self.display_name})"
 
 
+def by_extension(entry: DirectoryEntry) -> tuple:
+    """Sort key: numeric extensions in numeric order (100, 215, 1000), then the others."""
+    ext = entry.extension
+    return (0, int(ext), ext) if ext.isascii() and ext.isdigit() else (1, 0, ext)
+
+
 @dataclass(frozen=True)
 class Candidate:
     extension: str
