@@ -11,8 +11,8 @@ logger = Logger(service="edge")
 
 def main() -> None:
     from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
-    from smartalex.adapters.secrets import SecretsManagerStore
     from smartalex.adapters.sqs import SqsPublisher
+    from smartalex.bootstrap import bootstrap
 
     from .assignments import AssignmentKeeper
     from .supervisor import Supervisor
@@ -22,7 +22,7 @@ def main() -> None:
     Supervisor(
         settings,
         keeper=AssignmentKeeper(DynamoLeaseStore(owner=settings.edge_id)),
-        secrets=SecretsManagerStore(),
+        services=bootstrap(),
         publisher=SqsPublisher(),
     ).run()
 

@@ -44,6 +44,7 @@ class Changes:
     hold: list[Trunk] = field(default_factory=list)  # register (new trunk or new generation)
     drop: list[str] = field(default_factory=list)    # un-register, then release the lease
     lost: list[str] = field(default_factory=list)    # lease gone: stop at once, release nothing
+    route: list[Trunk] = field(default_factory=list)  # agent link or directory changed
     more_waiting: bool = False  # the claim limit was hit: poll again soon, not in a full interval
 
 
@@ -107,6 +108,10 @@ class AssignmentKeeper:
             elif trunk.generation != holding.trunk.generation:
                 holding.trunk = trunk
                 changes.hold.append(trunk)
+            elif (trunk.agent_id, trunk.directory_version) != \
+                    (holding.trunk.agent_id, holding.trunk.directory_version):
+                holding.trunk = trunk
+                changes.route.append(trunk)
 
     def _claim(self, free_slots: int, changes: Changes) -> None:
         room = min(free_slots, CLAIMS_PER_POLL)

@@ -4,8 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smartalex.domain.messages import RegistrationObserved
+from smartalex.domain.directory import DirectoryEntry
+from smartalex.domain.messages import MessagePayload
 from smartalex.domain.trunk import SipAccount
+
+
+@dataclass(frozen=True)
+class AgentLink:
+    """The agent a trunk's next call goes to, and how to reach it."""
+
+    agent_id: str
+    kind: str
+    stream_url: str
+    greeting: str | None = None
+
+
+@dataclass(frozen=True)
+class CallRouting:
+    """Who answers the trunk's calls and who callers can ask for; applies from the next call."""
+
+    agent: AgentLink | None = None
+    entries: tuple[DirectoryEntry, ...] = ()
 
 
 # supervisor → worker
@@ -14,12 +33,22 @@ class Hold:
     """Register this trunk (replacing any earlier generation of it)."""
 
     trunk_id: str
+    tenant_id: str
     generation: int
     account: SipAccount
     password: str
+    routing: CallRouting = CallRouting()
 
     def __repr__(self) -> str:  # never print the password
         return f"Hold(trunk_id={self.trunk_id!r}, generation={self.generation})"
+
+
+@dataclass(frozen=True)
+class Route:
+    """The trunk's agent link or directory changed."""
+
+    trunk_id: str
+    routing: CallRouting
 
 
 @dataclass(frozen=True)
@@ -43,13 +72,16 @@ class Ready:
 @dataclass(frozen=True)
 class Heartbeat:
     held: int
+    calls: int = 0
 
 
 @dataclass(frozen=True)
-class Observed:
+class Report:
+    """Something to publish for the trunk: a registration change, a call record, an error."""
+
     trunk_id: str
     generation: int
-    observed: RegistrationObserved
+    payload: MessagePayload
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,8 @@ class EdgeSettings:
     health_file: Path = field(default_factory=lambda: Path(os.environ.get(
         "SMARTALEX_EDGE_HEALTH_FILE", "/tmp/smartalex-edge-health.json")))
     nameservers: tuple[str, ...] = field(default_factory=_nameservers)
+    # Loopback port of the built-in receptionist's WebSocket server (0: any free port).
+    receptionist_port: int = field(default_factory=lambda: _int("SMARTALEX_RECEPTIONIST_PORT", 0))
     graceful_seconds: float = 20.0
     # A worker silent for this long is hung: killed and replaced.
     heartbeat_timeout: float = 10.0

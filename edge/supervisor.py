@@ -17,14 +17,27 @@ from multiprocessing.connection import wait
 
 from aws_lambda_powertools import Logger
 
-from smartalex.domain.messages import wrap
+from smartalex.domain.agent import AgentKind
+from smartalex.domain.directory import DirectoryEntry
+from smartalex.domain.messages import RegistrationObserved, wrap
 from smartalex.domain.registration import Problem, RegistrationState
-from smartalex.domain.messages import RegistrationObserved
 from smartalex.domain.trunk import Trunk
 
 from . import worker
 from .assignments import AssignmentKeeper, Changes
-from .protocol import Heartbeat, Hold, Observed, Ready, Release, Released, Shutdown
+from .protocol import (
+    AgentLink,
+    CallRouting,
+    Heartbeat,
+    Hold,
+    Ready,
+    Release,
+    Released,
+    Report,
+    Route,
+    Shutdown,
+)
+from .receptionist_process import ReceptionistProcess
 from .settings import EdgeSettings
 
 logger = Logger(service="edge")
@@ -79,11 +92,13 @@ class WorkerProcess:
 
 
 class Supervisor:
-    def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, secrets, publisher):
+    def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, services, publisher):
+        """`services` provides the secrets, agents and directory ports (smartalex.bootstrap)."""
         self.settings = settings
         self.keeper = keeper
-        self.secrets = secrets
+        self.services = services
         self.publisher = publisher
+        self.receptionist = ReceptionistProcess(settings.receptionist_port)
         self.signals: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.should_exit = False
         self.outbox: list = []
@@ -98,6 +113,7 @@ class Supervisor:
     def run(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, _frame: self.signals.put(signum))
+        self.receptionist.start()
         for w in self.workers:
             w.start()
         logger.info("edge started", extra={"edge": self.settings.edge_id,
@@ -135,6 +151,7 @@ class Supervisor:
             w.join(2)
             w.kill()
             w.join()
+        self.receptionist.stop()
         self.write_health(stopped=True)
         logger.info("edge stopped", extra={"edge": self.settings.edge_id})
 
@@ -157,7 +174,7 @@ class Supervisor:
             if w.pending:
                 hold, w.pending = w.pending, None
                 w.send(hold)
-        elif isinstance(message, Observed):
+        elif isinstance(message, Report):
             self.publish(message)
         elif isinstance(message, Released):
             if w.trunk_id == message.trunk_id:
@@ -169,6 +186,7 @@ class Supervisor:
     def keep_alive(self) -> None:
         if self.should_exit:
             return
+        self.receptionist.keep_alive()
         now = time.monotonic()
         for w in self.workers:
             hung = w.is_alive() and now - w.last_seen > self.settings.heartbeat_timeout
@@ -204,6 +222,14 @@ class Supervisor:
                 w.send(Release(trunk_id))
             if trunk_id in changes.lost:
                 self.keeper.forget(trunk_id)
+        for trunk in changes.route:
+            w = self.worker_for(trunk.trunk_id)
+            if w:
+                routing = self.routing(trunk)
+                w.send(Route(trunk.trunk_id, routing))
+                logger.info("call routing changed; applies from the next call", extra={
+                    "trunk_id": trunk.trunk_id, "agent_id": trunk.agent_id,
+                    "directory_entries": len(routing.entries)})
         for trunk in changes.hold:
             w = self.worker_for(trunk.trunk_id) or (self.free_workers() or [None])[0]
             if w is None:
@@ -221,21 +247,37 @@ class Supervisor:
 
     def _hold_message(self, trunk: Trunk) -> Hold | None:
         try:
-            password = self.secrets.get(trunk.trunk_id)
+            password = self.services.secrets.get(trunk.trunk_id)
         except Exception:
             logger.exception("SIP password unavailable", extra={"trunk_id": trunk.trunk_id})
-            self.publish(Observed(trunk.trunk_id, trunk.generation, RegistrationObserved(
+            self.publish(Report(trunk.trunk_id, trunk.generation, RegistrationObserved(
                 state=RegistrationState.FAILED, problem=Problem.NO_CREDENTIALS)))
             return None
-        return Hold(trunk.trunk_id, trunk.generation, trunk.account, password)
+        return Hold(trunk.trunk_id, trunk.tenant_id, trunk.generation, trunk.account, password,
+                    self.routing(trunk))
+
+    def routing(self, trunk: Trunk) -> CallRouting:
+        """The trunk's agent and directory as the worker needs them (read once per change)."""
+        try:
+            entries: tuple[DirectoryEntry, ...] = tuple(self.services.directory.list(trunk.trunk_id))
+            agent = self.services.agents.find(trunk.agent_id) if trunk.agent_id else None
+        except Exception:
+            logger.exception("could not read the trunk's agent or directory",
+                             extra={"trunk_id": trunk.trunk_id})
+            return CallRouting()
+        if agent is None:
+            return CallRouting(None, entries)
+        url = self.receptionist.url if agent.kind is AgentKind.RECEPTIONIST else agent.stream_url
+        return CallRouting(AgentLink(agent.agent_id, agent.kind.value, url, agent.greeting),
+                           entries)
 
     # --- reporting ---
-    def publish(self, message: Observed) -> None:
+    def publish(self, message: Report) -> None:
         holding = self.keeper.held.get(message.trunk_id)
         if holding is None:
             return  # no longer ours: whatever we saw is not the trunk's status any more
         self.outbox.append(wrap(
-            message.observed, edge=self.settings.edge_id, tenant=holding.trunk.tenant_id,
+            message.payload, edge=self.settings.edge_id, tenant=holding.trunk.tenant_id,
             trunk=message.trunk_id, generation=message.generation, fence=holding.lease.fence,
             sequence=holding.next_sequence()))
 

@@ -1,7 +1,7 @@
-"""One pjsua2 worker process: an Endpoint pumped from a single thread, holding its trunks.
+"""One pjsua2 worker process: an Endpoint pumped from a single thread, holding its trunk.
 
 pjsua2 allows 8 accounts and 4 calls per process, and a 9th account aborts the process
-(FACTS.md). The supervisor places one trunk per worker, so each trunk gets the 4 calls and a
+(FACTS.md). The supervisor places one trunk per worker, so each trunk gets the call slots and a
 crash takes down one trunk, which the supervisor then re-registers in a fresh worker.
 """
 
@@ -15,7 +15,21 @@ from multiprocessing.connection import Connection
 
 from aws_lambda_powertools import Logger
 
-from .protocol import Heartbeat, Hold, Observed, Ready, Release, Released, Shutdown
+from smartalex.domain.call import CallOutcome
+from smartalex.domain.errors_log import ErrorSource
+from smartalex.domain.matching import Matcher
+
+from .protocol import (
+    CallRouting,
+    Heartbeat,
+    Hold,
+    Ready,
+    Release,
+    Released,
+    Report,
+    Route,
+    Shutdown,
+)
 from .registration import RegistrationDriver
 
 logger = Logger(service="edge-worker")
@@ -23,6 +37,15 @@ logger = Logger(service="edge-worker")
 PUMP_MS = 20
 HEARTBEAT_EVERY = 1.0
 UNREGISTER_TIMEOUT = 3.0
+# pjsua's 4th call slot stays free so that one call too many still gets a proper 486 Busy Here
+# (and a "Busy" record) from us rather than a silent rejection from pjsua.
+CALLS_PER_WORKER = 3
+# pjsua must be done with a finished call's objects before Python may free them.
+KEEP_FINISHED_FOR = 10.0
+NO_AGENT_HINT = ("Link an agent to this trunk (PUT /v1/agents/{agent_id}/telephony); until then "
+                 "calls to the extension are refused with 480 so the PBX can fail over.")
+BUSY_HINT = ("The AI extension is at its call capacity; the PBX's ring group, queue or voicemail "
+             "takes extra calls. Add edge capacity if this happens often.")
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,8 @@ class TrunkSlot:
     hold: Hold
     account: object
     driver: RegistrationDriver
+    routing: CallRouting
+    matcher: Matcher
     leave_by: float | None = None  # set when un-registering: drop the account by then at the latest
     unregistered: bool = False
     notify: bool = True  # send Released when done (not when replaced by a new generation)
@@ -52,11 +77,14 @@ class Worker:
     settings: WorkerSettings
     slots: dict[str, TrunkSlot] = field(default_factory=dict)
     leaving: list[TrunkSlot] = field(default_factory=list)
-    graveyard: list[object] = field(default_factory=list)
+    calls: dict[int, object] = field(default_factory=dict)         # pj call id → session
+    graveyard: list[tuple[float, object]] = field(default_factory=list)
     stopping: bool = False
 
     def run(self) -> None:
-        from .sip.endpoint import create_endpoint, create_transports
+        from .media.loop import LoopThread
+        from .media.prompts import apology
+        from .sip.endpoint import create_endpoint, create_transports, prefer_g711
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
@@ -64,14 +92,17 @@ class Worker:
         self.transports = create_transports(self.ep, self.settings.sip_bind, self.settings.sip_port)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
+        prefer_g711(self.ep)
+        self.loop = LoopThread().start()
+        self.apology = apology
         self.conn.send(Ready(os.getpid()))
         next_beat = 0.0
-        while not (self.stopping and not self.slots and not self.leaving):
+        while not (self.stopping and not self.slots and not self.leaving and not self.calls):
             self.ep.libHandleEvents(PUMP_MS)
             self._read_commands()
             self._tick()
             if time.monotonic() >= next_beat:
-                self.conn.send(Heartbeat(held=len(self.slots)))
+                self.conn.send(Heartbeat(held=len(self.slots), calls=len(self.calls)))
                 next_beat = time.monotonic() + HEARTBEAT_EVERY
         self._destroy()
 
@@ -86,6 +117,10 @@ class Worker:
     def _dispatch(self, message) -> None:
         if isinstance(message, Hold):
             self._hold(message)
+        elif isinstance(message, Route):
+            slot = self.slots.get(message.trunk_id)
+            if slot:
+                slot.routing, slot.matcher = message.routing, Matcher(message.routing.entries)
         elif isinstance(message, Release):
             slot = self.slots.pop(message.trunk_id, None)
             if slot:
@@ -97,6 +132,8 @@ class Worker:
 
     def _begin_shutdown(self) -> None:
         self.stopping = True
+        for session in list(self.calls.values()):
+            session.hangup()
         for trunk_id in list(self.slots):
             self._leave(self.slots.pop(trunk_id))
 
@@ -111,18 +148,24 @@ class Worker:
         if current:
             current.notify = False
             self._leave(self.slots.pop(hold.trunk_id))
-        driver = RegistrationDriver(monotonic=time.monotonic)
-        account = TrunkAccount(lambda code, reason, expires, tid=hold.trunk_id, gen=hold.generation:
-                               self._on_reg_state(tid, gen, code, reason, expires))
-        slot = TrunkSlot(hold, account, driver)
+        tid, gen = hold.trunk_id, hold.generation
+        account = TrunkAccount(
+            on_reg_state=lambda code, reason, expires: self._on_reg_state(tid, gen, code,
+                                                                          reason, expires),
+            on_incoming_call=lambda call_id, invite: self._on_incoming_call(tid, gen, call_id,
+                                                                            invite))
+        slot = TrunkSlot(hold, account, RegistrationDriver(monotonic=time.monotonic),
+                         hold.routing, Matcher(hold.routing.entries))
         self.slots[hold.trunk_id] = slot
         try:
+            media_address = None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind
             account.create(account_config(hold.account, hold.password,
-                                          self.transports[hold.account.transport]))
+                                          self.transports[hold.account.transport], media_address))
         except pj.Error as err:
-            logger.error("pjsua2 refused the account", extra={"trunk_id": hold.trunk_id,
+            logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
                                                              "pj_error": err.info()})
-            self._report(slot, driver.on_response(500, f"Account setup failed: {err.reason}", 0))
+            self._report(slot, slot.driver.on_response(500, f"Account setup failed: {err.reason}",
+                                                       0))
             return
         self._register(slot)
 
@@ -149,7 +192,7 @@ class Worker:
             pass
         slot.unregistered = True  # nothing to un-register: drop it on the next tick
 
-    # --- pjsua2 callbacks and time ---
+    # --- pjsua2 callbacks ---
     def _on_reg_state(self, trunk_id: str, generation: int, code: int, reason: str,
                       expires: int) -> None:
         leaving = next((s for s in self.leaving if s.hold.trunk_id == trunk_id
@@ -163,6 +206,41 @@ class Worker:
                                                          "reason": reason, "expires": expires})
             self._report(slot, slot.driver.on_response(code, reason, expires))
 
+    def _on_incoming_call(self, trunk_id: str, generation: int, call_id: int,
+                          invite: str) -> None:
+        from .call_session import CallSession, TrunkContext
+        from .sip.call import InboundCall
+        from .sip.invite import parse_invite
+
+        slot = next((s for s in [self.slots.get(trunk_id), *self.leaving]
+                     if s is not None and s.hold.trunk_id == trunk_id), None)
+        call = InboundCall(slot.account, call_id)
+        hold = slot.hold
+        context = TrunkContext(hold.tenant_id, trunk_id, hold.account.extension,
+                               hold.account.domain, slot.routing.agent, slot.routing.entries,
+                               slot.matcher)
+        session = CallSession(call, context, parse_invite(invite, hold.account.extension),
+                              self.loop, report=lambda payload: self._report(slot, payload),
+                              apology=self.apology)
+        call.session = session
+        active = len(self.calls)
+        self.calls[call_id] = session
+        logger.info("incoming call", extra={"trunk_id": trunk_id, "call_id": session.call_id,
+                                            "caller": session.invite.caller.number,
+                                            "dialled": session.invite.dialled})
+        if self.stopping or slot is not self.slots.get(trunk_id):
+            session.reject(486, CallOutcome.BUSY, ErrorSource.CAPACITY,
+                           "Call refused while the edge was handing the trunk over.", BUSY_HINT)
+        elif context.agent is None:
+            session.reject(480, CallOutcome.NO_AGENT, ErrorSource.ROUTING,
+                           "No agent linked to this trunk.", NO_AGENT_HINT)
+        elif active >= CALLS_PER_WORKER:
+            session.reject(486, CallOutcome.BUSY, ErrorSource.CAPACITY,
+                           f"Call refused: already {active} calls on this extension.", BUSY_HINT)
+        else:
+            session.answer()
+
+    # --- time ---
     def _tick(self) -> None:
         for slot in list(self.slots.values()):
             observed, register_now = slot.driver.tick()
@@ -174,23 +252,30 @@ class Worker:
             if slot.unregistered or now >= slot.leave_by:
                 self.leaving.remove(slot)
                 self._drop(slot)
+        for call_id, session in list(self.calls.items()):
+            session.tick()
+            if session.ended:
+                del self.calls[call_id]
+                self.graveyard.append((now, session))
+        self.graveyard = [(t, o) for t, o in self.graveyard if now - t < KEEP_FINISHED_FOR]
 
     def _drop(self, slot: TrunkSlot) -> None:
         try:
             slot.account.shutdown()
         except Exception:  # pjsua2 may refuse during teardown; the account dies with libDestroy
             logger.exception("account shutdown failed", extra={"trunk_id": slot.hold.trunk_id})
-        self.graveyard.append(slot.account)
+        self.graveyard.append((time.monotonic(), slot.account))
         if slot.notify:
             self.conn.send(Released(slot.hold.trunk_id))
 
-    def _report(self, slot: TrunkSlot, observed) -> None:
-        if observed is not None:
-            self.conn.send(Observed(slot.hold.trunk_id, slot.hold.generation, observed))
+    def _report(self, slot: TrunkSlot, payload) -> None:
+        if payload is not None:
+            self.conn.send(Report(slot.hold.trunk_id, slot.hold.generation, payload))
 
     def _destroy(self) -> None:
         import pjsua2 as pj
 
+        self.loop.stop()
         self.graveyard.clear()
         # Every account is un-registered by now; the default destroy waits ~1 s for network
         # clean-up we no longer need (docs/measurements/pjsua2-registration.md).

@@ -15,7 +15,13 @@ REGISTRATION_EXPIRES = 300
 REFRESH_BEFORE_EXPIRY = 60
 
 
-def account_config(account: SipAccount, password: str, transport_id: int) -> pj.AccountConfig:
+# RTP/RTCP ports: the range PBX admins open in their firewall (docs/deploy.md).
+RTP_PORT_START = 10000
+RTP_PORT_RANGE = 10000
+
+
+def account_config(account: SipAccount, password: str, transport_id: int,
+                   media_address: str | None = None) -> pj.AccountConfig:
     host = uri_host(account.domain)
     cfg = pj.AccountConfig()
     cfg.idUri = f"sip:{account.extension}@{host}"
@@ -27,15 +33,26 @@ def account_config(account: SipAccount, password: str, transport_id: int) -> pj.
     cfg.regConfig.firstRetryIntervalSec = 0
     cfg.sipConfig.transportId = transport_id
     cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", account.username, 0, password))
+    cfg.mediaConfig.transportConfig.port = RTP_PORT_START
+    cfg.mediaConfig.transportConfig.portRange = RTP_PORT_RANGE
+    if media_address:  # bind RTP where SIP is bound (and advertise that address in SDP)
+        cfg.mediaConfig.transportConfig.boundAddress = media_address
+        cfg.mediaConfig.transportConfig.publicAddress = media_address
     return cfg
 
 
 class TrunkAccount(pj.Account):
-    """Forwards onRegState to a plain callback: (code, reason, expiration, is_active)."""
+    """Forwards onRegState (code, reason, expiration) and onIncomingCall (call id, INVITE text)
+    to plain callbacks."""
 
-    def __init__(self, on_reg_state: Callable[[int, str, int], None]):
+    def __init__(self, on_reg_state: Callable[[int, str, int], None],
+                 on_incoming_call: Callable[[int, str], None]):
         super().__init__()
         self._on_reg_state = on_reg_state
+        self._on_incoming_call = on_incoming_call
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
         self._on_reg_state(int(prm.code), str(prm.reason), int(prm.expiration))
+
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
+        self._on_incoming_call(prm.callId, prm.rdata.wholeMsg)

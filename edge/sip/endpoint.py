@@ -6,6 +6,9 @@ import pjsua2 as pj
 
 from smartalex.domain.trunk import Transport
 
+# pjsua's compiled-in limit per process (FACTS.md); more is silently capped.
+MAX_CALLS = 4
+
 _TRANSPORT_TYPES = {
     Transport.UDP: pj.PJSIP_TRANSPORT_UDP,
     Transport.TCP: pj.PJSIP_TRANSPORT_TCP,
@@ -24,10 +27,22 @@ def create_endpoint(log_level: int = 1, nameservers: tuple[str, ...] = (),
     cfg.uaConfig.userAgent = user_agent
     for server in nameservers:
         cfg.uaConfig.nameserver.append(server)
+    cfg.uaConfig.maxCalls = MAX_CALLS
     cfg.logConfig.level = log_level
     cfg.logConfig.consoleLevel = log_level
+    # G.711 end to end: the conference bridge runs at 8 kHz, so agent audio is never resampled.
+    cfg.medConfig.clockRate = 8000
+    cfg.medConfig.sndClockRate = 8000
+    cfg.medConfig.noVad = True
     ep.libInit(cfg)
     return ep
+
+
+def prefer_g711(ep: pj.Endpoint) -> None:
+    """Offer and accept PCMU and PCMA only (call after libStart)."""
+    for codec in ep.codecEnum2():
+        priority = {"PCMU/8000/1": 255, "PCMA/8000/1": 254}.get(codec.codecId, 0)
+        ep.codecSetPriority(codec.codecId, priority)
 
 
 def create_transports(ep: pj.Endpoint, bind: str = "0.0.0.0", sip_port: int = 0) -> dict[Transport, int]:

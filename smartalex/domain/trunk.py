@@ -61,6 +61,8 @@ class Trunk:
     generation: int = 1
     registration: RegistrationStatus = field(default_factory=RegistrationStatus)
     lease: Lease | None = None
+    agent_id: str | None = None      # the one agent answering this trunk's calls
+    directory_version: int = 0       # bumps on every directory change (edges refresh)
 
     @property
     def unique_key(self) -> str:

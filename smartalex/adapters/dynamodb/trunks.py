@@ -13,7 +13,7 @@ from ...domain.registration import RegistrationState, RegistrationStatus
 from ...domain.trunk import PbxType, SipAccount, Transport, Trunk
 from ...service_layer.ports import TrunkRepository
 from .conditions import is_conditional_failure
-from .models import ClaimModel, TrunkModel
+from .models import AgentModel, ClaimModel, TrunkModel
 
 DUPLICATE = "A trunk for extension {ext} on {domain} already exists."
 CHANGED = "The trunk was changed by another request at the same time; reload and try again."
@@ -36,6 +36,8 @@ def to_domain(item: TrunkModel) -> Trunk:
             expires_at=item.reg_expires_at,
         ),
         lease=lease,
+        agent_id=item.agent_id,
+        directory_version=int(item.directory_version or 0),
     )
 
 
@@ -124,9 +126,21 @@ class DynamoTrunkRepository(TrunkRepository):
             raise Conflict(CHANGED) from exc
 
     def remove(self, trunk: Trunk) -> None:
-        with TransactWrite(connection=self._connection) as tx:
-            tx.delete(TrunkModel(trunk.trunk_id))
-            tx.delete(_claim(trunk))
+        """Delete the trunk and its claim, and unlink its agent in the same transaction (the
+        link is stored on both items: adapters/dynamodb/agents.py)."""
+        linked = TrunkModel.agent_id == trunk.agent_id if trunk.agent_id \
+            else TrunkModel.agent_id.does_not_exist()
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.delete(TrunkModel(trunk.trunk_id), condition=linked)
+                tx.delete(_claim(trunk))
+                if trunk.agent_id:
+                    tx.update(AgentModel(trunk.agent_id), actions=[AgentModel.trunk_id.remove()],
+                              condition=AgentModel.trunk_id == trunk.trunk_id)
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):
+                raise Conflict(CHANGED) from exc
+            raise
 
     def record_registration(self, trunk_id: str, order: str, status: RegistrationStatus) -> bool:
         actions = _set_all(_status_attributes(status))

@@ -1,0 +1,313 @@
+"""One inbound call on the pjsua2 thread: answer, bridge to the agent, transfer, record.
+
+The rules for what happened to a call (its outcome, its errors) live here; pjsua2 only comes
+in through the thin `sip/call.py` and a few calls on the Call object.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+import pjsua2 as pj
+from aws_lambda_powertools import Logger
+
+from smartalex.domain.call import CallOutcome
+from smartalex.domain.directory import DirectoryEntry, Verdict
+from smartalex.domain.errors_log import ErrorSource
+from smartalex.domain.matching import Matcher
+from smartalex.domain.messages import CallEnded, ErrorObserved, PartyInfo
+from smartalex.domain.sip import uri_host
+
+from .media.loop import LoopThread
+from .media.port import AgentAudioPort
+from .media.stream import MediaStream, StreamEvent, resolution_json
+from .protocol import AgentLink
+from .sip.invite import InviteInfo
+
+logger = Logger(service="edge-worker", child=True)
+
+TRANSFER_TIMEOUT = 15.0
+NO_AUDIO_AFTER = 5.0
+REFER_REFUSED_HINT = ("The PBX refused the transfer: enable Allow transfer / REFER for this "
+                      "extension on the PBX.")
+NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that RTP ports 10000–20000 are "
+                 "open both ways between the PBX and us, and that the PBX advertises its "
+                 "external IP address behind NAT.")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class TrunkContext:
+    """What a call needs to know about the trunk it arrived on."""
+
+    tenant_id: str
+    trunk_id: str
+    extension: str
+    domain: str
+    agent: AgentLink | None
+    entries: tuple[DirectoryEntry, ...]
+    matcher: Matcher
+
+
+@dataclass
+class CallSession:
+    call: pj.Call
+    trunk: TrunkContext
+    invite: InviteInfo
+    loop: LoopThread
+    report: Callable[[object], None]          # CallEnded / ErrorObserved to the supervisor
+    apology: Callable[[], bytes] | None = None
+    call_id: str = field(default_factory=lambda: f"CA{uuid.uuid4().hex}")
+    started_at: datetime = field(default_factory=utcnow)
+    answered_at: datetime | None = None
+    answered_mono: float | None = None
+    agent_started: bool = False
+    outcome: CallOutcome | None = None
+    transfer_target: DirectoryEntry | None = None   # a transfer in progress
+    transferred_to: DirectoryEntry | None = None    # the transfer that completed
+    transfer_accepted: bool = False
+    transfer_deadline: float | None = None
+    hangup_at: float | None = None
+    audio_checked: bool = False
+    ended: bool = False
+    port: AgentAudioPort | None = None
+    stream: MediaStream | None = None
+
+    # --- set-up ---
+    def answer(self) -> None:
+        """Ring, connect the agent, answer with G.711."""
+        self._respond(180)
+        agent = self.trunk.agent
+        self.port = AgentAudioPort(on_caller_audio=self._caller_audio, on_mark=self._mark_played)
+        self.port.open(f"agent-{self.call_id[:12]}")
+        self.stream = MediaStream(self.loop, agent.stream_url, self._start_parameters(),
+                                  self.port, self.trunk.matcher,
+                                  [{"extension": e.extension, "display_name": e.display_name,
+                                    "aliases": list(e.aliases)} for e in self.trunk.entries])
+        self.stream.open()
+        self._respond(200)
+
+    def reject(self, code: int, outcome: CallOutcome, source: ErrorSource, message: str,
+               hint: str | None) -> None:
+        self.outcome = outcome
+        self._error(source, message, hint)
+        self._respond(code)
+
+    def _start_parameters(self) -> dict:
+        caller = self.invite.caller
+        params = {"from_number": caller.number or "", "caller_name": caller.name or "",
+                  "to_number": self.invite.dialled or self.trunk.extension,
+                  "trunk_id": self.trunk.trunk_id, "extension": self.trunk.extension,
+                  "did": self.invite.dialled or "", "agent_id": self.trunk.agent.agent_id}
+        if self.trunk.agent.greeting:
+            params["greeting"] = self.trunk.agent.greeting
+        return {"streamSid": f"MZ{uuid.uuid4().hex}", "accountSid": self.trunk.tenant_id,
+                "callSid": self.call_id, "tracks": ["inbound"],
+                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                "customParameters": params}
+
+    # --- pjsua2 callbacks (pjsua thread) ---
+    def on_state(self, state: int, code: int, reason: str) -> None:
+        if state == pj.PJSIP_INV_STATE_CONFIRMED and self.answered_at is None:
+            self.answered_at, self.answered_mono = utcnow(), time.monotonic()
+        elif state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self._finish(code, reason)
+
+    def on_media(self) -> None:
+        info = self.call.getInfo()
+        for index, media in enumerate(info.media):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE \
+                    and self.port is not None:
+                audio = self.call.getAudioMedia(index)
+                audio.startTransmit(self.port)
+                self.port.startTransmit(audio)
+
+    def on_dtmf(self, digit: str) -> None:
+        if self.stream:
+            self.stream.send_event("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+
+    def on_transfer_status(self, code: int, reason: str, final: bool) -> bool:
+        """REFER progress: 2xx final NOTIFY = done (hang up at once); ≥300 or refusal = failed."""
+        if self.transfer_target is None:
+            return False
+        if not final:
+            # The REFER was accepted (202, then NOTIFY 100/180): only that the PBX will try.
+            if not self.transfer_accepted:
+                self.transfer_accepted = True
+                self._tell_transfer("accepted", code, reason)
+            return True
+        if 200 <= code < 300:
+            self.outcome = CallOutcome.TRANSFERRED
+            self._tell_transfer("completed", code, reason)
+            # Asterisk keeps the transferor's leg up for 60 s after a transfer: end it now.
+            self.hangup()
+        else:
+            self._transfer_failed(code, reason)
+        return False
+
+    # --- driven by the worker's pump loop ---
+    def tick(self) -> None:
+        if self.ended:
+            return
+        while self.stream is not None and not self.stream.events.empty():
+            self._on_stream_event(self.stream.events.get())
+        now = time.monotonic()
+        if self.transfer_deadline is not None and now >= self.transfer_deadline:
+            self._transfer_failed(408, "no final NOTIFY from the PBX within "
+                                       f"{TRANSFER_TIMEOUT:.0f} s")
+        if self.hangup_at is not None and now >= self.hangup_at:
+            self.hangup_at = None
+            self.hangup()
+        if self.answered_mono and not self.audio_checked \
+                and now - self.answered_mono >= NO_AUDIO_AFTER:
+            self.audio_checked = True
+            self._check_audio()
+
+    def _on_stream_event(self, event: StreamEvent) -> None:
+        if event.kind == "started":
+            self.agent_started = True
+        elif event.kind == "failed":
+            logger.warning("agent never started", extra={"call_id": self.call_id,
+                                                         "why": event.detail})
+            self.outcome = CallOutcome.AGENT_NEVER_STARTED
+            self._error(ErrorSource.AGENT, f"The agent did not start: {event.detail}.",
+                        "Check the agent's stream URL and that its server accepts WebSocket "
+                        "connections from the edge.")
+            self._apologise_and_hang_up()
+        elif event.kind == "transfer":
+            self._transfer(event.detail)
+        elif event.kind in ("hangup", "closed"):
+            self.hangup()
+
+    # --- transfers ---
+    def _transfer(self, target: str) -> None:
+        resolution = self.trunk.matcher.resolve(target)
+        if resolution.verdict is not Verdict.MATCH:
+            self.stream.send_event("transfer", transfer={
+                "target": target, "status": resolution.verdict.value, "extension": None,
+                "display_name": None, "sip_code": None, "reason": None,
+                "candidates": resolution_json(target, resolution)["candidates"]})
+            return
+        entry = next(e for e in self.trunk.entries if e.extension == resolution.match.extension)
+        self.transfer_target, self.transfer_accepted = entry, False
+        host = uri_host(self.trunk.domain)
+        prm = pj.CallOpParam(True)
+        referred_by = pj.SipHeader()
+        referred_by.hName, referred_by.hValue = "Referred-By", \
+            f"<sip:{self.trunk.extension}@{host}>"
+        prm.txOption.headers.append(referred_by)
+        try:
+            self.call.xfer(f"<sip:{entry.extension}@{host}>", prm)
+        except pj.Error as err:
+            self._transfer_failed(500, err.reason or err.info())
+            return
+        self.transfer_deadline = time.monotonic() + TRANSFER_TIMEOUT
+        logger.info("transfer requested", extra={"call_id": self.call_id,
+                                                 "target": entry.extension})
+
+    def _transfer_failed(self, code: int, reason: str) -> None:
+        entry, self.transfer_target, self.transfer_deadline = self.transfer_target, None, None
+        self.outcome = CallOutcome.TRANSFER_FAILED
+        refused = code in (403, 405, 501, 603)
+        self._error(ErrorSource.TRANSFER,
+                    f"Transfer to {entry.label if entry else '?'} failed: {code} {reason}.",
+                    REFER_REFUSED_HINT if refused else
+                    "Check that the target extension exists and is registered on the PBX.")
+        self._tell_transfer("failed", code, reason, entry)
+
+    def _tell_transfer(self, status: str, code: int, reason: str,
+                       entry: DirectoryEntry | None = None) -> None:
+        entry = entry or self.transfer_target
+        if self.stream:
+            self.stream.send_event("transfer", transfer={
+                "target": entry.extension if entry else None, "status": status,
+                "extension": entry.extension if entry else None,
+                "display_name": entry.display_name if entry else None,
+                "sip_code": code, "reason": reason, "candidates": []})
+        if status in ("completed", "failed"):
+            self.transfer_deadline = None
+            if status == "completed":
+                self.transferred_to = entry
+
+    # --- media ---
+    def _caller_audio(self, ulaw: bytes) -> None:
+        if self.stream is not None:
+            self.stream.caller_audio(ulaw)
+
+    def _mark_played(self, name: str) -> None:
+        if self.stream is not None:
+            self.stream.mark_played(name)
+
+    def _check_audio(self) -> None:
+        try:
+            received = self.call.getStreamStat(0).rtcp.rxStat.pkt
+        except pj.Error:
+            return
+        if received == 0:
+            self._error(ErrorSource.MEDIA, "No audio (RTP) received within "
+                        f"{NO_AUDIO_AFTER:.0f} s of answering.", NO_AUDIO_HINT)
+
+    def _apologise_and_hang_up(self) -> None:
+        audio = self.apology() if self.apology else b""
+        if audio and self.port is not None and self.answered_at is not None:
+            self.port.clear()
+            self.port.play(audio)
+            self.hangup_at = time.monotonic() + len(audio) / 8000 + 0.3
+        else:
+            self.hangup()
+
+    # --- the end ---
+    def hangup(self) -> None:
+        if self.ended:
+            return
+        try:
+            self.call.hangup(pj.CallOpParam(True))
+        except pj.Error:
+            pass  # already disconnecting
+
+    def _finish(self, code: int, reason: str) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        if self.stream:
+            self.stream.close()
+        if self.outcome is None:
+            if self.answered_at is None:
+                self.outcome = CallOutcome.NO_ANSWER
+            elif self.agent_started:
+                self.outcome = CallOutcome.ANSWERED
+            else:
+                self.outcome = CallOutcome.CALLER_HUNG_UP
+        target = self.transferred_to
+        caller = self.invite.caller
+        self.report(CallEnded(
+            call_id=self.call_id, sip_call_id=self.invite.sip_call_id,
+            extension=self.trunk.extension, caller=PartyInfo(number=caller.number,
+                                                             name=caller.name),
+            dialled=self.invite.dialled, agent_id=self.trunk.agent.agent_id
+            if self.trunk.agent else None, started_at=self.started_at,
+            answered_at=self.answered_at, ended_at=utcnow(), outcome=self.outcome,
+            transfer_target=target.label if target and
+            self.outcome is CallOutcome.TRANSFERRED else None))
+        logger.info("call ended", extra={"call_id": self.call_id, "outcome": self.outcome.value,
+                                         "sip_code": code})
+
+    def _error(self, source: ErrorSource, message: str, hint: str | None) -> None:
+        self.report(ErrorObserved(source=source, message=message, hint=hint,
+                                  call_id=self.call_id, at=utcnow()))
+
+    def _respond(self, code: int) -> None:
+        prm = pj.CallOpParam(True)
+        prm.statusCode = code
+        try:
+            self.call.answer(prm)
+        except pj.Error as err:
+            logger.warning("could not answer", extra={"call_id": self.call_id, "code": code,
+                                                      "pj_error": err.info()})

@@ -1,0 +1,104 @@
+"""The audio tap between a call and its agent.
+
+pjmedia calls onFrameReceived/onFrameRequested from its clock thread, not the pjsua thread, so
+these methods only touch thread-safe Python containers and never call into pjsua2 (FACTS.md).
+The conference bridge runs at 8 kHz, so frames are 20 ms of 16-bit PCM: 320 bytes.
+"""
+
+from __future__ import annotations
+
+import audioop
+import threading
+import time
+from collections import deque
+from typing import Callable
+
+import pjsua2 as pj
+
+SAMPLE_RATE = 8000
+FRAME_MS = 20
+FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
+ULAW_FRAME = FRAME_BYTES // 2
+_SILENCE = bytes(FRAME_BYTES)
+
+
+class Mark:
+    """A named point in the outbound audio; reported once everything before it was played."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+class AgentAudioPort(pj.AudioMediaPort):
+    """Caller audio out to `on_caller_audio` (μ-law); agent audio in through `play`."""
+
+    def __init__(self, on_caller_audio: Callable[[bytes], None],
+                 on_mark: Callable[[str], None]):
+        super().__init__()
+        self._on_caller_audio = on_caller_audio
+        self._on_mark = on_mark
+        self._outbound: deque[bytes | Mark] = deque()
+        self._lock = threading.Lock()
+        self._pending = b""
+        self.rx_frames = 0
+        self.rx_voiced_at: float | None = None  # last time the caller's side carried energy
+
+    def open(self, name: str) -> None:
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, SAMPLE_RATE, 1, FRAME_MS * 1000, 16)
+        self.createPort(name, fmt)
+
+    # --- agent side (any thread) ---
+    def play(self, ulaw: bytes) -> None:
+        with self._lock:
+            data = self._pending + ulaw
+            whole = len(data) - len(data) % ULAW_FRAME
+            for i in range(0, whole, ULAW_FRAME):
+                self._outbound.append(data[i:i + ULAW_FRAME])
+            self._pending = data[whole:]
+
+    def mark(self, name: str) -> None:
+        with self._lock:
+            self._flush_pending()
+            self._outbound.append(Mark(name))
+
+    def clear(self) -> list[str]:
+        """Barge-in: drop queued audio; return the marks that were waiting (to echo them)."""
+        with self._lock:
+            marks = [m.name for m in self._outbound if isinstance(m, Mark)]
+            self._outbound.clear()
+            self._pending = b""
+        return marks
+
+    def queued_seconds(self) -> float:
+        with self._lock:
+            return sum(1 for f in self._outbound if not isinstance(f, Mark)) * FRAME_MS / 1000
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            self._outbound.append(self._pending.ljust(ULAW_FRAME, b"\xff"))
+            self._pending = b""
+
+    # --- pjmedia clock thread ---
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:
+        ulaw = None
+        with self._lock:
+            while self._outbound:
+                item = self._outbound.popleft()
+                if isinstance(item, Mark):
+                    self._on_mark(item.name)
+                    continue
+                ulaw = item
+                break
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(audioop.ulaw2lin(ulaw, 2) if ulaw else _SILENCE)
+        frame.size = FRAME_BYTES
+
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:
+        if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or not frame.size:
+            return
+        pcm = bytes(frame.buf)
+        self.rx_frames += 1
+        if audioop.rms(pcm, 2) > 30:
+            self.rx_voiced_at = time.monotonic()
+        self._on_caller_audio(audioop.lin2ulaw(pcm, 2))

@@ -1,0 +1,50 @@
+"""The built-in receptionist's WebSocket server, run by the supervisor next to the workers so
+`receptionist` agents work with no cloud at all. Restarted if it dies."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+from aws_lambda_powertools import Logger
+
+logger = Logger(service="edge", child=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ReceptionistProcess:
+    def __init__(self, port: int = 0):
+        self.port = port or _free_port()
+        self.url = f"ws://127.0.0.1:{self.port}/"
+        self._proc: subprocess.Popen | None = None
+        self._started_at = 0.0
+
+    def start(self) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "edge.agents.receptionist", "--host", "127.0.0.1",
+             "--port", str(self.port)], stdin=subprocess.DEVNULL)
+        self._started_at = time.monotonic()
+
+    def keep_alive(self) -> None:
+        if self._proc is not None and self._proc.poll() is not None \
+                and time.monotonic() - self._started_at > 5:
+            logger.error("receptionist server exited; restarting it",
+                         extra={"exitcode": self._proc.returncode})
+            self.start()
+
+    def stop(self) -> None:
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._proc.terminate()
+        try:
+            self._proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()

@@ -1,0 +1,104 @@
+"""Who is calling and what they dialled, read from an INVITE's text (no pjsua2 here).
+
+PBXs put the original caller in `From`, or in `P-Asserted-Identity` / `Remote-Party-ID` when
+they rewrite `From`; the number the caller dialled (a DID) arrives in the Request-URI, `To`,
+`Diversion`, `History-Info` or `P-Called-Party-ID`, depending on the PBX.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+_NAME_ADDR = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>')
+_USER = re.compile(r"^(?:sips?|tel):([^@;?>]+)", re.I)
+_COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    number: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class InviteInfo:
+    caller: Identity
+    dialled: str | None        # the best guess at the number the caller dialled
+    candidates: tuple[str, ...]  # every dialled number the INVITE carries, best first
+    sip_call_id: str | None
+
+
+def parse_headers(message: str) -> tuple[str, dict[str, list[str]]]:
+    """(request line, lower-cased header name → values); folded lines joined."""
+    head = message.replace("\r\n", "\n").split("\n\n", 1)[0]
+    lines = re.sub(r"\n[ \t]+", " ", head).split("\n")
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            key = name.strip().lower()
+            headers.setdefault(_COMPACT.get(key, key), []).append(value.strip())
+    return lines[0], headers
+
+
+def name_addr(value: str) -> Identity:
+    """`"Name" <sip:300@pbx>;tag=x` → Identity("300", "Name")."""
+    match = _NAME_ADDR.match(value)
+    if match:
+        name = (match.group(1) if match.group(1) is not None else match.group(2) or "").strip()
+        uri = match.group(3)
+    else:
+        name, uri = "", value.split(";", 1)[0].strip()
+    user = _USER.match(uri.strip())
+    number = unquote(user.group(1)).split(";", 1)[0] if user else None
+    return Identity(number or None, name.replace('\\"', '"') or None)
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
+
+
+def _history_info_targets(values: list[str]) -> list[str]:
+    """History-Info entries in index order; the first is what the caller originally dialled."""
+    entries = []
+    for value in values:
+        entries.extend(part.strip() for part in re.split(r",(?=\s*<)", value))
+    numbers = []
+    for entry in entries:
+        number = name_addr(entry).number
+        if number:
+            numbers.append(number)
+    return numbers
+
+
+def parse_invite(message: str, own_extension: str) -> InviteInfo:
+    request_line, headers = parse_headers(message)
+    caller = name_addr(_first(headers, "from") or "")
+    for header in ("p-asserted-identity", "remote-party-id"):
+        value = _first(headers, header)
+        if value:
+            asserted = name_addr(value)
+            caller = Identity(asserted.number or caller.number, asserted.name or caller.name)
+            break
+    dialled: list[str] = []
+    for value in headers.get("diversion", []):
+        dialled.append(name_addr(value).number)
+    dialled += _history_info_targets(headers.get("history-info", []))
+    for header in ("p-called-party-id", "to"):
+        value = _first(headers, header)
+        if value:
+            dialled.append(name_addr(value).number)
+    parts = request_line.split()
+    if len(parts) >= 2:
+        dialled.append(name_addr(f"<{parts[1]}>").number)
+    seen = []
+    for number in dialled:
+        if number and number not in seen:
+            seen.append(number)
+    # The AI's own extension says nothing about which public number was dialled.
+    external = [n for n in seen if n != own_extension]
+    return InviteInfo(caller, external[0] if external else None, tuple(seen),
+                      _first(headers, "call-id"))

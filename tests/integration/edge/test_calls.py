@@ -1,0 +1,219 @@
+"""Calls to the AI extension reach the linked agent, and the AI transfers through the PBX.
+
+Kamailio is a proxy, so the AI's REFER reaches the caller's phone, which calls the target
+itself, exactly as with a PBX that passes REFER through; the target sees the original caller.
+"""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from devstack.pbx import KamailioPBX
+from smartalex.domain.agent_commands import CreateAgent, LinkAgent
+from smartalex.domain.commands import CreateTrunk
+from smartalex.domain.directory_commands import CreateDirectoryEntry
+from smartalex.service_layer import agents as agent_cases
+from smartalex.service_layer import directory as directory_cases
+from smartalex.service_layer import trunks as trunk_cases
+
+from .agents import ScriptedAgent
+from .conftest import wait_for
+
+pytestmark = pytest.mark.sip
+TENANT = "acme"
+USERS = {"1000": "secret", "215": "pw215", "300": "pw300", "100": "pw100"}
+DIRECTORY = [("100", "Reception", ["front desk", "operator"]),
+             ("215", "Sarah Murphy", ["Sarah", "accounts", "billing"]),
+             ("299", "Old Fax", ["fax"])]  # listed, but no such extension on the PBX
+
+
+@pytest.fixture
+def office(control_plane, tmp_path):
+    """A PBX, the AI's trunk on it with a directory, and helpers to link agents."""
+    with KamailioPBX(tmp_path / "pbx", users=USERS) as pbx:
+        s = control_plane
+        trunk = trunk_cases.create_trunk(CreateTrunk(
+            tenant_id=TENANT, pbx_type="asterisk", domain=pbx.host, port=pbx.port,
+            extension="1000", password="secret"), trunks=s.trunks, secrets=s.secrets)
+        for ext, name, aliases in DIRECTORY:
+            directory_cases.add_entry(CreateDirectoryEntry(
+                tenant_id=TENANT, trunk_id=trunk.trunk_id, extension=ext, display_name=name,
+                aliases=aliases), trunks=s.trunks, directory=s.directory)
+
+        def link(**agent_fields):
+            agent = agent_cases.create_agent(CreateAgent(tenant_id=TENANT, **agent_fields),
+                                             agents=s.agents)
+            agent_cases.link_agent(LinkAgent(tenant_id=TENANT, agent_id=agent.agent_id,
+                                             trunk_id=trunk.trunk_id),
+                                   agents=s.agents, trunks=s.trunks)
+            return agent
+
+        yield pbx, trunk, link
+
+
+def registered(control_plane, trunk):
+    wait_for(lambda: control_plane.trunks.get(TENANT, trunk.trunk_id).registration.state
+             == "registered", 15, "the AI extension to register")
+
+
+def last_call(control_plane, trunk, count=1):
+    since = datetime.now(timezone.utc) - timedelta(hours=1)
+    return wait_for(lambda: len(records := control_plane.calls.recent(
+        trunk.trunk_id, since, 10)) >= count and records, 15, "the call record")[0]
+
+
+def errors(control_plane, trunk):
+    return control_plane.errors.recent(trunk.trunk_id,
+                                       datetime.now(timezone.utc) - timedelta(hours=1), 10)
+
+
+def caller(phone_factory, pbx):
+    phone = phone_factory(pbx, "300", "pw300", "udp", "--name", "Caller Phone")
+    phone.wait_for("registered", 10)
+    return phone
+
+
+def test_a_media_stream_agent_gets_the_call_in_twilio_format_and_transfers_by_alias(
+        control_plane, office, edge_factory, phone_factory):
+    pbx, trunk, link = office
+    agent = ScriptedAgent(transfer_to="billing").start()
+    try:
+        linked = link(name="Scripted", kind="media_stream", stream_url=agent.url)
+        edge_factory(workers=1)
+        registered(control_plane, trunk)
+        target = phone_factory(pbx, "215", "pw215", "udp", "--answer-after", "0.2")
+        target.wait_for("registered", 10)
+        phone = caller(phone_factory, pbx)
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+
+        messages = agent.messages_until("transfer", status="completed", timeout=20)
+        events = [m["event"] for m in messages]
+        assert events[:3] == ["connected", "start", "media"]
+        start = messages[1]
+        assert start["start"]["mediaFormat"] == {"encoding": "audio/x-mulaw",
+                                                 "sampleRate": 8000, "channels": 1}
+        params = start["start"]["customParameters"]
+        assert params["from_number"] == "300" and params["caller_name"] == "Caller Phone"
+        assert params["trunk_id"] == trunk.trunk_id and params["extension"] == "1000"
+        assert params["agent_id"] == linked.agent_id
+        media = [m for m in messages if m["event"] == "media"]
+        assert all(isinstance(m["sequenceNumber"], str) and isinstance(m["media"]["chunk"], str)
+                   for m in media)
+        assert [int(m["media"]["chunk"]) for m in media[:5]] == [1, 2, 3, 4, 5]
+        assert {"event": "mark"} .items() <= next(m for m in messages
+                                                  if m["event"] == "mark").items()
+        assert "accepted" in [m["transfer"]["status"] for m in messages
+                              if m["event"] == "transfer"]
+
+        ringing = target.wait_for("incoming", 10)
+        assert ringing["from_number"] == "300"        # the ORIGINAL caller, not the AI
+        phone.wait_for("disconnected", 10)            # the AI's leg is gone
+        record = last_call(control_plane, trunk)
+        assert record.label == "Transferred to 215 (Sarah Murphy)"
+        assert record.caller.number == "300" and record.caller.name == "Caller Phone"
+        assert record.agent_id == linked.agent_id
+        stop = agent.messages_until("stop", timeout=10)[-1]
+        assert stop["stop"]["callSid"] == start["start"]["callSid"] == record.call_id
+    finally:
+        agent.stop()
+
+
+def test_a_transfer_to_a_missing_extension_keeps_the_caller_with_the_agent(
+        control_plane, office, edge_factory, phone_factory):
+    pbx, trunk, link = office
+    agent = ScriptedAgent(transfer_to="fax", hang_up_after_transfer_failure=True).start()
+    try:
+        link(name="Scripted", kind="media_stream", stream_url=agent.url)
+        edge_factory(workers=1)
+        registered(control_plane, trunk)
+        phone = caller(phone_factory, pbx)
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+        failed = agent.messages_until("transfer", status="failed", timeout=20)[-1]["transfer"]
+        assert failed["extension"] == "299" and failed["sip_code"] >= 400
+        record = last_call(control_plane, trunk)
+        assert record.label == "Transfer failed"
+        found = wait_for(lambda: [e for e in errors(control_plane, trunk)
+                                  if e.source == "transfer"], 10, "the transfer error")
+        assert "299 (Old Fax)" in found[0].message
+    finally:
+        agent.stop()
+
+
+def test_an_unreachable_agent_ends_the_call_as_agent_never_started(
+        control_plane, office, edge_factory, phone_factory):
+    pbx, trunk, link = office
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead_url = f"ws://127.0.0.1:{closed.getsockname()[1]}/agent"
+    link(name="Nobody home", kind="media_stream", stream_url=dead_url)
+    edge_factory(workers=1)
+    registered(control_plane, trunk)
+    phone = caller(phone_factory, pbx)
+    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+    phone.wait_for("answered", 10)
+    phone.wait_for("disconnected", 20)
+    record = last_call(control_plane, trunk)
+    assert record.label == "Reached us, agent never started"
+    assert any(e.source == "agent" for e in errors(control_plane, trunk))
+
+
+def test_a_trunk_without_an_agent_refuses_calls_with_480(
+        control_plane, office, edge_factory, phone_factory):
+    pbx, trunk, _ = office
+    edge_factory(workers=1)
+    registered(control_plane, trunk)
+    phone = caller(phone_factory, pbx)
+    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+    assert phone.wait_for("disconnected", 10)["code"] == 480
+    assert last_call(control_plane, trunk).label == "Rejected: no agent linked"
+    assert any("No agent linked" in e.message for e in errors(control_plane, trunk))
+
+
+def test_calls_beyond_the_workers_capacity_get_486(
+        control_plane, office, edge_factory, phone_factory):
+    pbx, trunk, link = office
+    agent = ScriptedAgent(audio_frames=0).start()
+    try:
+        link(name="Scripted", kind="media_stream", stream_url=agent.url)
+        edge_factory(workers=1)
+        registered(control_plane, trunk)
+        phone = caller(phone_factory, pbx)
+        for _ in range(3):
+            phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+            phone.wait_for("answered", 10)
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        assert phone.wait_for("disconnected", 10)["code"] == 486
+        assert last_call(control_plane, trunk).label == "Busy"
+    finally:
+        agent.stop()
+
+
+def test_relinking_an_agent_during_a_call_changes_only_the_next_call(
+        control_plane, office, edge_factory, phone_factory):
+    pbx, trunk, link = office
+    first, second = ScriptedAgent().start(), ScriptedAgent().start()
+    try:
+        link(name="First", kind="media_stream", stream_url=first.url)
+        edge = edge_factory(workers=1)
+        registered(control_plane, trunk)
+        phone = caller(phone_factory, pbx)
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+        first.messages_until("start")
+        link(name="Second", kind="media_stream", stream_url=second.url)
+        wait_for(lambda: "call routing changed" in edge.log_text(), 10,
+                 "the edge to pick up the new link")
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+        second.messages_until("start")
+        assert (first.connections, second.connections) == (1, 1)
+        # The first call still streams to the agent it started with.
+        first.messages_until("media", timeout=5)
+    finally:
+        first.stop()
+        second.stop()
