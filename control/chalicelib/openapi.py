@@ -15,12 +15,12 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .operations import ERRORS, HIDDEN_FIELDS, REF, Operation
+from .operations import ERRORS, REF, Operation
 from .render import ErrorView
-from .routes import trunks
+from .routes import agents, directory, trunks
 
 # Every route module declares its OPERATIONS; tests check they match `app.routes`.
-OPERATIONS = trunks.OPERATIONS + (
+OPERATIONS = trunks.OPERATIONS + agents.OPERATIONS + directory.OPERATIONS + (
     Operation("GET", "/v1/openapi.json", "This document", 200, auth=False),
 )
 
@@ -52,12 +52,23 @@ def _schemas() -> dict[str, Any]:
     models += [(m, "serialization") for m in responses + [ErrorView]]
     _, top = models_json_schema(models, ref_template=REF)
     schemas = copy.deepcopy(top["$defs"])
-    for name in (m.__name__ for m in requests):
+    for name, hidden in _ids_not_in_body().items():
         schema = schemas[name]
-        for hidden in HIDDEN_FIELDS:
-            schema["properties"].pop(hidden, None)
-        schema["required"] = [f for f in schema.get("required", []) if f not in HIDDEN_FIELDS]
+        for field in hidden:
+            schema["properties"].pop(field, None)
+        schema["required"] = [f for f in schema.get("required", []) if f not in hidden]
     return schemas
+
+
+def _ids_not_in_body() -> dict[str, set[str]]:
+    """Per request model, the ids its operations take from the token and the URL. Any other
+    id is a body field and stays documented (PUT .../telephony takes `trunk_id` in its body)."""
+    ids: dict[str, set[str]] = {}
+    for op in OPERATIONS:
+        if op.request:
+            in_url = re.findall(r"{(\w+)}", op.path)
+            ids.setdefault(op.request.__name__, set()).update(("tenant_id", *in_url))
+    return ids
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:

@@ -54,6 +54,7 @@ class TrunkView(BaseModel):
     updated_at: Timestamp
     registration: RegistrationView
     assignment: AssignmentView
+    agent_id: str | None  # the agent answering its calls (PUT /v1/agents/{agent_id}/telephony)
 
     @classmethod
     def of(cls, trunk: Trunk, now: float | None = None) -> "TrunkView":
@@ -70,6 +71,7 @@ class TrunkView(BaseModel):
                 last_attempt_at=status.last_attempt_at, expires_at=status.expires_at,
             ),
             assignment=AssignmentView(held=held, edge=lease.owner if held else None),
+            agent_id=trunk.agent_id,
         )
 
 

@@ -44,7 +44,7 @@ def record_handler(record: SQSRecord) -> None:
         envelope = Envelope.from_json(record.body)
         logger.append_keys(tenant_id=envelope.tenant, trunk_id=envelope.trunk,
                            edge=envelope.edge, message_type=envelope.type)
-        applied = edge_events.handle(envelope, trunks=services().trunks)
+        applied = edge_events.handle(envelope, services=services())
     except Exception:
         logger.exception("edge message not processed; SQS retries it, then moves it to the DLQ",
                          extra={"receive_count": record.attributes.approximate_receive_count})

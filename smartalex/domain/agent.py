@@ -8,6 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 
 
+# What the built-in receptionist says when the admin has not written a greeting (the API shows
+# it as the agent's greeting; a PATCH with `"greeting": null` goes back to it).
+DEFAULT_GREETING = "Hello, thank you for calling. Who would you like to speak to?"
+
+
 class AgentKind(StrEnum):
     MEDIA_STREAM = "media_stream"  # an external agent reached over WebSocket at stream_url
     RECEPTIONIST = "receptionist"  # the built-in offline receptionist (edge/agents/receptionist)
@@ -24,3 +29,10 @@ class Agent:
     created_at: datetime
     updated_at: datetime
     trunk_id: str | None = None  # the trunk it answers, if linked
+
+    @property
+    def spoken_greeting(self) -> str | None:
+        """What a receptionist says first; None for a media-stream agent (it speaks for itself)."""
+        if self.kind is AgentKind.RECEPTIONIST:
+            return self.greeting or DEFAULT_GREETING
+        return None

@@ -35,6 +35,17 @@ _LABELS = {
 }
 
 
+def extension_line(trunk_id: str) -> str:
+    """The line of calls that reached the trunk's own AI extension.
+
+    A line groups a trunk's calls by how they arrived, for the call list's filter (the calls
+    table's `line-index`). Every call arrives on the extension today; when phone numbers can be
+    bound to a trunk, a call to a bound DID goes on that number's line,
+    `f"{trunk_id}#did:{e164}"`. Every line key starts with `f"{trunk_id}#"`.
+    """
+    return f"{trunk_id}#ext"
+
+
 @dataclass(frozen=True)
 class Party:
     number: str | None

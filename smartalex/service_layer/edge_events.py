@@ -1,14 +1,46 @@
-"""Handlers for what edges report through SQS; each is idempotent and order-safe."""
+"""Handlers for what edges report through SQS; each is idempotent and order-safe.
+
+A handler takes the message first and the ports it needs as keyword-only parameters; `handle`
+routes by message type and passes exactly those ports, by name, from `bootstrap.Services`.
+"""
 
 from __future__ import annotations
 
-from ..domain.messages import Envelope, RegistrationObserved
-from ..domain.registration import RegistrationState, RegistrationStatus, explain
-from .ports import TrunkRepository
+import functools
+import inspect
+from typing import TYPE_CHECKING
+
+from ..domain.call import CallRecord, Party, extension_line
+from ..domain.errors_log import ErrorRecord, ErrorSource
+from ..domain.messages import CallEnded, Envelope, ErrorObserved, RegistrationObserved
+from ..domain.registration import RegistrationState, RegistrationStatus, explain, retry_delay
+from .ports import CallRecordRepository, ErrorRecordRepository, TrunkRepository
+
+if TYPE_CHECKING:
+    from ..bootstrap import Services
+
+RETRYING_HINT = ("We keep retrying on our own (at least every 2 minutes); the trunk shows "
+                 "Registered as soon as the PBX accepts.")
+WAITING_HINT = ("We wait for you before trying again (retrying a wrong password can get our "
+                "address blocked by the PBX): fix the cause, then click Re-register.")
 
 
-def record_registration(envelope: Envelope, *, trunks: TrunkRepository) -> bool:
-    """Store what an edge saw; True if applied, False if stale or the trunk is gone."""
+def message_error_id(envelope: Envelope) -> str:
+    """An error's id, derived from the message that reported it: a redelivery stores nothing
+    new. (generation, fence, sequence) only grows per trunk, so it names one message."""
+    return f"{envelope.edge}:{envelope.generation}:{envelope.fence}:{envelope.sequence}"
+
+
+def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
+                        errors: ErrorRecordRepository) -> bool:
+    """Store what an edge saw; True if applied, False if stale or the trunk is gone.
+
+    A status that newly reports a problem (Failed, or Connecting with no answer from the PBX)
+    is also listed in Diagnostics, with the same words the trunk shows. It is stored after the
+    status, so a stale or redelivered message never lists it; should storing it fail after the
+    status was applied, the retried message is stale and Diagnostics misses that one entry
+    (the trunk's own status still shows the problem).
+    """
     observed: RegistrationObserved = envelope.payload
     trunk = trunks.find(envelope.trunk)
     if trunk is None or envelope.generation < trunk.generation:
@@ -22,18 +54,68 @@ def record_registration(envelope: Envelope, *, trunks: TrunkRepository) -> bool:
         last_attempt_at=observed.attempt_at or current.last_attempt_at,
         expires_at=observed.expires_at if observed.state is RegistrationState.REGISTERED else None,
     )
-    return trunks.record_registration(envelope.trunk, envelope.order, status)
+    applied = trunks.record_registration(envelope.trunk, envelope.order, status)
+    failing = status.state is RegistrationState.FAILED or (
+        status.state is RegistrationState.CONNECTING and status.error is not None)
+    changed = (status.state, status.error) != (current.state, current.error)
+    if applied and failing and changed:
+        errors.add(ErrorRecord(
+            error_id=message_error_id(envelope), tenant_id=trunk.tenant_id,
+            trunk_id=trunk.trunk_id, source=ErrorSource.REGISTRATION,
+            message=status.error or "The PBX did not accept the registration.",
+            hint=_registration_hint(observed), at=envelope.time,
+        ))
+    return applied
+
+
+def _registration_hint(observed: RegistrationObserved) -> str | None:
+    """What happens next, by the edge's retry policy (registration.retry_delay)."""
+    if observed.problem is None:
+        return None
+    return WAITING_HINT if retry_delay(observed.problem, 1) is None else RETRYING_HINT
+
+
+def record_call(envelope: Envelope, *, calls: CallRecordRepository) -> bool:
+    """Store the record of a finished call; False if it was stored already (redelivery)."""
+    ended: CallEnded = envelope.payload
+    record = CallRecord(
+        call_id=ended.call_id, tenant_id=envelope.tenant, trunk_id=envelope.trunk,
+        extension=ended.extension, caller=Party(ended.caller.number, ended.caller.name),
+        dialled=ended.dialled, agent_id=ended.agent_id, started_at=ended.started_at,
+        answered_at=ended.answered_at, ended_at=ended.ended_at, outcome=ended.outcome,
+        transfer_target=ended.transfer_target, sip_call_id=ended.sip_call_id,
+    )
+    return calls.add(record, extension_line(envelope.trunk))
+
+
+def record_error(envelope: Envelope, *, errors: ErrorRecordRepository) -> bool:
+    """List a problem an edge reported in Diagnostics; False if listed already (redelivery)."""
+    observed: ErrorObserved = envelope.payload
+    return errors.add(ErrorRecord(
+        error_id=message_error_id(envelope), tenant_id=envelope.tenant, trunk_id=envelope.trunk,
+        source=observed.source, message=observed.message, hint=observed.hint, at=observed.at,
+        call_id=observed.call_id,
+    ))
 
 
 HANDLERS = {
     "registration.observed": record_registration,
+    "call.ended": record_call,
+    "error.observed": record_error,
 }
 
 
-def handle(envelope: Envelope, *, trunks: TrunkRepository) -> bool:
+def handle(envelope: Envelope, *, services: "Services") -> bool:
     """Route a message by type; an unknown type is a contract violation, not a no-op."""
     try:
         handler = HANDLERS[envelope.type]
     except KeyError:
         raise ValueError(f"unknown message type {envelope.type!r}") from None
-    return handler(envelope, trunks=trunks)
+    return handler(envelope, **{name: getattr(services, name) for name in _ports(handler)})
+
+
+@functools.cache
+def _ports(handler) -> tuple[str, ...]:
+    """The ports a handler asks for: its keyword-only parameters (cosmicpython's injection)."""
+    return tuple(p.name for p in inspect.signature(handler).parameters.values()
+                 if p.kind is inspect.Parameter.KEYWORD_ONLY)

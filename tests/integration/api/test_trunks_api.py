@@ -11,7 +11,7 @@ from .conftest import valid_trunk
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
                        "label", "generation", "created_at", "updated_at", "registration",
-                       "assignment"}
+                       "assignment", "agent_id"}
 
 
 def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
@@ -32,6 +32,7 @@ def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
         "since": trunk["created_at"], "last_attempt_at": None, "expires_at": None,
     }
     assert trunk["assignment"] == {"held": False, "edge": None}
+    assert trunk["agent_id"] is None
     assert storage.password(trunk["id"]) == "correct horse battery staple"
 
 

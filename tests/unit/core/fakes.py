@@ -130,3 +130,122 @@ def a_trunk(trunk_id: str = "trk_1", tenant_id: str = "tenant-a", *,
         label=None, created_at=at, updated_at=at, generation=generation,
         registration=RegistrationStatus(since=at),
     )
+
+
+# --- Agents, call records and error records (mirroring adapters/dynamodb/{agents,calls,errors}.py)
+
+from smartalex.domain.agent import Agent, AgentKind  # noqa: E402
+from smartalex.domain.call import CallRecord  # noqa: E402
+from smartalex.domain.errors_log import ErrorRecord  # noqa: E402
+from smartalex.service_layer.ports import (  # noqa: E402
+    AgentRepository,
+    CallRecordRepository,
+    ErrorRecordRepository,
+)
+
+
+class FakeAgentRepository(AgentRepository):
+    """The link lives on both sides, as in DynamoDB: `Agent.trunk_id` here and `Trunk.agent_id`
+    in the FakeTrunkRepository shared with the test."""
+
+    def __init__(self, trunks: FakeTrunkRepository) -> None:
+        self.agents: dict[str, Agent] = {}
+        self.trunks = trunks
+
+    def add(self, agent: Agent) -> None:
+        if agent.agent_id in self.agents:
+            raise Conflict(f"An agent with id {agent.agent_id} already exists.")
+        self.agents[agent.agent_id] = replace(agent, trunk_id=None)
+
+    def get(self, tenant_id: str, agent_id: str) -> Agent:
+        agent = self.find(agent_id)
+        if agent is None or agent.tenant_id != tenant_id:
+            raise NotFound(f"No agent {agent_id}.")
+        return agent
+
+    def find(self, agent_id: str) -> Agent | None:
+        return self.agents.get(agent_id)
+
+    def list(self, tenant_id: str) -> list[Agent]:
+        return [a for a in self.agents.values() if a.tenant_id == tenant_id]
+
+    def replace(self, before: Agent, after: Agent) -> None:
+        stored = self.agents.get(before.agent_id)
+        if stored is None or stored.updated_at != before.updated_at:
+            raise Conflict("The agent was changed by another request at the same time.")
+        self.agents[before.agent_id] = replace(after, trunk_id=stored.trunk_id)  # never the link
+
+    def remove(self, agent: Agent) -> None:
+        if agent.agent_id in self.agents:
+            self.unlink(self.agents[agent.agent_id])
+            del self.agents[agent.agent_id]
+
+    def link(self, agent: Agent, trunk: Trunk) -> Agent:
+        stored, target = self.agents.get(agent.agent_id), self.trunks.trunks.get(trunk.trunk_id)
+        if stored is None:
+            raise NotFound(f"No agent {agent.agent_id}.")
+        if target is None:
+            raise NotFound(f"No trunk {trunk.trunk_id}.")
+        previous_agent = self.agents.get(target.agent_id or "")
+        if previous_agent is not None and previous_agent.agent_id != stored.agent_id:
+            self.agents[previous_agent.agent_id] = replace(previous_agent, trunk_id=None)
+        previous_trunk = self.trunks.trunks.get(stored.trunk_id or "")
+        if previous_trunk is not None and previous_trunk.trunk_id != target.trunk_id:
+            self.trunks.trunks[previous_trunk.trunk_id] = replace(previous_trunk, agent_id=None)
+        self.trunks.trunks[target.trunk_id] = replace(target, agent_id=stored.agent_id)
+        self.agents[stored.agent_id] = replace(stored, trunk_id=target.trunk_id)
+        return self.agents[stored.agent_id]
+
+    def unlink(self, agent: Agent) -> Agent:
+        stored = self.agents[agent.agent_id]
+        trunk = self.trunks.trunks.get(stored.trunk_id or "")
+        if trunk is not None and trunk.agent_id == stored.agent_id:
+            self.trunks.trunks[trunk.trunk_id] = replace(trunk, agent_id=None)
+        self.agents[stored.agent_id] = replace(stored, trunk_id=None)
+        return self.agents[stored.agent_id]
+
+
+class FakeCallRecordRepository(CallRecordRepository):
+    """Keyed like the table: (trunk, started_at, call_id); a second add of a key stores nothing."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple, tuple[CallRecord, str]] = {}
+
+    def add(self, record: CallRecord, line_key: str) -> bool:
+        key = (record.trunk_id, record.started_at, record.call_id)
+        if key in self.records:
+            return False
+        self.records[key] = (record, line_key)
+        return True
+
+    def recent(self, trunk_id: str, since: datetime, limit: int,
+               line_key: str | None = None) -> list[CallRecord]:
+        hits = [(k, r) for k, (r, line) in self.records.items()
+                if k[0] == trunk_id and r.started_at >= since and line_key in (None, line)]
+        return [r for _, r in sorted(hits, key=lambda hit: hit[0][1:], reverse=True)][:limit]
+
+
+class FakeErrorRecordRepository(ErrorRecordRepository):
+    """Keyed like the table: (trunk, at, error_id); a second add of a key stores nothing."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple, ErrorRecord] = {}
+
+    def add(self, record: ErrorRecord) -> bool:
+        key = (record.trunk_id, record.at, record.error_id)
+        if key in self.records:
+            return False
+        self.records[key] = record
+        return True
+
+    def recent(self, trunk_id: str, since: datetime, limit: int) -> list[ErrorRecord]:
+        hits = sorted((k, r) for k, r in self.records.items() if k[0] == trunk_id and r.at >= since)
+        return [r for _, r in reversed(hits)][:limit]
+
+
+def an_agent(agent_id: str = "agt_1", tenant_id: str = "tenant-a", *,
+             kind: AgentKind = AgentKind.RECEPTIONIST, at: datetime | None = None) -> Agent:
+    at = at or datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
+    stream_url = "wss://agent.example.com/stream" if kind is AgentKind.MEDIA_STREAM else None
+    return Agent(agent_id=agent_id, tenant_id=tenant_id, name="Reception", kind=kind,
+                 stream_url=stream_url, greeting=None, created_at=at, updated_at=at)

@@ -1,0 +1,124 @@
+"""Agent routes: what answers a trunk's calls, and which trunk that is (its telephony link)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, Response
+
+from smartalex.domain.agent_commands import (
+    CreateAgent,
+    DeleteAgent,
+    LinkAgent,
+    UnlinkAgent,
+    UpdateAgent,
+)
+from smartalex.domain.errors import NotFound
+from smartalex.service_layer import agents as use_cases
+
+from .. import auth, render, render_agents
+from ..errors import api_errors
+from ..inputs import command, json_object
+from ..operations import Operation
+from ..render_agents import AgentList, AgentView
+from ..services import services
+from .trunks import ID_CHARS
+
+bp = Blueprint(__name__)
+logger = Logger(service="control", child=True)
+
+AGENT = "/v1/agents/{agent_id}"
+TELEPHONY = AGENT + "/telephony"
+
+OPERATIONS = (
+    Operation("POST", "/v1/agents", "Create an agent: an external media-stream agent or the "
+              "built-in receptionist", 201, AgentView, CreateAgent, (400,)),
+    Operation("GET", "/v1/agents", "List the tenant's agents", 200, AgentList),
+    Operation("GET", AGENT, "Get an agent and the trunk it answers", 200, AgentView,
+              errors=(404,)),
+    Operation("PATCH", AGENT, "Change an agent; applies from the next call", 200, AgentView,
+              UpdateAgent, (400, 404, 409)),
+    Operation("DELETE", AGENT, "Delete an agent; its trunk has no agent until another is "
+              "linked", 204, errors=(404, 409)),
+    Operation("PUT", TELEPHONY, "Link the agent to a trunk: it answers the trunk's calls from "
+              "the next call, replacing the trunk's previous agent", 200, AgentView, LinkAgent,
+              (400, 404, 409)),
+    Operation("DELETE", TELEPHONY, "Unlink the agent from its trunk", 204, errors=(404, 409)),
+)
+
+
+def _tenant() -> str:
+    return auth.authenticate(bp.current_request.headers)
+
+
+def _checked(agent_id: str) -> str:
+    if not 0 < len(agent_id) <= 64 or not set(agent_id) <= ID_CHARS:
+        raise NotFound("No agent with this id.")
+    return agent_id
+
+
+@bp.route("/v1/agents", methods=["POST"])
+@api_errors
+def create_agent() -> Response:
+    tenant = _tenant()
+    cmd = command(CreateAgent, json_object(bp.current_request), tenant_id=tenant)
+    agent = use_cases.create_agent(cmd, agents=services().agents)
+    logger.info("Agent created", extra={"tenant": tenant, "agent_id": agent.agent_id,
+                                        "kind": agent.kind.value})
+    return render_agents.agent(agent, 201)
+
+
+@bp.route("/v1/agents", methods=["GET"])
+@api_errors
+def list_agents() -> Response:
+    return render_agents.agents(services().agents.list(_tenant()))
+
+
+@bp.route(AGENT, methods=["GET"])
+@api_errors
+def get_agent(agent_id: str) -> Response:
+    return render_agents.agent(services().agents.get(_tenant(), _checked(agent_id)))
+
+
+@bp.route(AGENT, methods=["PATCH"])
+@api_errors
+def update_agent(agent_id: str) -> Response:
+    tenant = _tenant()
+    cmd = command(UpdateAgent, json_object(bp.current_request), tenant_id=tenant,
+                  agent_id=_checked(agent_id))
+    agent = use_cases.update_agent(cmd, agents=services().agents)
+    logger.info("Agent updated", extra={"tenant": tenant, "agent_id": agent_id,
+                                        "fields": sorted(cmd.changes().keys())})
+    return render_agents.agent(agent)
+
+
+@bp.route(AGENT, methods=["DELETE"])
+@api_errors
+def delete_agent(agent_id: str) -> Response:
+    tenant = _tenant()
+    use_cases.delete_agent(DeleteAgent(tenant_id=tenant, agent_id=_checked(agent_id)),
+                           agents=services().agents)
+    logger.info("Agent deleted", extra={"tenant": tenant, "agent_id": agent_id})
+    return render.no_content()
+
+
+@bp.route(TELEPHONY, methods=["PUT"])
+@api_errors
+def link_agent(agent_id: str) -> Response:
+    tenant = _tenant()
+    cmd = command(LinkAgent, json_object(bp.current_request), tenant_id=tenant,
+                  agent_id=_checked(agent_id))
+    s = services()
+    agent = use_cases.link_agent(cmd, agents=s.agents, trunks=s.trunks)
+    logger.info("Agent linked", extra={"tenant": tenant, "agent_id": agent_id,
+                                       "trunk_id": agent.trunk_id})
+    return render_agents.agent(agent)
+
+
+@bp.route(TELEPHONY, methods=["DELETE"])
+@api_errors
+def unlink_agent(agent_id: str) -> Response:
+    tenant = _tenant()
+    use_cases.unlink_agent(UnlinkAgent(tenant_id=tenant, agent_id=_checked(agent_id)),
+                           agents=services().agents)
+    logger.info("Agent unlinked", extra={"tenant": tenant, "agent_id": agent_id})
+    return render.no_content()

@@ -1,0 +1,85 @@
+"""Agent use cases behind the API: create, change, delete, link to a trunk, unlink.
+
+A trunk has at most one agent and an agent answers at most one trunk; `AgentRepository.link`
+keeps both sides in step. Changes apply from the next call (calls in progress keep theirs).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from ..domain.agent import Agent, AgentKind
+from ..domain.agent_commands import (
+    GREETING_NOT_APPLICABLE,
+    STREAM_URL_NOT_APPLICABLE,
+    STREAM_URL_REQUIRED,
+    CreateAgent,
+    DeleteAgent,
+    LinkAgent,
+    UnlinkAgent,
+    UpdateAgent,
+)
+from ..domain.errors import InvalidInput, NotFound
+from .ports import AgentRepository, TrunkRepository
+from .trunks import Clock, utcnow
+
+
+def new_agent_id() -> str:
+    return f"agt_{uuid.uuid4().hex[:20]}"
+
+
+def create_agent(cmd: CreateAgent, *, agents: AgentRepository, clock: Clock = utcnow) -> Agent:
+    now = clock()
+    agent = Agent(
+        agent_id=new_agent_id(), tenant_id=cmd.tenant_id, name=cmd.name, kind=cmd.kind,
+        stream_url=cmd.stream_url, greeting=cmd.greeting, created_at=now, updated_at=now,
+    )
+    agents.add(agent)
+    return agent
+
+
+def update_agent(cmd: UpdateAgent, *, agents: AgentRepository, clock: Clock = utcnow) -> Agent:
+    """Apply a PATCH. Changing the kind drops the fields the new kind has no use for (the old
+    URL or greeting); sending such a field explicitly is an error, as on create."""
+    before = agents.get(cmd.tenant_id, cmd.agent_id)
+    changes = cmd.changes()
+    kind = changes.get("kind", before.kind)
+    if kind is AgentKind.MEDIA_STREAM:
+        if changes.get("greeting") is not None:
+            raise InvalidInput(GREETING_NOT_APPLICABLE, field="greeting")
+        stream_url, greeting = changes.get("stream_url", before.stream_url), None
+        if stream_url is None:
+            raise InvalidInput(STREAM_URL_REQUIRED, field="stream_url")
+    else:
+        if "stream_url" in changes:
+            raise InvalidInput(STREAM_URL_NOT_APPLICABLE, field="stream_url")
+        stream_url = None
+        greeting = changes["greeting"] if "greeting" in changes else before.greeting
+    after = replace(before, name=changes.get("name", before.name), kind=kind,
+                    stream_url=stream_url, greeting=greeting)
+    if after == before:
+        return before  # nothing to write
+    after = replace(after, updated_at=clock())
+    agents.replace(before, after)
+    return after
+
+
+def delete_agent(cmd: DeleteAgent, *, agents: AgentRepository) -> None:
+    """Remove the agent; its trunk (if any) rejects calls until another agent is linked."""
+    agents.remove(agents.get(cmd.tenant_id, cmd.agent_id))
+
+
+def link_agent(cmd: LinkAgent, *, agents: AgentRepository, trunks: TrunkRepository) -> Agent:
+    """Make the agent the trunk's only agent: the trunk's previous agent is unlinked, and so is
+    the agent's previous trunk. Both must belong to the tenant."""
+    agent = agents.get(cmd.tenant_id, cmd.agent_id)
+    trunk = trunks.get(cmd.tenant_id, cmd.trunk_id)
+    return agents.link(agent, trunk)
+
+
+def unlink_agent(cmd: UnlinkAgent, *, agents: AgentRepository) -> Agent:
+    agent = agents.get(cmd.tenant_id, cmd.agent_id)
+    if agent.trunk_id is None:
+        raise NotFound(f"Agent {agent.agent_id} is not linked to a trunk.")
+    return agents.unlink(agent)
