@@ -268,8 +268,8 @@ class Supervisor:
         if agent is None:
             return CallRouting(None, entries)
         url = self.receptionist.url if agent.kind is AgentKind.RECEPTIONIST else agent.stream_url
-        return CallRouting(AgentLink(agent.agent_id, agent.kind.value, url, agent.greeting),
-                           entries)
+        return CallRouting(AgentLink(agent.agent_id, agent.kind.value, url,
+                                     agent.spoken_greeting), entries)
 
     # --- reporting ---
     def publish(self, message: Report) -> None:

@@ -10,6 +10,7 @@ from .service_layer.ports import (
     CallRecordRepository,
     DirectoryRepository,
     ErrorRecordRepository,
+    PhoneNumberRepository,
     SecretStore,
     TrunkRepository,
 )
@@ -47,6 +48,10 @@ class Services:
     @cached_property
     def directory(self) -> DirectoryRepository:
         return _dynamodb("directory", "DynamoDirectoryRepository")
+
+    @cached_property
+    def numbers(self) -> PhoneNumberRepository:
+        return _dynamodb("numbers", "DynamoPhoneNumberRepository")
 
     @cached_property
     def calls(self) -> CallRecordRepository:

@@ -63,6 +63,7 @@ class Trunk:
     lease: Lease | None = None
     agent_id: str | None = None      # the one agent answering this trunk's calls
     directory_version: int = 0       # bumps on every directory change (edges refresh)
+    bindings_version: int = 0        # bumps when phone numbers are bound or unbound
 
     @property
     def unique_key(self) -> str:

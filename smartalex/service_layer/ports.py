@@ -10,6 +10,7 @@ from ..domain.agent import Agent
 from ..domain.call import CallRecord
 from ..domain.directory import DirectoryEntry
 from ..domain.errors_log import ErrorRecord
+from ..domain.phone_number import PhoneNumber
 from ..domain.registration import RegistrationStatus
 from ..domain.trunk import Trunk
 
@@ -108,6 +109,30 @@ class DirectoryRepository(ABC):
     @abstractmethod
     def delete(self, trunk_id: str, extension: str) -> None:
         """NotFound if not listed."""
+
+
+class PhoneNumberRepository(ABC):
+    """DID bindings; each write bumps the trunk's `bindings_version` in the same transaction."""
+
+    @abstractmethod
+    def add(self, number: PhoneNumber) -> None:
+        """Conflict if the DID is bound already (by any tenant)."""
+
+    @abstractmethod
+    def get(self, tenant_id: str, number_id: str) -> PhoneNumber:
+        """NotFound if absent or another tenant's."""
+
+    @abstractmethod
+    def list(self, tenant_id: str) -> list[PhoneNumber]: ...
+
+    @abstractmethod
+    def for_trunk(self, trunk_id: str) -> list[PhoneNumber]: ...
+
+    @abstractmethod
+    def find_by_e164(self, e164: str) -> PhoneNumber | None: ...
+
+    @abstractmethod
+    def remove(self, number: PhoneNumber) -> None: ...
 
 
 class CallRecordRepository(ABC):

@@ -76,6 +76,8 @@ class TrunkModel(Model):
     # refresh its cached copy of the trunk's directory.
     agent_id = UnicodeAttribute(null=True)
     directory_version = NumberAttribute(default=0)
+    # Bumps whenever a phone number is bound to or unbound from this trunk (edges re-route).
+    bindings_version = NumberAttribute(default=0)
 
     tenant_index = TenantIndex()
     placement_index = PlacementIndex()
@@ -200,6 +202,50 @@ class ErrorRecordModel(Model):
     expires_at = TTLAttribute()  # 7 days
 
 
+class NumberTenantIndex(GlobalSecondaryIndex["PhoneNumberModel"]):
+    class Meta:
+        index_name = "tenant-index"
+        projection = AllProjection()
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    number_id = UnicodeAttribute(range_key=True)
+
+
+class NumberTrunkIndex(GlobalSecondaryIndex["PhoneNumberModel"]):
+    """A trunk's bound numbers, for the edge's call routing."""
+
+    class Meta:
+        index_name = "trunk-index"
+        projection = AllProjection()
+
+    trunk_id = UnicodeAttribute(hash_key=True)
+    number_id = UnicodeAttribute(range_key=True)
+
+
+class PhoneNumberModel(Model):
+    """A public number (DID) bound to a trunk's AI extension and an agent. Its uniqueness across
+    tenants is a `did:<e164>` claim written in the same transaction."""
+
+    class Meta:
+        table_name = names.phone_numbers_table()
+        region = aws.region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    number_id = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+    e164 = UnicodeAttribute()
+    national_number = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    trunk_id = UnicodeAttribute()
+    extension = UnicodeAttribute()
+    agent_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+    tenant_index = NumberTenantIndex()
+    trunk_index = NumberTrunkIndex()
+
+
 MODELS: tuple[type[Model], ...] = (
     TrunkModel, ClaimModel, AgentModel, DirectoryEntryModel, CallRecordModel, ErrorRecordModel,
+    PhoneNumberModel,
 )

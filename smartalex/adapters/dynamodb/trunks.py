@@ -38,6 +38,7 @@ def to_domain(item: TrunkModel) -> Trunk:
         lease=lease,
         agent_id=item.agent_id,
         directory_version=int(item.directory_version or 0),
+        bindings_version=int(item.bindings_version or 0),
     )
 
 

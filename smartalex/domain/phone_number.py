@@ -1,0 +1,53 @@
+"""Phone numbers: a public DID bound to a trunk's AI extension and an agent.
+
+A call whose dialled number (Request-URI, To, Diversion, History-Info, P-Called-Party-ID) is a
+bound DID goes to that binding's agent; any other call to the trunk goes to the trunk's agent.
+PBXs hand the dialled number over in many shapes (+353871234567, 00353…, 0871234567,
+871234567), so matching compares national significant numbers, not strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+
+def did_line(trunk_id: str, e164: str) -> str:
+    """The line key of calls that arrived through a bound DID (see call.extension_line)."""
+    return f"{trunk_id}#did:{e164}"
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    number_id: str
+    tenant_id: str
+    e164: str                 # "+353871234567"
+    national_number: str      # "871234567": the E.164 number without country code
+    label: str | None
+    trunk_id: str
+    extension: str            # the AI extension the number reaches (the trunk's own)
+    agent_id: str
+    created_at: datetime
+
+    @property
+    def unique_key(self) -> str:
+        """A DID is bound at most once across all tenants."""
+        return f"did:{self.e164}"
+
+    @property
+    def line_key(self) -> str:
+        return did_line(self.trunk_id, self.e164)
+
+    def matches(self, dialled: str | None) -> bool:
+        """Whether a number from an INVITE is this DID, in any of the shapes PBXs use."""
+        if not dialled:
+            return False
+        digits = re.sub(r"\D", "", dialled)
+        if not digits:
+            return False
+        if digits == self.e164[1:]:
+            return True
+        national = digits.lstrip("0")
+        return national == self.national_number or (
+            digits.startswith("00") and digits[2:] == self.e164[1:])
