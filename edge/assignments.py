@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 from aws_lambda_powertools import Logger
@@ -75,6 +75,12 @@ class AssignmentKeeper:
     def forget(self, trunk_id: str) -> None:
         self.held.pop(trunk_id, None)
 
+    def retry_routing(self, trunk_id: str) -> None:
+        """Report the trunk's routing as changed again on the next poll."""
+        holding = self.held.get(trunk_id)
+        if holding:
+            holding.trunk = replace(holding.trunk, directory_version=-1)
+
     def _renew(self, changes: Changes) -> None:
         for trunk_id, holding in list(self.held.items()):
             mono = self.monotonic()
@@ -108,8 +114,7 @@ class AssignmentKeeper:
             elif trunk.generation != holding.trunk.generation:
                 holding.trunk = trunk
                 changes.hold.append(trunk)
-            elif (trunk.agent_id, trunk.directory_version) != \
-                    (holding.trunk.agent_id, holding.trunk.directory_version):
+            elif _routing_version(trunk) != _routing_version(holding.trunk):
                 holding.trunk = trunk
                 changes.route.append(trunk)
 
@@ -132,3 +137,8 @@ class AssignmentKeeper:
         self.held.pop(trunk_id, None)
         changes.lost.append(trunk_id)
         logger.warning("lease lost; un-registering", extra={"trunk_id": trunk_id, "why": why})
+
+
+def _routing_version(trunk: Trunk) -> tuple:
+    """What the edge's call routing for a trunk depends on."""
+    return trunk.agent_id, trunk.directory_version, trunk.bindings_version

@@ -58,7 +58,7 @@ class TrunkContext:
 
 @dataclass
 class CallSession:
-    call: pj.Call
+    call: pj.Call | None
     trunk: TrunkContext
     invite: InviteInfo
     loop: LoopThread
@@ -298,6 +298,19 @@ class CallSession:
             self.outcome is CallOutcome.TRANSFERRED else None))
         logger.info("call ended", extra={"call_id": self.call_id, "outcome": self.outcome.value,
                                          "sip_code": code})
+
+    def release(self) -> None:
+        """Drop every pjsua2 object of this call now, on the pjsua thread.
+
+        pjsua2's Call destructor touches the call slot by id: run late (by the garbage
+        collector, after the slot was reused or after libDestroy) it hangs up the wrong call or
+        aborts the process. So the session breaks its reference cycles and lets go at once.
+        """
+        if self.port is not None:
+            self.port.detach()
+        if self.call is not None:
+            self.call.session = None
+        self.call = self.port = None
 
     def _error(self, source: ErrorSource, message: str, hint: str | None) -> None:
         self.report(ErrorObserved(source=source, message=message, hint=hint,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.messages import MessagePayload
+from smartalex.domain.phone_number import PhoneNumber
 from smartalex.domain.trunk import SipAccount
 
 
@@ -20,11 +21,28 @@ class AgentLink:
 
 
 @dataclass(frozen=True)
+class BoundNumber:
+    """A public number bound to the trunk, and the agent its calls go to."""
+
+    number: PhoneNumber
+    agent: AgentLink | None
+
+
+@dataclass(frozen=True)
 class CallRouting:
     """Who answers the trunk's calls and who callers can ask for; applies from the next call."""
 
     agent: AgentLink | None = None
     entries: tuple[DirectoryEntry, ...] = ()
+    numbers: tuple[BoundNumber, ...] = ()
+
+    def for_call(self, dialled: tuple[str, ...]) -> tuple[AgentLink | None, PhoneNumber | None]:
+        """The agent for a call: a bound DID's agent if the call was dialled through one."""
+        for candidate in dialled:
+            for bound in self.numbers:
+                if bound.number.matches(candidate):
+                    return bound.agent, bound.number
+        return self.agent, None
 
 
 # supervisor → worker

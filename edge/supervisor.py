@@ -27,6 +27,7 @@ from . import worker
 from .assignments import AssignmentKeeper, Changes
 from .protocol import (
     AgentLink,
+    BoundNumber,
     CallRouting,
     Heartbeat,
     Hold,
@@ -224,8 +225,8 @@ class Supervisor:
                 self.keeper.forget(trunk_id)
         for trunk in changes.route:
             w = self.worker_for(trunk.trunk_id)
-            if w:
-                routing = self.routing(trunk)
+            routing = self.routing(trunk)
+            if w and routing:
                 w.send(Route(trunk.trunk_id, routing))
                 logger.info("call routing changed; applies from the next call", extra={
                     "trunk_id": trunk.trunk_id, "agent_id": trunk.agent_id,
@@ -254,22 +255,30 @@ class Supervisor:
                 state=RegistrationState.FAILED, problem=Problem.NO_CREDENTIALS)))
             return None
         return Hold(trunk.trunk_id, trunk.tenant_id, trunk.generation, trunk.account, password,
-                    self.routing(trunk))
+                    self.routing(trunk) or CallRouting())
 
-    def routing(self, trunk: Trunk) -> CallRouting:
-        """The trunk's agent and directory as the worker needs them (read once per change)."""
+    def routing(self, trunk: Trunk) -> CallRouting | None:
+        """The trunk's agent, directory and numbers as the worker needs them (read once per
+        change); None when they could not be read: the next poll tries again, and calls keep
+        the routing they had."""
         try:
             entries: tuple[DirectoryEntry, ...] = tuple(self.services.directory.list(trunk.trunk_id))
-            agent = self.services.agents.find(trunk.agent_id) if trunk.agent_id else None
+            numbers = self.services.numbers.for_trunk(trunk.trunk_id)
+            return CallRouting(
+                self._agent_link(trunk.agent_id), entries,
+                tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers))
         except Exception:
-            logger.exception("could not read the trunk's agent or directory",
-                             extra={"trunk_id": trunk.trunk_id})
-            return CallRouting()
+            logger.exception("could not read the trunk's agent, directory or numbers; "
+                             "retrying on the next poll", extra={"trunk_id": trunk.trunk_id})
+            self.keeper.retry_routing(trunk.trunk_id)
+            return None
+
+    def _agent_link(self, agent_id: str | None) -> AgentLink | None:
+        agent = self.services.agents.find(agent_id) if agent_id else None
         if agent is None:
-            return CallRouting(None, entries)
+            return None
         url = self.receptionist.url if agent.kind is AgentKind.RECEPTIONIST else agent.stream_url
-        return CallRouting(AgentLink(agent.agent_id, agent.kind.value, url,
-                                     agent.spoken_greeting), entries)
+        return AgentLink(agent.agent_id, agent.kind.value, url, agent.spoken_greeting)
 
     # --- reporting ---
     def publish(self, message: Report) -> None:

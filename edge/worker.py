@@ -7,10 +7,11 @@ crash takes down one trunk, which the supervisor then re-registers in a fresh wo
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 
 from aws_lambda_powertools import Logger
@@ -216,11 +217,14 @@ class Worker:
                      if s is not None and s.hold.trunk_id == trunk_id), None)
         call = InboundCall(slot.account, call_id)
         hold = slot.hold
+        info = parse_invite(invite, hold.account.extension)
+        agent, number = slot.routing.for_call(info.candidates)
         context = TrunkContext(hold.tenant_id, trunk_id, hold.account.extension,
-                               hold.account.domain, slot.routing.agent, slot.routing.entries,
-                               slot.matcher)
-        session = CallSession(call, context, parse_invite(invite, hold.account.extension),
-                              self.loop, report=lambda payload: self._report(slot, payload),
+                               hold.account.domain, agent, slot.routing.entries, slot.matcher)
+        if number is not None:
+            info = replace(info, dialled=number.e164)
+        session = CallSession(call, context, info, self.loop,
+                              report=lambda payload: self._report(slot, payload),
                               apology=self.apology)
         call.session = session
         active = len(self.calls)
@@ -256,7 +260,7 @@ class Worker:
             session.tick()
             if session.ended:
                 del self.calls[call_id]
-                self.graveyard.append((now, session))
+                session.release()
         self.graveyard = [(t, o) for t, o in self.graveyard if now - t < KEEP_FINISHED_FOR]
 
     def _drop(self, slot: TrunkSlot) -> None:
@@ -276,7 +280,11 @@ class Worker:
         import pjsua2 as pj
 
         self.loop.stop()
+        for session in self.calls.values():
+            session.release()
+        self.calls.clear()
         self.graveyard.clear()
+        gc.collect()  # nothing of pjsua2's may be freed after libDestroy
         # Every account is un-registered by now; the default destroy waits ~1 s for network
         # clean-up we no longer need (docs/measurements/pjsua2-registration.md).
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)

@@ -62,6 +62,7 @@ class KamailioPBX:
         workdir: Path,
         port: int | None = None,
         users: dict[str, str] | None = None,
+        dids: dict[str, str] | None = None,
         host: str = "127.0.0.1",
         *,
         tls: bool = False,
@@ -75,6 +76,11 @@ class KamailioPBX:
         self.host = host
         self.port = port or free_port(host)
         self.users = dict(DEFAULT_USERS if users is None else users)
+        # Inbound routes: public number (as dialled, e.g. "+353871234567") -> extension.
+        self.dids = dict(dids or {})
+        for did, extension in self.dids.items():
+            if not _USER_RE.match(did) or not _USER_RE.match(extension):
+                raise PBXError(f"bad inbound route {did!r} -> {extension!r}")
         for user, password in self.users.items():
             _check_user(user, password)
         self.tls = tls
@@ -107,6 +113,8 @@ class KamailioPBX:
             "CTL_SOCKET": str(self.ctl_socket),
             "REALM": self.realm,
             "USERS": users or "\t# no users",
+            "DIDS": "\n".join(f'\t$sht(dids=>{d}) = "{e}";' for d, e in self.dids.items())
+                    or "\t# no inbound routes",
         }
         text = TEMPLATE.read_text()
         for key, value in values.items():

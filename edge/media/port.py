@@ -22,6 +22,10 @@ ULAW_FRAME = FRAME_BYTES // 2
 _SILENCE = bytes(FRAME_BYTES)
 
 
+def _ignore(*_args) -> None:
+    pass
+
+
 class Mark:
     """A named point in the outbound audio; reported once everything before it was played."""
 
@@ -42,6 +46,10 @@ class AgentAudioPort(pj.AudioMediaPort):
         self._pending = b""
         self.rx_frames = 0
         self.rx_voiced_at: float | None = None  # last time the caller's side carried energy
+
+    def detach(self) -> None:
+        """Forget the callbacks (they reference the call's session) before the port is freed."""
+        self._on_caller_audio = self._on_mark = _ignore
 
     def open(self, name: str) -> None:
         fmt = pj.MediaFormatAudio()

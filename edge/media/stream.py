@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import queue
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,10 @@ class MediaStream:
     def __init__(self, loop: LoopThread, url: str, start: dict[str, Any],
                  port: AgentAudioPort, matcher: Matcher, entries: list[dict]):
         self.loop, self.url, self.start_params = loop, url, start
-        self.port, self.matcher, self.entries = port, matcher, entries
+        # Weak: the port is a pjsua2 object the call frees on the pjsua thread; a late agent
+        # message must not keep it alive past libDestroy.
+        self._port = weakref.ref(port)
+        self.matcher, self.entries = matcher, entries
         self.stream_sid = start["streamSid"]
         self.events: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
         self._outbox: asyncio.Queue | None = None
@@ -139,12 +143,15 @@ class MediaStream:
         except (ValueError, AttributeError):
             logger.warning("agent sent something that is not a JSON event")
             return
+        port = self._port()
         if event == "media":
-            self.port.play(base64.b64decode(message["media"]["payload"]))
+            if port is not None:
+                port.play(base64.b64decode(message["media"]["payload"]))
         elif event == "mark":
-            self.port.mark(message["mark"]["name"])
+            if port is not None:
+                port.mark(message["mark"]["name"])
         elif event == "clear":
-            for name in self.port.clear():
+            for name in port.clear() if port is not None else ():
                 self._mark_played(name)
         elif event == "transfer":
             self.events.put(StreamEvent("transfer", str(message["transfer"]["target"])))

@@ -217,3 +217,22 @@ def test_relinking_an_agent_during_a_call_changes_only_the_next_call(
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_call_without_rtp_is_reported_as_no_audio(control_plane, office, edge_factory,
+                                                     sipp_factory):
+    pbx, trunk, link = office
+    agent = ScriptedAgent(audio_frames=0).start()
+    try:
+        link(name="Scripted", kind="media_stream", stream_url=agent.url)
+        edge_factory(workers=1)
+        registered(control_plane, trunk)
+        sipp = sipp_factory("caller_no_rtp.xml", f"{pbx.host}:{pbx.port}", "-d", "7000",
+                            service="1000")
+        found = wait_for(lambda: [e for e in errors(control_plane, trunk)
+                                  if e.source == "media"], 15, "the no-audio error")
+        assert "No audio" in found[0].message
+        assert "RTP ports 10000–20000" in found[0].hint and "external IP" in found[0].hint
+        assert sipp.wait(20) == 0
+    finally:
+        agent.stop()
