@@ -7,13 +7,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 TENANT ?= demo
 
-.PHONY: run test token deps system-deps clean
+.PHONY: run test token synth deps system-deps clean
 
 run: deps
 	$(BIN)/python -m devstack run
 
 test: deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# cdk synth for dev, staging and prod with cdk-nag's AwsSolutions checks (also run by the tests).
+synth: $(STAMP)
+	PYTHON=$(BIN)/python infra/cdk/synth_all.sh
 
 token: $(STAMP)
 	@$(BIN)/python -m devstack token --tenant "$(TENANT)"

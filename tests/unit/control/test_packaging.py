@@ -46,5 +46,5 @@ def test_the_lambda_requirements_are_the_cores_and_the_control_extras_less_what_
     declared = _names(project["dependencies"] + project["optional-dependencies"]["control"])
     text = (CONTROL / "requirements.txt").read_text()
 
-    # The Lambda runtime has boto3; chalice is the packager, not a runtime dependency.
-    assert _names(text.splitlines()) == declared - {"boto3", "chalice"}
+    # chalice is the packager, not a runtime dependency.
+    assert _names(text.splitlines()) == declared - {"chalice"}

@@ -1,0 +1,1 @@
+"""One stack per concern; `infra.cdk.app.build` wires them for one environment."""

@@ -1,0 +1,57 @@
+"""edge/Dockerfile agrees with pyproject.toml and the stack (no Docker engine needed)."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+from infra.cdk.stacks.edge import EDGE_UID, HEALTH_COMMAND
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def instructions() -> list[tuple[str, str]]:
+    text = (REPO / "edge" / "Dockerfile").read_text()
+    text = re.sub(r"\\\n", " ", text)  # line continuations
+    result = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            result.append((keyword.upper(), rest.strip()))
+    return result
+
+
+def one(keyword: str) -> str:
+    (value,) = [rest for k, rest in instructions() if k == keyword]
+    return value
+
+
+def test_it_installs_exactly_the_edge_extra():
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "edge" in extras
+    installs = [m for _, rest in instructions() if _ == "RUN"
+                for m in re.findall(r"pip install ([^&;]+)", rest)]
+    assert [i.strip() for i in installs] == ['".[edge]"']
+
+
+def test_it_runs_the_supervisor_as_pid_1_without_root():
+    assert one("FROM") == "python:3.11-slim"
+    assert json.loads(one("ENTRYPOINT")) == ["python", "-m", "edge"]  # exec form
+    assert one("STOPSIGNAL") == "SIGTERM"
+    assert one("USER") == str(EDGE_UID)
+    assert f"--uid {EDGE_UID}" in " ".join(rest for k, rest in instructions() if k == "RUN")
+
+
+def test_its_health_check_is_the_one_ecs_runs():
+    check = one("HEALTHCHECK")
+    assert json.loads(check[check.index("CMD") + 3:].strip()) == HEALTH_COMMAND[1:]
+
+
+def test_it_copies_the_core_and_the_edge_and_the_context_allows_them():
+    copies = [rest.split() for k, rest in instructions() if k == "COPY"]
+    assert ["smartalex/", "smartalex/"] in copies and ["edge/", "edge/"] in copies
+    ignore = (REPO / ".dockerignore").read_text().split()
+    assert ignore[ignore.index("*") + 1:][:3] == ["!pyproject.toml", "!smartalex/", "!edge/"]
