@@ -11,6 +11,7 @@ logger = Logger(service="edge")
 
 def main() -> None:
     from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
+    from smartalex.adapters.metrics import CloudWatchMetrics
     from smartalex.adapters.sqs import SqsPublisher
     from smartalex.bootstrap import bootstrap
 
@@ -24,6 +25,7 @@ def main() -> None:
         keeper=AssignmentKeeper(DynamoLeaseStore(owner=settings.edge_id)),
         services=bootstrap(),
         publisher=SqsPublisher(),
+        metrics=CloudWatchMetrics(),
     ).run()
 
 

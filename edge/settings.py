@@ -34,6 +34,18 @@ def _nameservers() -> tuple[str, ...]:
     return tuple(ns for ns in found if ":" not in ns)  # pjsua takes IPv4 addresses, port 53
 
 
+def _public_address() -> str | None:
+    if os.environ.get("SMARTALEX_EDGE_PUBLIC_ADDRESS"):
+        return os.environ["SMARTALEX_EDGE_PUBLIC_ADDRESS"]
+    path = os.environ.get("SMARTALEX_EDGE_PUBLIC_ADDRESS_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text().strip() or None
+    except OSError as exc:
+        raise SystemExit(f"SMARTALEX_EDGE_PUBLIC_ADDRESS_FILE {path} is unreadable: {exc}") from None
+
+
 def _edge_id() -> str:
     return os.environ.get("SMARTALEX_EDGE_ID") or \
         f"edge-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -55,6 +67,10 @@ class EdgeSettings:
     nameservers: tuple[str, ...] = field(default_factory=_nameservers)
     # Loopback port of the built-in receptionist's WebSocket server (0: any free port).
     receptionist_port: int = field(default_factory=lambda: _int("SMARTALEX_RECEPTIONIST_PORT", 0))
+    # The address PBXs reach us at (Contact, Via, SDP): the instance's Elastic IP, which the
+    # host writes to a file at boot (infra/cdk/stacks/edge.py); unset locally.
+    public_address: str | None = field(default_factory=lambda: _public_address())
+    metrics_every: float = 60.0
     graceful_seconds: float = 20.0
     # A worker silent for this long is hung: killed and replaced.
     heartbeat_timeout: float = 10.0

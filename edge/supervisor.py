@@ -17,6 +17,7 @@ from multiprocessing.connection import wait
 
 from aws_lambda_powertools import Logger
 
+from smartalex.adapters.metrics import HELD_PER_WORKER, REGISTRATION_FAILURES
 from smartalex.domain.agent import AgentKind
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.messages import RegistrationObserved, wrap
@@ -93,9 +94,13 @@ class WorkerProcess:
 
 
 class Supervisor:
-    def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, services, publisher):
-        """`services` provides the secrets, agents and directory ports (smartalex.bootstrap)."""
+    def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, services, publisher,
+                 metrics=None):
+        """`services` provides the secrets, agents, directory and numbers ports
+        (smartalex.bootstrap); `metrics` publishes the edge's CloudWatch metrics."""
         self.settings = settings
+        self.metrics = metrics
+        self.registration_failures = 0
         self.keeper = keeper
         self.services = services
         self.publisher = publisher
@@ -106,7 +111,8 @@ class Supervisor:
         self.workers = [
             WorkerProcess(i, worker.WorkerSettings(
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
-                log_level=settings.pjsip_log_level, nameservers=settings.nameservers))
+                log_level=settings.pjsip_log_level, nameservers=settings.nameservers,
+                public_address=settings.public_address))
             for i in range(settings.workers)
         ]
 
@@ -120,6 +126,7 @@ class Supervisor:
         logger.info("edge started", extra={"edge": self.settings.edge_id,
                                            "workers": len(self.workers)})
         next_sync = 0.0
+        next_metrics = time.monotonic() + self.settings.metrics_every
         while not self.should_exit:
             self.handle_signals()
             self.pump_workers(timeout=0.1)
@@ -129,6 +136,9 @@ class Supervisor:
                 next_sync = time.monotonic() + (0.2 if more_waiting else self.settings.poll_seconds)
             self.flush_outbox()
             self.write_health()
+            if time.monotonic() >= next_metrics:
+                self.publish_metrics()
+                next_metrics = time.monotonic() + self.settings.metrics_every
         self.drain()
 
     def handle_signals(self) -> None:
@@ -285,6 +295,9 @@ class Supervisor:
         holding = self.keeper.held.get(message.trunk_id)
         if holding is None:
             return  # no longer ours: whatever we saw is not the trunk's status any more
+        if isinstance(message.payload, RegistrationObserved) \
+                and message.payload.state is RegistrationState.FAILED:
+            self.registration_failures += 1
         self.outbox.append(wrap(
             message.payload, edge=self.settings.edge_id, tenant=holding.trunk.tenant_id,
             trunk=message.trunk_id, generation=message.generation, fence=holding.lease.fence,
@@ -301,6 +314,21 @@ class Supervisor:
             del self.outbox[:-1000]  # bounded: the newest status is what matters
             return
         self.outbox.clear()
+
+    def publish_metrics(self) -> None:
+        """Held registrations per worker (scaling) and registration failures (alarm)."""
+        if self.metrics is None:
+            return
+        held = sum(1 for w in self.workers if w.trunk_id)
+        try:
+            self.metrics.publish({
+                HELD_PER_WORKER: (held / len(self.workers), "None"),
+                REGISTRATION_FAILURES: (float(self.registration_failures), "Count"),
+            })
+        except Exception:
+            logger.exception("could not publish the edge's metrics")
+            return
+        self.registration_failures = 0
 
     def write_health(self, stopped: bool = False) -> None:
         state = {

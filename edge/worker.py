@@ -56,6 +56,7 @@ class WorkerSettings:
     sip_port: int = 0
     log_level: int = 1
     nameservers: tuple[str, ...] = ()
+    public_address: str | None = None
 
 
 @dataclass
@@ -90,7 +91,8 @@ class Worker:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
         self.ep = create_endpoint(self.settings.log_level, self.settings.nameservers)
-        self.transports = create_transports(self.ep, self.settings.sip_bind, self.settings.sip_port)
+        self.transports = create_transports(self.ep, self.settings.sip_bind, self.settings.sip_port,
+                                            self.settings.public_address)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         prefer_g711(self.ep)
@@ -159,9 +161,10 @@ class Worker:
                          hold.routing, Matcher(hold.routing.entries))
         self.slots[hold.trunk_id] = slot
         try:
-            media_address = None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind
-            account.create(account_config(hold.account, hold.password,
-                                          self.transports[hold.account.transport], media_address))
+            account.create(account_config(
+                hold.account, hold.password, self.transports[hold.account.transport],
+                bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
+                public=self.settings.public_address))
         except pj.Error as err:
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
                                                              "pj_error": err.info()})

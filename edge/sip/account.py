@@ -21,7 +21,7 @@ RTP_PORT_RANGE = 10000
 
 
 def account_config(account: SipAccount, password: str, transport_id: int,
-                   media_address: str | None = None) -> pj.AccountConfig:
+                   bind: str | None = None, public: str | None = None) -> pj.AccountConfig:
     host = uri_host(account.domain)
     cfg = pj.AccountConfig()
     cfg.idUri = f"sip:{account.extension}@{host}"
@@ -35,9 +35,10 @@ def account_config(account: SipAccount, password: str, transport_id: int,
     cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", account.username, 0, password))
     cfg.mediaConfig.transportConfig.port = RTP_PORT_START
     cfg.mediaConfig.transportConfig.portRange = RTP_PORT_RANGE
-    if media_address:  # bind RTP where SIP is bound (and advertise that address in SDP)
-        cfg.mediaConfig.transportConfig.boundAddress = media_address
-        cfg.mediaConfig.transportConfig.publicAddress = media_address
+    if bind:  # RTP where SIP is bound
+        cfg.mediaConfig.transportConfig.boundAddress = bind
+    if public or bind:  # the address SDP advertises: the Elastic IP in AWS
+        cfg.mediaConfig.transportConfig.publicAddress = public or bind
     return cfg
 
 

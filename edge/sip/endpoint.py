@@ -45,7 +45,8 @@ def prefer_g711(ep: pj.Endpoint) -> None:
         ep.codecSetPriority(codec.codecId, priority)
 
 
-def create_transports(ep: pj.Endpoint, bind: str = "0.0.0.0", sip_port: int = 0) -> dict[Transport, int]:
+def create_transports(ep: pj.Endpoint, bind: str = "0.0.0.0", sip_port: int = 0,
+                      public_address: str | None = None) -> dict[Transport, int]:
     """UDP, TCP and TLS transports; returns transport ids by kind.
 
     UDP and TCP share `sip_port` (0: any free port); TLS uses the next port when one is set.
@@ -54,6 +55,8 @@ def create_transports(ep: pj.Endpoint, bind: str = "0.0.0.0", sip_port: int = 0)
     for kind, pj_type in _TRANSPORT_TYPES.items():
         cfg = pj.TransportConfig()
         cfg.boundAddress = bind
+        if public_address:  # Contact and Via carry the Elastic IP, not the private address
+            cfg.publicAddress = public_address
         cfg.port = sip_port + 1 if (kind is Transport.TLS and sip_port) else sip_port
         if kind is Transport.TLS:
             # Many PBXs present self-signed certificates; the handshake still encrypts.

@@ -10,7 +10,7 @@ from pathlib import Path
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_sqs as sqs
 
-from smartalex.adapters import names
+from smartalex.adapters import metrics, names
 from smartalex.adapters.dynamodb.schema import table_specs
 from smartalex.adapters.queues import QUEUES
 
@@ -44,12 +44,11 @@ SECRET_PREFIX = "SMARTALEX_SECRET_PREFIX"
 SECRETS_KMS_KEY = "SMARTALEX_SECRETS_KMS_KEY_ID"
 
 # Metrics the edge publishes (cloudwatch:PutMetricData, namespace-restricted in IAM).
-METRIC_NAMESPACE = "SmartAlex"
-METRIC_DIMENSION = "Stage"  # value: SMARTALEX_STAGE
-# Average over edges of (held registrations / worker processes) per task: drives scaling.
-HELD_PER_WORKER = "HeldRegistrationsPerWorker"
-# Count of registration attempts that ended in a failure (401/403/404/408/5xx), fleet-wide.
-REGISTRATION_FAILURES = "RegistrationFailures"
+# The edge publishes these (smartalex/adapters/metrics.py is the one definition).
+METRIC_NAMESPACE = metrics.NAMESPACE
+METRIC_DIMENSION = metrics.DIMENSION  # value: SMARTALEX_STAGE
+HELD_PER_WORKER = metrics.HELD_PER_WORKER
+REGISTRATION_FAILURES = metrics.REGISTRATION_FAILURES
 
 
 def queue_env_var(spec_env_var: str) -> tuple[str, str]:

@@ -1,0 +1,30 @@
+"""The edge's own CloudWatch metrics (scaling and alarms in infra/cdk read these names).
+
+Published with PutMetricData once a minute by the edge supervisor: ECS tasks on EC2 have no
+Lambda-style EMF extraction from stdout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import aws, names
+
+NAMESPACE = "SmartAlex"
+DIMENSION = "Stage"  # value: SMARTALEX_STAGE
+# Trunks held / worker processes of one edge, averaged over the fleet: scaling tracks it.
+HELD_PER_WORKER = "HeldRegistrationsPerWorker"
+# Registration failures reported in the period (a burst fleet-wide raises an alarm).
+REGISTRATION_FAILURES = "RegistrationFailures"
+
+
+class CloudWatchMetrics:
+    def __init__(self, client: Any = None):
+        self._client = client or aws.client("cloudwatch")
+
+    def publish(self, values: dict[str, tuple[float, str]]) -> None:
+        """values: metric name → (value, unit)."""
+        dimensions = [{"Name": DIMENSION, "Value": names.stage()}]
+        self._client.put_metric_data(Namespace=NAMESPACE, MetricData=[
+            {"MetricName": name, "Dimensions": dimensions, "Value": value, "Unit": unit}
+            for name, (value, unit) in values.items()])
