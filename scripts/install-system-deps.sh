@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian/Ubuntu packages the local stack and the tests need: Kamailio (the test PBX) and sipp.
+# Debian/Ubuntu packages the local stack and the tests need: Kamailio (the test PBX), sipp, and
+# espeak-ng + sox for the built-in receptionist.
 # Installs only what is missing, so it is cheap to run every time.
 set -euo pipefail
 missing=()
@@ -7,6 +8,9 @@ command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
 # The test PBX offers SIP over TLS too.
 [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 || missing+=(kamailio-tls-modules)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+# The built-in receptionist speaks with espeak-ng and resamples its prompts with sox.
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v sox >/dev/null 2>&1 || missing+=(sox)
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

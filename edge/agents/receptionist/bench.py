@@ -60,6 +60,17 @@ REQUESTS = (
     ("yes", None),
     ("no thanks", None),
 )
+# Short requests, written after the receptionist was tuned on REQUESTS: a held-out check, and
+# harder (little context; several start with /s/, which a phone line cuts off above 4 kHz).
+SHORT_REQUESTS = (
+    ("sales", "220"), ("can I talk to someone in sales", "220"), ("Sarah please", "215"),
+    ("I'd like to speak to Priya", "230"), ("help desk please", "230"), ("is Emma there", "270"),
+    ("put me through to Miss Walsh", "270"), ("the warehouse please", "240"),
+    ("I want to speak to shipping", "240"), ("James please", "220"), ("David", "260"),
+    ("IT please", "260"), ("can you connect me to Michael", "240"), ("operator", "100"),
+    ("reception please", "100"), ("extension two four zero", "240"), ("two six zero", "260"),
+    ("the billing department please", "215"), ("Aoife please", "250"), ("accounts please", "215"),
+)
 
 
 def render(text: str, voice: str = "en-us", words_per_minute: int = 160) -> bytes:
@@ -169,20 +180,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-confidence", type=float, default=0.3)
     args = parser.parse_args(argv)
     started = time.monotonic()
-    scores = measure(args.voices.split(","), min_confidence=args.min_confidence)
-    for score in scores:
-        print(score)
-        if args.verbose:
-            for miss in score.misses:
-                print("   ", miss)
     total = Score("all")
-    for s in scores:
-        for name in ("words", "errors", "right", "asked_again", "wrong"):
-            setattr(total, name, getattr(total, name) + getattr(s, name))
-        total.audio_seconds += s.audio_seconds
-        total.decode_seconds += s.decode_seconds
+    for title, requests in (("Requests", REQUESTS), ("Short requests (held out)", SHORT_REQUESTS)):
+        print(f"{title}: {len(requests)} per voice")
+        for score in measure(args.voices.split(","), requests=requests,
+                             min_confidence=args.min_confidence):
+            print(" ", score)
+            if args.verbose:
+                for miss in score.misses:
+                    print("     ", miss)
+            for name in ("words", "errors", "right", "asked_again", "wrong", "audio_seconds",
+                         "decode_seconds"):
+                setattr(total, name, getattr(total, name) + getattr(score, name))
     print(total)
-    print(f"({len(REQUESTS)} requests per voice, {time.monotonic() - started:.1f} s)")
+    print(f"({time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":

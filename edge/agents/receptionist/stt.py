@@ -5,8 +5,8 @@ upsampled 2x first. The language model and a small pronunciation dictionary are 
 trunk's directory when a call starts (lm.py, lexicon.py) and cached by directory content, so
 only the first call after a directory change pays for it.
 
-pocketsphinx holds the GIL while it decodes (measured: a 2 s utterance stalls other threads for
-about 70 ms, an 8 s one for 300 ms), which would stutter every call's prompt audio. The server
+pocketsphinx holds the GIL while it decodes (measured: decoding an 8 s utterance in a thread
+stalled the event loop for about 300 ms), which would stutter every call's prompt audio. The server
 therefore builds and decodes in worker processes (SpeechService); Recognizer and ModelBuilder
 are the same work in-process, for tools and tests.
 """
@@ -17,6 +17,7 @@ import asyncio
 import atexit
 import contextlib
 import hashlib
+import importlib
 import multiprocessing
 import os
 import re
@@ -184,8 +185,8 @@ _recognizers: OrderedDict[str, Recognizer] = OrderedDict()
 
 
 def _start_worker(parent: int) -> None:
-    """Worker initialiser: load the dictionary, and leave when the server does (a SIGKILLed
-    server cannot shut its pool down, and orphaned workers would hold 100 MB each)."""
+    """Worker initialiser: leave when the server does (a SIGKILLed server cannot shut its pool
+    down, and orphaned workers would linger)."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -193,11 +194,12 @@ def _start_worker(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-    lexicon.cmudict()
 
 
 def _warm_worker() -> None:
-    lexicon.cmudict()
+    importlib.import_module("pocketsphinx")   # the first call should not wait for the import
+
+
 
 
 def _transcribe_in_worker(model: SpeechModel, pcm: bytes) -> Transcript:
@@ -211,27 +213,35 @@ def _transcribe_in_worker(model: SpeechModel, pcm: bytes) -> Transcript:
 
 
 class SpeechService:
-    """Speech models and decoding in a pool of worker processes, shared by all calls.
+    """Speech models and decoding in worker processes, shared by all calls.
 
-    Models are cached here by directory content (their files live in a private folder the
-    workers read); each worker keeps a decoder per recent model.
+    Decoders run in a pool of `processes` workers, each keeping a decoder per recent model
+    (about 50 MB a worker). Models are built in a process of their own that exits afterwards:
+    building loads the whole CMU dictionary, and a worker that had loaded it stayed at 100 MB
+    even after letting it go; directories change rarely, so the 0.5 s start is cheap. Models
+    are cached here by directory content; their files live in a private folder. A model's
+    files are deleted only when it is beyond the cache size AND no call has started with it
+    for `keep_files` seconds, so a call in progress never loses the model its decoder needs.
     """
 
-    def __init__(self, processes: int = 2, cache_size: int = 16):
+    def __init__(self, processes: int = 2, cache_size: int = 64, keep_files: float = 3600.0):
         self._processes = processes
         self._folder = _private_folder()
         self._models: OrderedDict[str, SpeechModel] = OrderedDict()
+        self._last_used: dict[str, float] = {}
+        self._keep_files = keep_files
         self._building: dict[str, asyncio.Future[SpeechModel]] = {}
         self._cache_size = cache_size
-        self._pool = self._new_pool()
+        self._pool = self._new_pool(processes)
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    @staticmethod
+    def _new_pool(processes: int) -> ProcessPoolExecutor:
         # spawn: a clean child, not a fork of a process with an event loop and threads.
-        return ProcessPoolExecutor(self._processes, mp_context=multiprocessing.get_context("spawn"),
+        return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start_worker, initargs=(os.getpid(),))
 
     async def warm(self) -> None:
-        """Start the workers (and load the dictionary in each) before the first call."""
+        """Start the workers before the first call."""
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._pool, _warm_worker)
                                for _ in range(self._processes)))
@@ -240,32 +250,43 @@ class SpeechService:
         key = directory_key(entries)
         if key in self._models:
             self._models.move_to_end(key)
+            self._last_used[key] = time.monotonic()
             return self._models[key]
         if key not in self._building:
             self._building[key] = asyncio.ensure_future(self._build(key, list(entries)))
         return await asyncio.shield(self._building[key])
 
     async def _build(self, key: str, entries: list[DirectoryEntry]) -> SpeechModel:
+        builder = self._new_pool(1)   # one process for this build, gone afterwards
         try:
-            model = await self._run(build_model, entries, self._folder)
+            model = await asyncio.get_running_loop().run_in_executor(
+                builder, build_model, entries, self._folder)
         finally:
             del self._building[key]
+            builder.shutdown(wait=False)
         self._models[key] = model
-        while len(self._models) > self._cache_size:
-            _forget(self._models.popitem(last=False)[1])
+        self._last_used[key] = time.monotonic()
+        self._evict()
         return model
 
-    async def transcribe(self, model: SpeechModel, pcm_8k: np.ndarray) -> Transcript:
-        return await self._run(_transcribe_in_worker, model, pcm_8k.astype(np.int16).tobytes())
+    def _evict(self) -> None:
+        stale_before = time.monotonic() - self._keep_files
+        while len(self._models) > self._cache_size:
+            oldest = next(iter(self._models))
+            if self._last_used[oldest] > stale_before:
+                break
+            del self._last_used[oldest]
+            _forget(self._models.pop(oldest))
 
-    async def _run(self, function, *args):
+    async def transcribe(self, model: SpeechModel, pcm_8k: np.ndarray) -> Transcript:
         loop = asyncio.get_running_loop()
+        pcm = pcm_8k.astype(np.int16).tobytes()
         try:
-            return await loop.run_in_executor(self._pool, function, *args)
+            return await loop.run_in_executor(self._pool, _transcribe_in_worker, model, pcm)
         except BrokenProcessPool:
             logger.error("A speech worker died; starting new ones")
             self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+            self._pool = self._new_pool(self._processes)
             raise
 
     def close(self) -> None:

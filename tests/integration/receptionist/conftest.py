@@ -1,0 +1,50 @@
+"""The real receptionist server (`python -m edge.agents.receptionist`) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devstack.pbx import free_port
+from edge.agents.receptionist.bench import DEMO_DIRECTORY
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def receptionist(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("receptionist") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "edge.agents.receptionist", "--host", "127.0.0.1",
+             "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO"})
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the receptionist did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+    yield {"url": f"ws://127.0.0.1:{port}", "log": log, "process": proc}
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def directory():
+    return DEMO_DIRECTORY

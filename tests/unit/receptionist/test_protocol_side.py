@@ -1,0 +1,117 @@
+"""The server's protocol pieces that need no connection: pacing, and reading the edge's answers."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+
+from edge.agents.receptionist.messages import parse_directory, parse_resolution
+from edge.agents.receptionist.player import Player
+from smartalex.domain.directory import Verdict
+
+
+def test_prompt_audio_is_sent_in_20_ms_frames_in_real_time_then_its_mark():
+    async def scenario():
+        sent: list[tuple[float, dict]] = []
+        started = time.monotonic()
+
+        async def send(message):
+            sent.append((time.monotonic() - started, message))
+
+        player = Player(send, "MZ1", on_mark_overdue=lambda name: None)
+        task = asyncio.create_task(player.run())
+        player.play(b"\x7f" * 8000, "prompt-1")          # one second of audio
+        await asyncio.sleep(0.3)
+        early = [m for _, m in sent if m["event"] == "media"]
+        await asyncio.sleep(0.9)
+        task.cancel()
+        return early, sent
+
+    early, sent = asyncio.run(scenario())
+    assert 14 <= len(early) <= 20        # 0.3 s in: 15 frames plus a 60 ms lead, not a flood
+    media = [m for _, m in sent if m["event"] == "media"]
+    assert len(media) == 50
+    assert all(len(base64.b64decode(m["media"]["payload"])) == 160 for m in media)
+    assert all(m["streamSid"] == "MZ1" for m in media)
+    last_time, last = sent[-1]
+    assert last == {"event": "mark", "streamSid": "MZ1", "mark": {"name": "prompt-1"}}
+    assert 0.9 <= last_time <= 1.1
+
+
+def test_clear_drops_queued_audio_and_tells_the_edge():
+    async def scenario():
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        player = Player(send, "MZ1", on_mark_overdue=lambda name: None)
+        task = asyncio.create_task(player.run())
+        player.play(b"\x7f" * 8000, "prompt-1")
+        await asyncio.sleep(0.1)
+        await player.clear()
+        count = len(sent)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        return sent, count
+
+    sent, count = asyncio.run(scenario())
+    assert sent[count - 1] == {"event": "clear", "streamSid": "MZ1"}
+    assert len(sent) == count                       # nothing after the clear
+    assert not any(m["event"] == "mark" for m in sent)
+
+
+def test_a_mark_that_never_comes_back_is_reported_overdue():
+    async def scenario():
+        overdue = []
+
+        async def send(message):
+            pass
+
+        player = Player(send, "MZ1", on_mark_overdue=overdue.append)
+        task = asyncio.create_task(player.run())
+        player.play(b"\x7f" * 160, "prompt-1")
+        player.play(b"\x7f" * 160, "prompt-2")
+        await asyncio.sleep(0.1)
+        player.echoed("prompt-2")
+        player.check_overdue(time.monotonic() + 2.0)
+        assert overdue == []
+        player.check_overdue(time.monotonic() + 3.5)
+        task.cancel()
+        return overdue
+
+    assert asyncio.run(scenario()) == ["prompt-1"]
+
+
+def candidate(ext, name):
+    return {"extension": ext, "display_name": name, "matched": name.split()[0].lower(),
+            "confidence": 0.7}
+
+
+def test_resolved_with_a_match():
+    r = parse_resolution({"text": "billing", "match": candidate("215", "Sarah Murphy"),
+                          "candidates": [candidate("215", "Sarah Murphy")]})
+    assert r.verdict is Verdict.MATCH and r.match.extension == "215"
+
+
+def test_resolved_without_a_match_is_ambiguous_or_no_match_by_its_candidates():
+    two = [candidate("215", "Sarah Murphy"), candidate("216", "Sarah Connor")]
+    assert parse_resolution({"text": "sarah", "match": None, "candidates": two}).verdict \
+        is Verdict.AMBIGUOUS
+    assert parse_resolution({"text": "x", "match": None, "candidates": []}).verdict \
+        is Verdict.NO_MATCH
+    assert parse_resolution({"text": "x", "match": None,
+                             "candidates": two[:1]}).verdict is Verdict.NO_MATCH
+
+
+def test_an_explicit_verdict_wins():
+    body = {"text": "", "match": None, "candidates": [], "verdict": "empty"}
+    assert parse_resolution(body).verdict is Verdict.EMPTY
+
+
+def test_directory_entries():
+    entries = parse_directory({"entries": [
+        {"extension": "215", "display_name": "Sarah Murphy", "aliases": ["billing"]},
+        {"extension": 100, "display_name": "Reception"}]})
+    assert [(e.extension, e.aliases) for e in entries] == [("215", ("billing",)), ("100", ())]
