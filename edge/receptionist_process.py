@@ -11,6 +11,8 @@ import time
 from aws_lambda_powertools import Logger
 
 logger = Logger(service="edge", child=True)
+# The receptionist's exit code for a missing prerequisite (edge/agents/receptionist/server.py).
+CANNOT_START = 2
 
 
 def _free_port() -> int:
@@ -33,8 +35,15 @@ class ReceptionistProcess:
         self._started_at = time.monotonic()
 
     def keep_alive(self) -> None:
-        if self._proc is not None and self._proc.poll() is not None \
-                and time.monotonic() - self._started_at > 5:
+        if self._proc is None or self._proc.poll() is None:
+            return
+        if self._proc.returncode == CANNOT_START:
+            # e.g. espeak-ng missing: restarting cannot help; receptionist calls get the
+            # "agent never started" apology and an error record until it is fixed.
+            logger.error("receptionist server cannot start; not restarting it")
+            self._proc = None
+            return
+        if time.monotonic() - self._started_at > 5:
             logger.error("receptionist server exited; restarting it",
                          extra={"exitcode": self._proc.returncode})
             self.start()
