@@ -104,3 +104,11 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.1):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+@pytest.fixture
+def office(control_plane, tmp_path):
+    """A PBX, the AI's trunk on it with a directory, and `link(**agent)` (see office.py)."""
+    from .office import make_office
+
+    yield from make_office(control_plane, tmp_path)

@@ -1,0 +1,67 @@
+"""The office the call tests run in: a PBX with a few extensions, the AI's trunk on it with a
+directory, and helpers to link agents and read what calls left behind."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from devstack.pbx import KamailioPBX
+from smartalex.domain.agent_commands import CreateAgent, LinkAgent
+from smartalex.domain.commands import CreateTrunk
+from smartalex.domain.directory_commands import CreateDirectoryEntry
+from smartalex.service_layer import agents as agent_cases
+from smartalex.service_layer import directory as directory_cases
+from smartalex.service_layer import trunks as trunk_cases
+
+from .conftest import wait_for
+
+TENANT = "acme"
+USERS = {"1000": "secret", "215": "pw215", "300": "pw300", "100": "pw100"}
+DIRECTORY = [("100", "Reception", ["front desk", "operator"]),
+             ("215", "Sarah Murphy", ["Sarah", "accounts", "billing"]),
+             ("299", "Old Fax", ["fax"])]  # listed, but no such extension on the PBX
+
+
+def make_office(control_plane, tmp_path):
+    """A PBX, the AI's trunk on it with a directory, and helpers to link agents."""
+    with KamailioPBX(tmp_path / "pbx", users=USERS) as pbx:
+        s = control_plane
+        trunk = trunk_cases.create_trunk(CreateTrunk(
+            tenant_id=TENANT, pbx_type="asterisk", domain=pbx.host, port=pbx.port,
+            extension="1000", password="secret"), trunks=s.trunks, secrets=s.secrets)
+        for ext, name, aliases in DIRECTORY:
+            directory_cases.add_entry(CreateDirectoryEntry(
+                tenant_id=TENANT, trunk_id=trunk.trunk_id, extension=ext, display_name=name,
+                aliases=aliases), trunks=s.trunks, directory=s.directory)
+
+        def link(**agent_fields):
+            agent = agent_cases.create_agent(CreateAgent(tenant_id=TENANT, **agent_fields),
+                                             agents=s.agents)
+            agent_cases.link_agent(LinkAgent(tenant_id=TENANT, agent_id=agent.agent_id,
+                                             trunk_id=trunk.trunk_id),
+                                   agents=s.agents, trunks=s.trunks)
+            return agent
+
+        yield pbx, trunk, link
+
+
+def registered(control_plane, trunk):
+    wait_for(lambda: control_plane.trunks.get(TENANT, trunk.trunk_id).registration.state
+             == "registered", 15, "the AI extension to register")
+
+
+def last_call(control_plane, trunk, count=1):
+    since = datetime.now(timezone.utc) - timedelta(hours=1)
+    return wait_for(lambda: len(records := control_plane.calls.recent(
+        trunk.trunk_id, since, 10)) >= count and records, 15, "the call record")[0]
+
+
+def errors(control_plane, trunk):
+    return control_plane.errors.recent(trunk.trunk_id,
+                                       datetime.now(timezone.utc) - timedelta(hours=1), 10)
+
+
+def caller(phone_factory, pbx):
+    phone = phone_factory(pbx, "300", "pw300", "udp", "--name", "Caller Phone")
+    phone.wait_for("registered", 10)
+    return phone
