@@ -1,4 +1,6 @@
-"""The demo: a Kamailio test PBX with a few extensions, and a trunk for extension 1000 on it."""
+"""The demo: a Kamailio test PBX with a few extensions, a trunk for extension 1000 on it, a
+directory, and the built-in receptionist answering, so a softphone registered as 300 can dial
+1000 and ask for "billing" or key 2-1-5."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ DEMO_TENANT = "demo"
 AI_EXTENSION = "1000"
 # 100 reception, 215 billing (Sarah), 300 a caller's desk phone; 1000 is the AI.
 EXTENSIONS = (AI_EXTENSION, "100", "215", "300")
+DIRECTORY = (
+    {"extension": "100", "display_name": "Reception", "aliases": ["front desk", "operator"]},
+    {"extension": "215", "display_name": "Sarah Murphy", "aliases": ["accounts", "billing"]},
+)
 
 
 def run_demo(stack: contextlib.ExitStack, api_url: str, token: str, state_dir: Path,
@@ -32,6 +38,7 @@ def run_demo(stack: contextlib.ExitStack, api_url: str, token: str, state_dir: P
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
     trunk = _demo_trunk(api, api_url, pbx, users[AI_EXTENSION])
+    _demo_routing(api, api_url, trunk["id"])
     _watch(api, f"{api_url}/v1/trunks/{trunk['id']}", stop)
 
 
@@ -50,6 +57,22 @@ def _demo_trunk(api: requests.Session, api_url: str, pbx: KamailioPBX, password:
                         json={"port": pbx.port, "password": password})
     patched.raise_for_status()
     return patched.json()
+
+
+def _demo_routing(api: requests.Session, api_url: str, trunk_id: str) -> None:
+    """The directory and a receptionist linked to the trunk, through the API (idempotent)."""
+    for entry in DIRECTORY:
+        api.put(f"{api_url}/v1/trunks/{trunk_id}/directory/{entry['extension']}", json=entry,
+                timeout=10).raise_for_status()
+    agents = api.get(f"{api_url}/v1/agents", timeout=10).json()["agents"]
+    agent = next((a for a in agents if a["name"] == "Demo receptionist"), None)
+    if agent is None:
+        created = api.post(f"{api_url}/v1/agents", timeout=10,
+                           json={"name": "Demo receptionist", "kind": "receptionist"})
+        created.raise_for_status()
+        agent = created.json()
+    api.put(f"{api_url}/v1/agents/{agent['id']}/telephony", json={"trunk_id": trunk_id},
+            timeout=10).raise_for_status()
 
 
 def _watch(api: requests.Session, url: str, stop: threading.Event, timeout: float = 60) -> None:

@@ -136,6 +136,32 @@ def test_through_the_http_api_a_wrong_password_fails_then_patch_registers_then_d
     assert stack.pbx.wait_for_contact("215", present=False, timeout=10) == []
 
 
+def test_a_desk_phone_dials_the_ai_keys_2_1_5_and_sarahs_phone_rings_with_the_callers_number(
+        stack, tmp_path):
+    from tests.integration.conftest import PhoneProcess
+
+    def phone(user, *extra):
+        p = PhoneProcess(["--register", f"127.0.0.1:{stack.pbx_port}", "--user", user,
+                          "--password", stack.users[user], *extra], tmp_path / f"{user}.log")
+        p.wait_for("registered", 10)
+        return p
+
+    sarah, desk = phone("215", "--answer-after", "0.5"), phone("300")
+    try:
+        desk.send("call", uri=f"sip:1000@127.0.0.1:{stack.pbx_port}")
+        desk.wait_for("answered", 10)
+        deadline = time.monotonic() + 20
+        while desk.ask("levels", "levels")["rx_speech_frames"] < 10:  # the greeting
+            assert time.monotonic() < deadline, "no greeting from the receptionist"
+            time.sleep(0.1)
+        desk.send("dtmf", digits="215", method="rfc4733")
+        assert sarah.wait_for("incoming", 30)["from_number"] == "300"
+        desk.wait_for("disconnected", 15)
+    finally:
+        sarah.stop()
+        desk.stop()
+
+
 def test_ctrl_c_stops_everything_make_run_started(stack):
     assert len(processes_marked(stack.marker)) >= 4  # runner, API, edge (+ workers), Kamailio
     assert stack.interrupt() == 0
