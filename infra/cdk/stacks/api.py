@@ -52,8 +52,13 @@ def _isolated_chalice_import() -> Iterator[None]:
     """`chalice package` imports app.py in this process, and on the way writes the stage's
     environment variables into os.environ, puts the project on sys.path and leaves `app` and
     `chalicelib` in sys.modules. Undo all three: nothing of one environment's synth may leak
-    into the next (or into other tests of the same session)."""
-    environ, path, modules = dict(os.environ), list(sys.path), set(sys.modules)
+    into the next (or into other tests of the same session). An `app`/`chalicelib` already
+    imported (a test of the API) is set aside meanwhile: chalice re-executes app.py, and
+    re-registering cached blueprints in a new app breaks (chalice pops their route kwargs)."""
+    environ, path = dict(os.environ), list(sys.path)
+    set_aside = {name: sys.modules.pop(name) for name in list(sys.modules)
+                 if name == "app" or name.split(".")[0] == "chalicelib"}
+    modules = set(sys.modules)
     cwd = os.getcwd()
     # The construct writes its package to ./chalice.out/<uuid>/ and never cleans up (30 MB
     # per synth); the asset is staged into the cloud assembly at construction time, so a
@@ -71,6 +76,7 @@ def _isolated_chalice_import() -> Iterator[None]:
         for name in set(sys.modules) - modules:
             if name == "app" or name.split(".")[0] == "chalicelib":
                 del sys.modules[name]
+        sys.modules.update(set_aside)
 
 
 class ApiStack(Stack):
