@@ -10,6 +10,7 @@ See docs/assignments.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 LEASE_SECONDS = 15.0
 RENEW_EVERY_SECONDS = 5.0
@@ -23,6 +24,7 @@ class Lease:
     owner: str
     fence: int
     expires_at: float  # epoch seconds, DynamoDB's clock of record is the writer's clock
+    since: datetime | None = None  # when this holder claimed it (Diagnostics shows it)
 
     def is_expired(self, now: float) -> bool:
         return self.expires_at <= now

@@ -14,7 +14,12 @@ from ..domain.call import CallRecord, Party, extension_line
 from ..domain.errors_log import ErrorRecord, ErrorSource
 from ..domain.messages import CallEnded, Envelope, ErrorObserved, RegistrationObserved
 from ..domain.registration import RegistrationState, RegistrationStatus, explain, retry_delay
-from .ports import CallRecordRepository, ErrorRecordRepository, TrunkRepository
+from .ports import (
+    CallRecordRepository,
+    ErrorRecordRepository,
+    PhoneNumberRepository,
+    TrunkRepository,
+)
 
 if TYPE_CHECKING:
     from ..bootstrap import Services
@@ -75,8 +80,14 @@ def _registration_hint(observed: RegistrationObserved) -> str | None:
     return WAITING_HINT if retry_delay(observed.problem, 1) is None else RETRYING_HINT
 
 
-def record_call(envelope: Envelope, *, calls: CallRecordRepository) -> bool:
-    """Store the record of a finished call; False if it was stored already (redelivery)."""
+def record_call(envelope: Envelope, *, calls: CallRecordRepository,
+                numbers: PhoneNumberRepository) -> bool:
+    """Store the record of a finished call; False if it was stored already (redelivery).
+
+    A call dialled through one of the trunk's bound numbers goes on that number's line (its
+    Diagnostics), any other on the trunk's extension line. The bindings are read when the call
+    names a dialled number at all; a number unbound since the call goes on the extension line.
+    """
     ended: CallEnded = envelope.payload
     record = CallRecord(
         call_id=ended.call_id, tenant_id=envelope.tenant, trunk_id=envelope.trunk,
@@ -85,7 +96,10 @@ def record_call(envelope: Envelope, *, calls: CallRecordRepository) -> bool:
         answered_at=ended.answered_at, ended_at=ended.ended_at, outcome=ended.outcome,
         transfer_target=ended.transfer_target, sip_call_id=ended.sip_call_id,
     )
-    return calls.add(record, extension_line(envelope.trunk))
+    bound = numbers.for_trunk(envelope.trunk) if ended.dialled else []
+    line = next((n.line_key for n in bound if n.matches(ended.dialled)),
+                extension_line(envelope.trunk))
+    return calls.add(record, line)
 
 
 def record_error(envelope: Envelope, *, errors: ErrorRecordRepository) -> bool:

@@ -22,7 +22,8 @@ CHANGED = "The trunk was changed by another request at the same time; reload and
 def to_domain(item: TrunkModel) -> Trunk:
     lease = None
     if item.lease_owner:
-        lease = Lease(item.lease_owner, int(item.lease_fence), float(item.lease_expires_at))
+        lease = Lease(item.lease_owner, int(item.lease_fence), float(item.lease_expires_at),
+                      item.lease_since)
     return Trunk(
         trunk_id=item.trunk_id, tenant_id=item.tenant_id, pbx_type=PbxType(item.pbx_type),
         account=SipAccount(item.domain, item.extension, item.username,

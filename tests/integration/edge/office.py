@@ -20,11 +20,13 @@ USERS = {"1000": "secret", "215": "pw215", "300": "pw300", "100": "pw100"}
 DIRECTORY = [("100", "Reception", ["front desk", "operator"]),
              ("215", "Sarah Murphy", ["Sarah", "accounts", "billing"]),
              ("299", "Old Fax", ["fax"])]  # listed, but no such extension on the PBX
+# The office's public number: the PBX's inbound route sends it to the AI's extension.
+DID = "+353871234567"
 
 
 def make_office(control_plane, tmp_path):
     """A PBX, the AI's trunk on it with a directory, and helpers to link agents."""
-    with KamailioPBX(tmp_path / "pbx", users=USERS) as pbx:
+    with KamailioPBX(tmp_path / "pbx", users=USERS, dids={DID: "1000"}) as pbx:
         s = control_plane
         trunk = trunk_cases.create_trunk(CreateTrunk(
             tenant_id=TENANT, pbx_type="asterisk", domain=pbx.host, port=pbx.port,

@@ -7,6 +7,7 @@ itself, exactly as with a PBX that passes REFER through; the target sees the ori
 from __future__ import annotations
 
 import socket
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -175,3 +176,49 @@ def test_a_call_without_rtp_is_reported_as_no_audio(control_plane, office, edge_
         assert sipp.wait(20) == 0
     finally:
         agent.stop()
+
+
+def test_a_call_to_a_bound_did_reaches_the_bindings_agent_and_others_the_trunks(
+        control_plane, office, edge_factory, phone_factory):
+    from smartalex.domain.agent_commands import CreateAgent
+    from smartalex.domain.number_commands import BindPbxExtension
+    from smartalex.domain.phone_number import did_line
+    from smartalex.service_layer import agents as agent_cases
+    from smartalex.service_layer import numbers as number_cases
+
+    from .office import DID, TENANT
+
+    pbx, trunk, link = office
+    main_line, sales_line = ScriptedAgent().start(), ScriptedAgent().start()
+    try:
+        link(name="Main", kind="media_stream", stream_url=main_line.url)
+        s = control_plane
+        sales = agent_cases.create_agent(CreateAgent(
+            tenant_id=TENANT, name="Sales line", kind="media_stream", stream_url=sales_line.url),
+            agents=s.agents)
+        number_cases.bind_pbx_extension(BindPbxExtension(
+            tenant_id=TENANT, trunk_id=trunk.trunk_id, extension="1000", agent_id=sales.agent_id,
+            did="+353 87 123 4567"), trunks=s.trunks, agents=s.agents, numbers=s.numbers)
+        edge_factory(workers=1)
+        registered(control_plane, trunk)
+        phone = caller(phone_factory, pbx)
+
+        phone.send("call", uri=f"sip:{DID}@{pbx.host}:{pbx.port}")  # To: the DID
+        phone.wait_for("answered", 10)
+        start = sales_line.messages_until("start")[-1]["start"]["customParameters"]
+        assert start["did"] == DID and start["to_number"] == DID
+        phone.send("hangup")
+        phone.wait_for("disconnected", 10)
+
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+        main_line.messages_until("start")
+        assert (main_line.connections, sales_line.connections) == (1, 1)
+        since = datetime.now(timezone.utc) - timedelta(hours=1)
+        on_did = wait_for(lambda: s.calls.recent(trunk.trunk_id, since, 10,
+                                                 line_key=did_line(trunk.trunk_id, DID)),
+                          15, "the DID call's record")
+        assert [r.agent_id for r in on_did] == [sales.agent_id]
+    finally:
+        main_line.stop()
+        sales_line.stop()

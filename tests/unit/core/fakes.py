@@ -249,3 +249,54 @@ def an_agent(agent_id: str = "agt_1", tenant_id: str = "tenant-a", *,
     stream_url = "wss://agent.example.com/stream" if kind is AgentKind.MEDIA_STREAM else None
     return Agent(agent_id=agent_id, tenant_id=tenant_id, name="Reception", kind=kind,
                  stream_url=stream_url, greeting=None, created_at=at, updated_at=at)
+
+
+# --- Phone numbers (mirroring adapters/dynamodb/numbers.py)
+
+from smartalex.domain.dids import international  # noqa: E402
+from smartalex.domain.phone_number import PhoneNumber  # noqa: E402
+from smartalex.service_layer.ports import PhoneNumberRepository  # noqa: E402
+
+
+class FakePhoneNumberRepository(PhoneNumberRepository):
+    """A `did:<e164>` claim per number across all tenants; every add and remove bumps the trunk's
+    `bindings_version` in the FakeTrunkRepository shared with the test, as the transaction does."""
+
+    def __init__(self, trunks: FakeTrunkRepository | None = None) -> None:
+        self.numbers: dict[str, PhoneNumber] = {}
+        self.claims: dict[str, str] = {}  # unique key -> number id
+        self.trunks = trunks or FakeTrunkRepository()
+
+    def add(self, number: PhoneNumber) -> None:
+        if number.unique_key in self.claims:
+            raise Conflict(f"{international(number.e164)} is already bound")
+        self.numbers[number.number_id] = number
+        self.claims[number.unique_key] = number.number_id
+        self._bump(number.trunk_id)
+
+    def get(self, tenant_id: str, number_id: str) -> PhoneNumber:
+        number = self.numbers.get(number_id)
+        if number is None or number.tenant_id != tenant_id:
+            raise NotFound(f"No phone number {number_id}.")
+        return number
+
+    def list(self, tenant_id: str) -> list[PhoneNumber]:
+        return [n for n in self.numbers.values() if n.tenant_id == tenant_id]
+
+    def for_trunk(self, trunk_id: str) -> list[PhoneNumber]:
+        return [n for n in self.numbers.values() if n.trunk_id == trunk_id]
+
+    def find_by_e164(self, e164: str) -> PhoneNumber | None:
+        return self.numbers.get(self.claims.get(f"did:{e164}", ""))
+
+    def remove(self, number: PhoneNumber) -> None:
+        if self.numbers.pop(number.number_id, None) is None:
+            raise NotFound(f"No phone number {number.number_id}.")
+        self.claims.pop(number.unique_key, None)
+        self._bump(number.trunk_id)
+
+    def _bump(self, trunk_id: str) -> None:
+        trunk = self.trunks.trunks.get(trunk_id)
+        if trunk is not None:
+            self.trunks.trunks[trunk_id] = replace(trunk,
+                                                   bindings_version=trunk.bindings_version + 1)

@@ -28,6 +28,7 @@ from smartalex.service_layer.edge_events import (
 from .fakes import (
     FakeCallRecordRepository,
     FakeErrorRecordRepository,
+    FakePhoneNumberRepository,
     FakeTrunkRepository,
     a_trunk,
 )
@@ -54,6 +55,11 @@ def errors() -> FakeErrorRecordRepository:
     return FakeErrorRecordRepository()
 
 
+@pytest.fixture
+def numbers(trunks) -> FakePhoneNumberRepository:
+    return FakePhoneNumberRepository(trunks)
+
+
 def envelope(payload, *, sequence=1, fence=1, generation=1, at=0):
     return wrap(payload, edge="edge-1", tenant="tenant-a", trunk="trk_1", generation=generation,
                 fence=fence, sequence=sequence, time=T0 + timedelta(seconds=at))
@@ -77,11 +83,11 @@ def everything(errors):
     return errors.recent("trk_1", T0 - timedelta(days=1), 100)
 
 
-def test_a_finished_call_is_recorded_for_the_trunk_it_arrived_on(calls):
+def test_a_finished_call_is_recorded_for_the_trunk_it_arrived_on(calls, numbers):
     message = envelope(call_ended(agent_id="agt_1", transfer_target="215 (Sarah Murphy)",
                                   outcome=CallOutcome.TRANSFERRED, sip_call_id="abc@pbx"))
 
-    assert record_call(message, calls=calls) is True
+    assert record_call(message, calls=calls, numbers=numbers) is True
 
     [(record, line)] = calls.records.values()
     assert (record.tenant_id, record.trunk_id, record.call_id) == ("tenant-a", "trk_1", "call-1")
@@ -92,11 +98,11 @@ def test_a_finished_call_is_recorded_for_the_trunk_it_arrived_on(calls):
     assert line == extension_line("trk_1") == "trk_1#ext"
 
 
-def test_a_redelivered_call_is_recorded_once(calls):
+def test_a_redelivered_call_is_recorded_once(calls, numbers):
     message = envelope(call_ended())
 
-    assert record_call(message, calls=calls) is True
-    assert record_call(message, calls=calls) is False
+    assert record_call(message, calls=calls, numbers=numbers) is True
+    assert record_call(message, calls=calls, numbers=numbers) is False
     assert len(calls.records) == 1
 
 
@@ -124,8 +130,8 @@ def test_a_redelivered_error_is_listed_once(errors):
     assert len(everything(errors)) == 1
 
 
-def test_calls_and_errors_are_routed_by_their_type(trunks, calls, errors):
-    services = bootstrap(trunks=trunks, calls=calls, errors=errors)
+def test_calls_and_errors_are_routed_by_their_type(trunks, calls, errors, numbers):
+    services = bootstrap(trunks=trunks, calls=calls, errors=errors, numbers=numbers)
 
     assert handle(envelope(call_ended(), sequence=1), services=services)
     assert handle(envelope(ErrorObserved(source=ErrorSource.MEDIA, message="No audio", at=T0),
@@ -134,10 +140,10 @@ def test_calls_and_errors_are_routed_by_their_type(trunks, calls, errors):
     assert len(calls.records) == 1 and len(everything(errors)) == 1
 
 
-def test_a_handler_gets_only_the_ports_it_names(calls):
-    only_calls = SimpleNamespace(calls=calls)  # asking it for anything else would raise
+def test_a_handler_gets_only_the_ports_it_names(calls, numbers):
+    only_these = SimpleNamespace(calls=calls, numbers=numbers)  # anything else would raise
 
-    assert handle(envelope(call_ended()), services=only_calls)
+    assert handle(envelope(call_ended()), services=only_these)
 
 
 def test_a_registration_failure_is_listed_in_diagnostics(trunks, errors):
