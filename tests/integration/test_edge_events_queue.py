@@ -106,3 +106,41 @@ def test_a_poison_message_ends_in_the_dlq_and_the_rest_of_its_batch_is_applied(
     assert '"version": 99' in moved[0]["Body"]
     assert status(services, trunk).state == "failed"
     assert max_receives >= 2  # retried before being given up on
+
+
+class BrokenCalls:
+    """A call store that is down: every add fails."""
+
+    def add(self, record, line_key):
+        raise ConnectionError("calls table unreachable")
+
+
+def test_a_message_given_up_on_leaves_an_error_record_for_its_trunk(
+        queue, aws_endpoint, services, trunk):
+    from datetime import datetime, timedelta, timezone
+
+    from functions.edge_events import handler
+    from smartalex.bootstrap import Services
+    from smartalex.domain.messages import CallEnded, PartyInfo
+
+    dlq = aws_endpoint["queues"]["edge_events_dlq"]
+    empty(dlq)
+    now = datetime.now(timezone.utc)
+    ended = wrap(CallEnded(call_id="CA1", extension="1000", caller=PartyInfo(number="300"),
+                           started_at=now, ended_at=now, outcome="no_answer"),
+                 edge="edge-a", tenant=trunk.tenant_id, trunk=trunk.trunk_id,
+                 generation=trunk.generation, fence=1, sequence=9)
+    handler.use_services(Services(trunks=services.trunks, errors=services.errors,
+                                  numbers=services.numbers, calls=BrokenCalls()))
+    try:
+        send(queue, ended.to_json())
+        pump = QueuePump(queue, lambda_handler, "edge-events")
+        deadline = time.monotonic() + 30
+        while not aws.client("sqs").receive_message(QueueUrl=dlq).get("Messages"):
+            assert time.monotonic() < deadline, "the message never reached the DLQ"
+            pump.pump_once(wait_seconds=1)
+    finally:
+        handler.use_services(None)
+    recorded = services.errors.recent(trunk.trunk_id, now - timedelta(minutes=5), 5)
+    assert [e.source for e in recorded] == ["queue"]
+    assert "call.ended" in recorded[0].message and "dead-letter queue" in recorded[0].message
