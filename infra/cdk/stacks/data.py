@@ -34,13 +34,16 @@ HANDLER_ACCESS = {
     "TrunkModel": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"),
     "CallRecordModel": (*READ, "dynamodb:PutItem"),
     "ErrorRecordModel": (*READ, "dynamodb:PutItem"),
+    # A call is filed on its DID's line when it came through a bound number.
+    "PhoneNumberModel": READ,
 }
-# Edge: leases (Query on placement-index, GetItem, conditional UpdateItem); reads the agent and
-# the directory of the trunks it holds.
+# Edge: leases (Query on placement-index, GetItem, conditional UpdateItem); reads the agents,
+# the directory and the bound numbers of the trunks it holds.
 EDGE_ACCESS = {
     "TrunkModel": (*READ, "dynamodb:UpdateItem"),
     "AgentModel": READ,
     "DirectoryEntryModel": READ,
+    "PhoneNumberModel": READ,  # routing calls by bound DID
 }
 _PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
 
