@@ -48,6 +48,8 @@ class PhoneNumber:
             return False
         if digits == self.e164[1:]:
             return True
+        # Trunk prefixes differ by country (0 in Ireland, none in the US, and Italy keeps its 0
+        # in the national number itself), so compare without leading zeros on both sides.
         national = digits.lstrip("0")
-        return national == self.national_number or (
+        return national == self.national_number.lstrip("0") or (
             digits.startswith("00") and digits[2:] == self.e164[1:])
