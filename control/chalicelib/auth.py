@@ -180,3 +180,8 @@ def issue_local_token(tenant: str, key: str, ttl_seconds: int = 12 * 3600,
     claims = {"iss": LOCAL_ISSUER, "sub": f"local:{tenant}", "tenant": tenant,
               "iat": issued, "exp": issued + ttl_seconds}
     return jwt.encode(claims, key, algorithm="HS256")
+
+
+def current_tenant(blueprint) -> str:
+    """The tenant of the request a blueprint's route is serving."""
+    return authenticate(blueprint.current_request.headers)

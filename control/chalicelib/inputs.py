@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from chalice.app import Request
 from pydantic import BaseModel
 
-from smartalex.domain.errors import InvalidInput
+from smartalex.domain.errors import InvalidInput, NotFound
 
 C = TypeVar("C", bound=BaseModel)
 
@@ -43,3 +43,15 @@ def command(model: type[C], body: dict[str, Any], **ids: str) -> C:
             raise InvalidInput(f"{name} is not a known field; it is taken from "
                                f"{_ID_SOURCES.get(name, 'the request')}.", field=name)
     return model.model_validate({**body, **ids})
+
+
+# Ids are a prefix and hex digits (`trk_…`, `agt_…`); anything far off is answered as not found
+# before it reaches DynamoDB (whose keys are limited to 2 KB), and is never echoed back.
+ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def checked_id(value: str, what: str) -> str:
+    """A path id, or NotFound("No <what> with this id.")."""
+    if not 0 < len(value) <= 64 or not set(value) <= ID_CHARS:
+        raise NotFound(f"No {what} with this id.")
+    return value

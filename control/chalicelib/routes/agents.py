@@ -12,16 +12,14 @@ from smartalex.domain.agent_commands import (
     UnlinkAgent,
     UpdateAgent,
 )
-from smartalex.domain.errors import NotFound
 from smartalex.service_layer import agents as use_cases
 
 from .. import auth, render, render_agents
 from ..errors import api_errors
-from ..inputs import command, json_object
+from ..inputs import checked_id, command, json_object
 from ..operations import Operation
 from ..render_agents import AgentList, AgentView
 from ..services import services
-from .trunks import ID_CHARS
 
 bp = Blueprint(__name__)
 logger = Logger(service="control", child=True)
@@ -47,13 +45,11 @@ OPERATIONS = (
 
 
 def _tenant() -> str:
-    return auth.authenticate(bp.current_request.headers)
+    return auth.current_tenant(bp)
 
 
-def _checked(agent_id: str) -> str:
-    if not 0 < len(agent_id) <= 64 or not set(agent_id) <= ID_CHARS:
-        raise NotFound("No agent with this id.")
-    return agent_id
+def _checked(value: str) -> str:
+    return checked_id(value, "agent")
 
 
 @bp.route("/v1/agents", methods=["POST"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from smartalex.domain.diagnostics import CALLS_SHOWN, ERRORS_SHOWN
-from smartalex.domain.errors import NotFound
 from smartalex.service_layer import diagnostics as use_cases
 
 from .. import auth, render_numbers
 from ..errors import api_errors
+from ..inputs import checked_id
 from ..operations import Operation
 from ..render_numbers import WINDOW_HOURS, DiagnosticsView
 from ..services import services
@@ -31,13 +31,11 @@ OPERATIONS = (
 
 
 def _tenant() -> str:
-    return auth.authenticate(bp.current_request.headers)
+    return auth.current_tenant(bp)
 
 
-def _trunk(trunk_id: str) -> str:
-    if not 0 < len(trunk_id) <= 64 or not set(trunk_id) <= trunks.ID_CHARS:
-        raise NotFound("No trunk with this id.")
-    return trunk_id
+def _trunk(value: str) -> str:
+    return checked_id(value, "trunk")
 
 
 @bp.route(NUMBER_DIAGNOSTICS, methods=["GET"])

@@ -15,16 +15,15 @@ from smartalex.domain.directory_commands import (
     ReplaceDirectoryEntry,
     ResolveRequest,
 )
-from smartalex.domain.errors import InvalidInput, NotFound
+from smartalex.domain.errors import InvalidInput
 from smartalex.service_layer import directory as use_cases
 
 from .. import auth, render, render_directory
 from ..errors import api_errors
-from ..inputs import command, json_object
+from ..inputs import checked_id, command, json_object
 from ..operations import Operation
 from ..render_directory import DirectoryEntryView, DirectoryResolutionView, DirectoryView
 from ..services import services
-from .trunks import ID_CHARS
 
 bp = Blueprint(__name__)
 logger = Logger(service="control", child=True)
@@ -47,13 +46,11 @@ OPERATIONS = (
 
 
 def _tenant() -> str:
-    return auth.authenticate(bp.current_request.headers)
+    return auth.current_tenant(bp)
 
 
-def _checked(trunk_id: str) -> str:
-    if not 0 < len(trunk_id) <= 64 or not set(trunk_id) <= ID_CHARS:
-        raise NotFound("No trunk with this id.")
-    return trunk_id
+def _checked(value: str) -> str:
+    return checked_id(value, "trunk")
 
 
 def _log(message: str, tenant: str, trunk_id: str, **extra: object) -> None:

@@ -5,17 +5,15 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
-from smartalex.domain.errors import NotFound
 from smartalex.domain.number_commands import BindPbxExtension, UnbindNumber
 from smartalex.service_layer import numbers as use_cases
 
 from .. import auth, render, render_numbers
 from ..errors import api_errors
-from ..inputs import command, json_object
+from ..inputs import checked_id, command, json_object
 from ..operations import Operation
 from ..render_numbers import PhoneNumberList, PhoneNumberView
 from ..services import services
-from .trunks import ID_CHARS
 
 bp = Blueprint(__name__)
 logger = Logger(service="control", child=True)
@@ -38,13 +36,11 @@ OPERATIONS = (
 
 
 def _tenant() -> str:
-    return auth.authenticate(bp.current_request.headers)
+    return auth.current_tenant(bp)
 
 
-def checked(number_id: str) -> str:
-    if not 0 < len(number_id) <= 64 or not set(number_id) <= ID_CHARS:
-        raise NotFound("No phone number with this id.")
-    return number_id
+def checked(value: str) -> str:
+    return checked_id(value, "phone number")
 
 
 @bp.route(NUMBERS, methods=["GET"])

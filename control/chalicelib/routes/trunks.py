@@ -6,22 +6,19 @@ from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
 from smartalex.domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
-from smartalex.domain.errors import InvalidInput, NotFound
+from smartalex.domain.errors import InvalidInput
 from smartalex.service_layer import trunks as use_cases
 
 from .. import auth, render
 from ..render import TrunkList, TrunkView
 from ..operations import Operation
 from ..errors import api_errors
-from ..inputs import command, json_object
+from ..inputs import checked_id, command, json_object
 from ..services import services
 
 bp = Blueprint(__name__)
 logger = Logger(service="control", child=True)
 
-# Ids are `trk_` + 20 hex digits; anything far off is answered before it reaches DynamoDB
-# (whose keys are limited to 2 KB) and is not echoed back.
-ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 # Every trunk registers on the PBX as an extension today; other modes (e.g. a SIP trunk
 # with its own DIDs) would be listed here.
 MODES = ("register",)
@@ -46,13 +43,11 @@ OPERATIONS = (
 
 
 def _tenant() -> str:
-    return auth.authenticate(bp.current_request.headers)
+    return auth.current_tenant(bp)
 
 
-def _checked(trunk_id: str) -> str:
-    if not 0 < len(trunk_id) <= 64 or not set(trunk_id) <= ID_CHARS:
-        raise NotFound("No trunk with this id.")
-    return trunk_id
+def _checked(value: str) -> str:
+    return checked_id(value, "trunk")
 
 
 @bp.route("/v1/trunks", methods=["POST"])
