@@ -207,15 +207,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=200)
     parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--endpoint", help="an AWS endpoint to use instead of an embedded moto "
+                        "server, e.g. DynamoDB Local or LocalStack (needs the queue too)")
     # Print as we go, also when the output is redirected to a file.
     sys.stdout.reconfigure(line_buffering=True)
     args = parser.parse_args()
 
-    server = EmbeddedMoto(port=free_port()).start()
+    server = None if args.endpoint else EmbeddedMoto(port=free_port()).start()
+    url = args.endpoint or server.url
     try:
-        use_endpoint(server.url)
+        use_endpoint(url)
         provision()
-        print(f"moto on {server.url}; {args.repetitions} repetitions per measurement")
+        print(f"{'endpoint' if args.endpoint else 'moto'} on {url}; "
+              f"{args.repetitions} repetitions per measurement")
         fixture = Fixture()
         fixture.store_recent(calls=10, errors=5)
         with tempfile.TemporaryDirectory() as project_dir:
@@ -240,7 +244,8 @@ def main() -> int:
               "latency, the control's\n  included, grows with the table; DynamoDB reads only "
               "the key range, at most Limit items.)")
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     return 0
 
 
