@@ -138,7 +138,7 @@ def test_audio_helpers_round_trip():
 
 def test_render_speech_is_8khz_mono_16bit(tmp_path):
     if audio.speech_tools_missing():
-        pytest.skip("espeak-ng/sox not installed: apt-get install -y espeak-ng sox")
+        pytest.fail("espeak-ng/sox not installed: scripts/install-system-deps.sh installs them")
     samples, rate = audio.read_wav(audio.render_speech("extension two one five", tmp_path / "s.wav"))
     assert rate == 8000
     assert 0.5 < len(samples) / rate < 5

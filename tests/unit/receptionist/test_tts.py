@@ -13,7 +13,7 @@ from edge.agents.receptionist.exceptions import ToolMissing
 @pytest.fixture(scope="module")
 def synthesizer():
     if not (shutil.which("espeak-ng") and shutil.which("sox")):
-        pytest.skip("espeak-ng and sox are needed (scripts/install-system-deps.sh)")
+        pytest.fail("espeak-ng and sox are needed: scripts/install-system-deps.sh installs them")
     return tts.Synthesizer(cache_size=2)
 
 
