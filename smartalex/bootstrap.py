@@ -64,3 +64,21 @@ class Services:
 
 def bootstrap(**given) -> Services:
     return Services(**given)
+
+
+_shared: Services | None = None
+
+
+def shared() -> Services:
+    """The process's services, built once (per Lambda container, so warm invocations reuse the
+    DynamoDB connection and the AWS clients)."""
+    global _shared
+    if _shared is None:
+        _shared = bootstrap()
+    return _shared
+
+
+def use_shared(replacement: Services | None) -> None:
+    """Swap the process's services (tests); None rebuilds them on next use."""
+    global _shared
+    _shared = replacement

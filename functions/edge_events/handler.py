@@ -15,30 +15,17 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from smartalex.adapters.queues import QUEUES
-from smartalex.bootstrap import Services, bootstrap
+from smartalex.bootstrap import shared as services
+from smartalex.bootstrap import use_shared as use_services
 from smartalex.domain.errors_log import ErrorRecord, ErrorSource
 from smartalex.domain.messages import Envelope
 from smartalex.service_layer import edge_events
 
+__all__ = ["lambda_handler", "record_handler", "services", "use_services"]
+
 logger = Logger(service="edge-events")
 processor = BatchProcessor(event_type=EventType.SQS)
 EDGE_EVENTS = next(spec for spec in QUEUES if spec.key == "edge_events")
-_services: Services | None = None
-
-
-def services() -> Services:
-    """Built once per Lambda container; tests may replace it with `use_services`."""
-    global _services
-    if _services is None:
-        _services = bootstrap()
-    return _services
-
-
-def use_services(replacement: Services | None) -> None:
-    global _services
-    _services = replacement
-
-
 _RECORD_KEYS = ("tenant_id", "trunk_id", "edge", "message_type")
 
 
