@@ -78,7 +78,8 @@ class Fixture:
         self.services = s = bootstrap()
         self.trunk = trunks.create_trunk(CreateTrunk(
             tenant_id=self.tenant, pbx_type="asterisk", domain="pbx.example.com",
-            extension="1000", password="bench password"), trunks=s.trunks, secrets=s.secrets)
+            extension="1000", password=secrets.token_urlsafe(12)), trunks=s.trunks,
+            secrets=s.secrets)
         self.agent = agents.create_agent(CreateAgent(
             tenant_id=self.tenant, name="Front desk", kind="receptionist"), agents=s.agents)
         self.number = numbers.bind_pbx_extension(BindPbxExtension(

@@ -41,7 +41,7 @@ UNREGISTER_TIMEOUT = 3.0
 # pjsua's 4th call slot stays free so that one call too many still gets a proper 486 Busy Here
 # (and a "Busy" record) from us rather than a silent rejection from pjsua.
 CALLS_PER_WORKER = 3
-# pjsua must be done with a finished call's objects before Python may free them.
+# A shut-down account stays referenced this long: pjsua may still finish its un-REGISTER.
 KEEP_FINISHED_FOR = 10.0
 NO_AGENT_HINT = ("Link an agent to this trunk (PUT /v1/agents/{agent_id}/telephony); until then "
                  "calls to the extension are refused with 480 so the PBX can fail over.")

@@ -7,14 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-# Set from the token and the URL, never from a body.
-HIDDEN_FIELDS = ("tenant_id", "trunk_id")
 REF = "#/components/schemas/{model}"
 ERRORS = {
     400: "Invalid input: `error.field` names the offending field",
     401: "Missing, invalid or expired bearer token",
     404: "No such resource for this tenant",
-    409: "Conflicts with an existing trunk or a concurrent change",
+    409: "Conflicts with existing data (a duplicate) or a concurrent change",
 }
 
 
