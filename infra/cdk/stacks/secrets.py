@@ -33,7 +33,9 @@ class SecretsStack(Stack):
         """Every secret under the prefix. Secrets Manager appends `-XXXXXX` to secret ARNs,
         hence the trailing wildcard; built in the grantee's stack to avoid an export."""
         return Stack.of(grantee.grant_principal).format_arn(
-            service="secretsmanager", resource="secret", resource_name=f"{self.prefix}/*",
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{self.prefix}/*",
             arn_format=ArnFormat.COLON_RESOURCE_NAME)
 
     def _grant(self, grantee: iam.IGrantable, secret_actions: tuple[str, ...],
