@@ -1,8 +1,8 @@
 """Diagnostics benchmark: does reading a number's Diagnostics cost the same with a long history?
 
-Starts an embedded moto server on a free loopback port (devstack/aws_endpoint.py), creates a
-trunk, a receptionist and a number bound to them, stores 10 calls on the number's line (and 5
-errors on the trunk), then measures a number's Diagnostics `--repetitions` times:
+Creates a trunk, a receptionist and a number bound to them (through the use cases), stores 10
+calls on the number's line (and 5 errors on the trunk), then measures a number's Diagnostics
+`--repetitions` times:
 - through the service function (`service_layer.diagnostics.number_diagnostics`), and
 - through the API: `chalice.test.Client` (in-process: Chalice's local API Gateway, the
   middleware, auth with a local token, routing, rendering; no socket of its own),
@@ -10,13 +10,23 @@ and prints p50/p95. Then it stores `--calls` more calls for the same number (bat
 spread over the 30 days calls are kept, so thousands fall inside the 24 h window), prints how
 long that took, measures again, and prints the ratios. Figures only; nothing asserts on time.
 
-What stays constant is what DynamoDB bills and reads: each list is one Query with Limit 10/5 on
-a key range, so the items it reads (`ScannedCount`) are printed for both phases. moto is an
-emulator: it answers a Query by walking every item of the table in Python and sorting the
-matches (moto/dynamodb/models/table.py, `Table.query`), so ITS latency grows with the table;
-DynamoDB reads the key range from the index and stops after Limit items.
+Where the tables live (`--store`):
+- `dynalite` (default): a DynamoDB server on LevelDB (devstack/dynalite.py, installed with npm on
+  first use). Like DynamoDB it answers a Query from a sorted key space, reading the key range and
+  stopping at Limit, so its latency shows what the design promises. It has no transactions, so
+  the fixture's repositories replay theirs as single writes (`ReplayedTransactions`).
+- `moto`: the embedded moto server of `make run`. moto answers a Query by walking every item of
+  the table in Python (moto/dynamodb/models/table.py, `Table.query`), so ITS latency grows with
+  the table whatever the keys; shown for comparison.
+- `--endpoint URL`: an AWS endpoint of yours for DynamoDB (DynamoDB Local, LocalStack).
+SQS and Secrets Manager always come from an embedded moto server.
 
-    .venv/bin/python benchmarks/diagnostics.py [--repetitions 200] [--calls 100000]
+What stays constant on every store is what DynamoDB bills and reads: each list is one Query
+with Limit 10/5 on a key range, so the items it reads (`ScannedCount`) are printed for both
+phases, and a control Query that reads nothing shows the store's own per-Query overhead.
+
+    .venv/bin/python benchmarks/diagnostics.py [--store dynalite|moto] [--repetitions 200]
+                                               [--calls 100000]
 """
 
 from __future__ import annotations
@@ -64,18 +74,43 @@ def timed(fn, repetitions: int) -> list[float]:
     return samples
 
 
+def replaying_services():
+    """Services whose repositories replay their transactions as single writes (for dynalite)."""
+    from pynamodb.connection import Connection
+
+    from smartalex.adapters import aws
+    from smartalex.adapters.dynamodb.numbers import DynamoPhoneNumberRepository
+    from smartalex.adapters.dynamodb.trunks import DynamoTrunkRepository
+    from smartalex.bootstrap import bootstrap
+
+    class ReplayedTransactions(Connection):
+        """dynalite has no TransactWriteItems: write a transaction's items one by one (not
+        atomic, condition checks skipped), enough for a fixture written by one thread."""
+
+        def transact_write_items(self, condition_check_items, delete_items, put_items,
+                                 update_items, **_):
+            for operation, items in (("PutItem", put_items), ("UpdateItem", update_items),
+                                     ("DeleteItem", delete_items)):
+                for item in items:
+                    self.dispatch(operation, dict(item))
+            return {}
+
+    connection = ReplayedTransactions(region=aws.region())
+    return bootstrap(trunks=DynamoTrunkRepository(connection),
+                     numbers=DynamoPhoneNumberRepository(connection))
+
+
 class Fixture:
     """A tenant's trunk, receptionist and bound number, created through the use cases."""
 
-    def __init__(self):
-        from smartalex.bootstrap import bootstrap
+    def __init__(self, services):
         from smartalex.domain.agent_commands import CreateAgent
         from smartalex.domain.commands import CreateTrunk
         from smartalex.domain.number_commands import BindPbxExtension
         from smartalex.service_layer import agents, numbers, trunks
 
         self.tenant = "bench-tenant"
-        self.services = s = bootstrap()
+        self.services = s = services
         self.trunk = trunks.create_trunk(CreateTrunk(
             tenant_id=self.tenant, pbx_type="asterisk", domain="pbx.example.com",
             extension="1000", password=secrets.token_urlsafe(12)), trunks=s.trunks,
@@ -204,27 +239,64 @@ def measure(label: str, fixture: Fixture, api: ApiClient, repetitions: int) -> d
     return {"service": service, "api": through_api, "scanned": scanned, "control": control}
 
 
+def open_stores(args, scratch: Path, servers: list):
+    """Start moto (SQS, Secrets Manager, and DynamoDB with --store moto) and, with --store
+    dynalite, dynalite for DynamoDB (each appended to `servers`, to stop); point this process
+    at them; return the services the fixture uses."""
+    from smartalex.bootstrap import bootstrap
+
+    servers.append(EmbeddedMoto(port=free_port()).start())
+    if args.endpoint:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = args.endpoint
+    elif args.store == "dynalite":
+        from devstack.dynalite import Dynalite
+
+        servers.append(Dynalite(free_port(), data_dir=scratch / "dynalite",
+                                log_path=scratch / "dynalite.log").start())
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = servers[-1].url
+    use_endpoint(servers[0].url)
+    provision()
+    services = replaying_services() if args.store == "dynalite" and not args.endpoint \
+        else bootstrap()
+    where = args.endpoint or servers[-1].url
+    print(f"DynamoDB: {args.endpoint and 'endpoint' or args.store} on {where}; "
+          f"{args.repetitions} repetitions per measurement")
+    return services
+
+
+def print_ratios(small: dict, large: dict, store: str) -> None:
+    print("\nratio (large / small)")
+    for what, name in (("service", "service function"), ("api", "API (test client)"),
+                       ("control", "control query")):
+        p50 = large[what][0] / small[what][0]
+        p95 = large[what][1] / small[what][1]
+        print(f"  {name:18s} p50 x{p50:6.2f}   p95 x{p95:6.2f}")
+    print(f"  items read per list query: {small['scanned']} -> {large['scanned']}")
+    if store == "moto":
+        print("  (moto answers every Query by walking the whole table in Python, so its "
+              "latency, the control's\n  included, grows with the table; DynamoDB reads only "
+              "the key range, at most Limit items.)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", choices=("dynalite", "moto"), default="dynalite",
+                        help="the DynamoDB server to start (default: dynalite)")
+    parser.add_argument("--endpoint", help="a DynamoDB endpoint of yours instead (DynamoDB "
+                        "Local, LocalStack); --store is then ignored")
     parser.add_argument("--repetitions", type=int, default=200)
     parser.add_argument("--calls", type=int, default=100_000)
-    parser.add_argument("--endpoint", help="an AWS endpoint to use instead of an embedded moto "
-                        "server, e.g. DynamoDB Local or LocalStack (needs the queue too)")
     # Print as we go, also when the output is redirected to a file.
     sys.stdout.reconfigure(line_buffering=True)
     args = parser.parse_args()
 
-    server = None if args.endpoint else EmbeddedMoto(port=free_port()).start()
-    url = args.endpoint or server.url
-    try:
-        use_endpoint(url)
-        provision()
-        print(f"{'endpoint' if args.endpoint else 'moto'} on {url}; "
-              f"{args.repetitions} repetitions per measurement")
-        fixture = Fixture()
-        fixture.store_recent(calls=10, errors=5)
-        with tempfile.TemporaryDirectory() as project_dir:
-            api = ApiClient(fixture, project_dir)
+    servers = []
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            services = open_stores(args, Path(scratch), servers)
+            fixture = Fixture(services)
+            fixture.store_recent(calls=10, errors=5)
+            api = ApiClient(fixture, scratch)
             try:
                 small = measure("10 calls stored", fixture, api, args.repetitions)
                 seconds = fixture.store_history(args.calls, offset=10)
@@ -234,19 +306,10 @@ def main() -> int:
                                 args.repetitions)
             finally:
                 api.close()
-        print("\nratio (large / small)")
-        for what, name in (("service", "service function"), ("api", "API (test client)"),
-                           ("control", "control query")):
-            p50 = large[what][0] / small[what][0]
-            p95 = large[what][1] / small[what][1]
-            print(f"  {name:18s} p50 x{p50:6.2f}   p95 x{p95:6.2f}")
-        print(f"  items read per list query: {small['scanned']} -> {large['scanned']}")
-        print("  (moto answers every Query by walking the whole table in Python, so its "
-              "latency, the control's\n  included, grows with the table; DynamoDB reads only "
-              "the key range, at most Limit items.)")
-    finally:
-        if server is not None:
-            server.stop()
+            print_ratios(small, large, "endpoint" if args.endpoint else args.store)
+        finally:
+            for server in reversed(servers):
+                server.stop()
     return 0
 
 

@@ -52,11 +52,12 @@ def table_specs() -> list[TableSpec]:
 
 
 def create_tables() -> list[str]:
-    """Create every missing table (idempotent); return the names created."""
+    """Create every missing table (idempotent); return the names created. TTL is switched on
+    where the store supports it (in AWS the CDK stack declares it; dynalite has none)."""
     created = []
     for model in MODELS:
         if not model.exists():
-            model.create_table(wait=True)
+            model.create_table(wait=True, ignore_update_ttl_errors=True)
             created.append(model.Meta.table_name)
         if model._ttl_attribute():
             model.update_ttl(ignore_update_ttl_errors=True)
