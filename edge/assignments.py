@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
@@ -15,6 +16,8 @@ logger = Logger(service="edge")
 
 # Claim at most this many trunks per poll, so that edges starting together share the work.
 CLAIMS_PER_POLL = 4
+# Holdings let go of, kept to stamp what calls still in progress report (newest kept).
+PAST_HOLDINGS = 256
 
 
 class LeaseStore(Protocol):
@@ -54,6 +57,7 @@ class AssignmentKeeper:
     wall: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     held: dict[str, Holding] = field(default_factory=dict)
+    past: OrderedDict[str, Holding] = field(default_factory=OrderedDict)
 
     def sync(self, free_slots: int) -> Changes:
         changes = Changes()
@@ -68,12 +72,27 @@ class AssignmentKeeper:
 
     def release(self, trunk_id: str) -> None:
         """The worker has un-registered: hand the trunk back (no-op if we lost it meanwhile)."""
-        holding = self.held.pop(trunk_id, None)
+        holding = self._let_go(trunk_id)
         if holding:
             self.store.release(holding.lease, trunk_id)
 
     def forget(self, trunk_id: str) -> None:
-        self.held.pop(trunk_id, None)
+        self._let_go(trunk_id)
+
+    def last_holding(self, trunk_id: str) -> Holding | None:
+        """The trunk's holding, or the one we last had: a call outlives its trunk's lease (the
+        edge un-registers at once when it drains or loses the trunk, the call goes on), and
+        what it reports when it ends still needs the trunk's tenant and a sequence."""
+        return self.held.get(trunk_id) or self.past.get(trunk_id)
+
+    def _let_go(self, trunk_id: str) -> Holding | None:
+        holding = self.held.pop(trunk_id, None)
+        if holding:
+            self.past[trunk_id] = holding
+            self.past.move_to_end(trunk_id)
+            while len(self.past) > PAST_HOLDINGS:
+                self.past.popitem(last=False)
+        return holding
 
     def retry_routing(self, trunk_id: str) -> None:
         """Report the trunk's routing as changed again on the next poll."""
@@ -134,7 +153,7 @@ class AssignmentKeeper:
             logger.info("trunk claimed", extra={"trunk_id": trunk_id, "fence": claimed.lease.fence})
 
     def _lose(self, trunk_id: str, changes: Changes, why: str) -> None:
-        self.held.pop(trunk_id, None)
+        self._let_go(trunk_id)
         changes.lost.append(trunk_id)
         logger.warning("lease lost; un-registering", extra={"trunk_id": trunk_id, "why": why})
 

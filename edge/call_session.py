@@ -97,7 +97,7 @@ class CallSession:
     def reject(self, code: int, outcome: CallOutcome, source: ErrorSource, message: str,
                hint: str | None) -> None:
         self.outcome = outcome
-        self._error(source, message, hint)
+        self.report_error(source, message, hint)
         self._respond(code)
 
     def _start_parameters(self) -> dict:
@@ -177,7 +177,7 @@ class CallSession:
             logger.warning("agent never started", extra={"call_id": self.call_id,
                                                          "why": event.detail})
             self.outcome = CallOutcome.AGENT_NEVER_STARTED
-            self._error(ErrorSource.AGENT, f"The agent did not start: {event.detail}.",
+            self.report_error(ErrorSource.AGENT, f"The agent did not start: {event.detail}.",
                         "Check the agent's stream URL and that its server accepts WebSocket "
                         "connections from the edge.")
             self._apologise_and_hang_up()
@@ -216,7 +216,7 @@ class CallSession:
         entry, self.transfer_target, self.transfer_deadline = self.transfer_target, None, None
         self.outcome = CallOutcome.TRANSFER_FAILED
         refused = code in (403, 405, 501, 603)
-        self._error(ErrorSource.TRANSFER,
+        self.report_error(ErrorSource.TRANSFER,
                     f"Transfer to {entry.label if entry else '?'} failed: {code} {reason}.",
                     REFER_REFUSED_HINT if refused else
                     "Check that the target extension exists and is registered on the PBX.")
@@ -251,7 +251,7 @@ class CallSession:
         except pj.Error:
             return
         if received == 0:
-            self._error(ErrorSource.MEDIA, "No audio (RTP) received within "
+            self.report_error(ErrorSource.MEDIA, "No audio (RTP) received within "
                         f"{NO_AUDIO_AFTER:.0f} s of answering.", NO_AUDIO_HINT)
 
     def _apologise_and_hang_up(self) -> None:
@@ -312,7 +312,7 @@ class CallSession:
             self.call.session = None
         self.call = self.port = None
 
-    def _error(self, source: ErrorSource, message: str, hint: str | None) -> None:
+    def report_error(self, source: ErrorSource, message: str, hint: str | None) -> None:
         self.report(ErrorObserved(source=source, message=message, hint=hint,
                                   call_id=self.call_id, at=utcnow()))
 

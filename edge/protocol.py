@@ -78,7 +78,10 @@ class Release:
 
 @dataclass(frozen=True)
 class Shutdown:
-    """Un-register everything and exit."""
+    """Un-register everything and exit once the calls in progress have ended; calls still up
+    `calls_for` seconds from now are hung up (0: at once)."""
+
+    calls_for: float = 0.0
 
 
 # worker → supervisor

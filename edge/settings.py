@@ -71,6 +71,10 @@ class EdgeSettings:
     # host writes to a file at boot (infra/cdk/stacks/edge.py); unset locally.
     public_address: str | None = field(default_factory=lambda: _public_address())
     metrics_every: float = 60.0
+    # On SIGTERM calls in progress get this long to end before they are hung up; with
+    # graceful_seconds (un-registering, stopping workers) it fits ECS's stopTimeout of 120 s.
+    call_drain_seconds: int = field(default_factory=lambda: _int(
+        "SMARTALEX_EDGE_CALL_DRAIN_SECONDS", 90))
     graceful_seconds: float = 20.0
     # A worker silent for this long is hung: killed and replaced.
     heartbeat_timeout: float = 10.0

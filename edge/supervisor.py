@@ -2,7 +2,8 @@
 
 Modelled on uvicorn's Multiprocess supervisor: signal handlers only enqueue; the loop does the
 work; workers are spawned (nothing of the parent leaks in), watched by heartbeat, and replaced
-when they die or hang. SIGTERM drains: every trunk is un-registered and its lease handed back.
+when they die or hang. SIGTERM drains: every trunk is un-registered and its lease handed back at
+once, calls in progress get up to `call_drain_seconds` to end; a second signal hangs them up.
 """
 
 from __future__ import annotations
@@ -148,12 +149,23 @@ class Supervisor:
             self.should_exit = True
 
     def drain(self) -> None:
-        """Un-register every trunk, hand the leases back, then stop the workers."""
+        """Un-register every trunk and hand each lease back as soon as its registration is gone,
+        so another edge registers the extension within a poll or two; let calls in progress end
+        on their own for up to `call_drain_seconds` (their records still reach the queue), then
+        stop the workers. A second SIGTERM or Ctrl-C hangs up the calls at once."""
+        wait = self.settings.call_drain_seconds
         for w in self.workers:
-            w.send(Shutdown())
-        deadline = time.monotonic() + self.settings.graceful_seconds
+            w.send(Shutdown(wait))
+        deadline = time.monotonic() + wait + self.settings.graceful_seconds
         while any(w.is_alive() for w in self.workers) and time.monotonic() < deadline:
+            if not self.signals.empty():
+                self.signals.get()
+                logger.info("second signal: hanging up the calls in progress")
+                for w in self.workers:
+                    w.send(Shutdown(0.0))
             self.pump_workers(timeout=0.1)
+            self.flush_outbox()
+            self.write_health()
         for trunk_id in list(self.keeper.held):
             self.keeper.release(trunk_id)
         self.flush_outbox()
@@ -292,7 +304,10 @@ class Supervisor:
 
     # --- reporting ---
     def publish(self, message: Report) -> None:
-        holding = self.keeper.held.get(message.trunk_id)
+        if isinstance(message.payload, RegistrationObserved):
+            holding = self.keeper.held.get(message.trunk_id)
+        else:  # a call's record or error: also after the trunk's lease went back
+            holding = self.keeper.last_holding(message.trunk_id)
         if holding is None:
             return  # no longer ours: whatever we saw is not the trunk's status any more
         if isinstance(message.payload, RegistrationObserved) \

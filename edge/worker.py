@@ -47,6 +47,10 @@ NO_AGENT_HINT = ("Link an agent to this trunk (PUT /v1/agents/{agent_id}/telepho
                  "calls to the extension are refused with 480 so the PBX can fail over.")
 BUSY_HINT = ("The AI extension is at its call capacity; the PBX's ring group, queue or voicemail "
              "takes extra calls. Add edge capacity if this happens often.")
+CUT_HINT = ("Our edge was restarting (a deployment or scale-in) and this call outlasted the time "
+            "it waits for calls to end. Nothing to change on the PBX: when the drain began the "
+            "extension was handed over to another edge (or re-registered as soon as one "
+            "started), so only calls already in progress were affected.")
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,9 @@ class TrunkSlot:
     driver: RegistrationDriver
     routing: CallRouting
     matcher: Matcher
-    leave_by: float | None = None  # set when un-registering: drop the account by then at the latest
+    leave_by: float | None = None  # set when un-registering: let go by then at the latest
     unregistered: bool = False
+    released: bool = False  # the supervisor was told (Released): the lease can go
     notify: bool = True  # send Released when done (not when replaced by a new generation)
 
 
@@ -80,8 +85,11 @@ class Worker:
     slots: dict[str, TrunkSlot] = field(default_factory=dict)
     leaving: list[TrunkSlot] = field(default_factory=list)
     calls: dict[int, object] = field(default_factory=dict)         # pj call id → session
+    call_slots: dict[int, TrunkSlot] = field(default_factory=dict)  # pj call id → its trunk slot
     graveyard: list[tuple[float, object]] = field(default_factory=list)
     stopping: bool = False
+    hangup_by: float | None = None  # while stopping: calls still up then are hung up
+    terminated: bool = False  # SIGTERM: stop now, calls included
 
     def run(self) -> None:
         from .media.loop import LoopThread
@@ -89,7 +97,8 @@ class Worker:
         from .sip.endpoint import create_endpoint, create_transports, prefer_g711
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
-        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
+        # Only a flag: the loop acts on it, never a handler in the middle of a pjsua callback.
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "terminated", True))
         self.ep = create_endpoint(self.settings.log_level, self.settings.nameservers)
         self.transports = create_transports(self.ep, self.settings.sip_bind, self.settings.sip_port,
                                             self.settings.public_address)
@@ -103,6 +112,9 @@ class Worker:
         while not (self.stopping and not self.slots and not self.leaving and not self.calls):
             self.ep.libHandleEvents(PUMP_MS)
             self._read_commands()
+            if self.terminated:
+                self.terminated = False
+                self._begin_shutdown(0.0)
             self._tick()
             if time.monotonic() >= next_beat:
                 self.conn.send(Heartbeat(held=len(self.slots), calls=len(self.calls)))
@@ -115,7 +127,7 @@ class Worker:
             while self.conn.poll():
                 self._dispatch(self.conn.recv())
         except (EOFError, OSError):
-            self._begin_shutdown()  # the supervisor is gone: let go of everything
+            self._begin_shutdown(0.0)  # the supervisor is gone: let go of everything now
 
     def _dispatch(self, message) -> None:
         if isinstance(message, Hold):
@@ -131,12 +143,18 @@ class Worker:
             else:
                 self.conn.send(Released(message.trunk_id))
         elif isinstance(message, Shutdown):
-            self._begin_shutdown()
+            self._begin_shutdown(message.calls_for)
 
-    def _begin_shutdown(self) -> None:
+    def _begin_shutdown(self, calls_for: float) -> None:
+        """Un-register every trunk now (the PBX stops sending new calls, the leases go back and
+        another edge registers the extensions); calls in progress go on until they end or
+        `calls_for` seconds have passed. A second shutdown can only shorten that wait."""
         self.stopping = True
-        for session in list(self.calls.values()):
-            session.hangup()
+        hangup_by = time.monotonic() + calls_for
+        self.hangup_by = min(hangup_by, self.hangup_by or hangup_by)
+        if self.calls:
+            logger.info("draining: un-registering, calls in progress may finish",
+                        extra={"calls": len(self.calls), "wait_seconds": calls_for})
         for trunk_id in list(self.slots):
             self._leave(self.slots.pop(trunk_id))
 
@@ -232,6 +250,7 @@ class Worker:
         call.session = session
         active = len(self.calls)
         self.calls[call_id] = session
+        self.call_slots[call_id] = slot
         logger.info("incoming call", extra={"trunk_id": trunk_id, "call_id": session.call_id,
                                             "caller": session.invite.caller.number,
                                             "dialled": session.invite.dialled})
@@ -255,25 +274,42 @@ class Worker:
             if register_now:
                 self._register(slot)
         now = time.monotonic()
-        for slot in list(self.leaving):
-            if slot.unregistered or now >= slot.leave_by:
-                self.leaving.remove(slot)
-                self._drop(slot)
+        if self.hangup_by is not None and now >= self.hangup_by and self.calls:
+            self._cut_calls()
         for call_id, session in list(self.calls.items()):
             session.tick()
             if session.ended:
                 del self.calls[call_id]
+                self.call_slots.pop(call_id, None)
                 session.release()
+        for slot in list(self.leaving):
+            if not slot.released and (slot.unregistered or now >= slot.leave_by):
+                slot.released = True
+                if slot.notify:
+                    self.conn.send(Released(slot.hold.trunk_id))
+            if slot.released and slot not in self.call_slots.values():
+                self.leaving.remove(slot)
+                self._drop(slot)
         self.graveyard = [(t, o) for t, o in self.graveyard if now - t < KEEP_FINISHED_FOR]
 
+    def _cut_calls(self) -> None:
+        """The drain's wait is over: hang up what is left, and say so in Diagnostics."""
+        self.hangup_by = None
+        for session in list(self.calls.values()):
+            if session.answered_at is not None and not session.ended:
+                session.report_error(ErrorSource.EDGE, "Call ended by us: the edge was "
+                                     "shutting down and the call was still in progress.",
+                                     CUT_HINT)
+            session.hangup()
+
     def _drop(self, slot: TrunkSlot) -> None:
+        """Delete the account once un-registered and none of its calls is left: pjsua2 keeps
+        using a call's account (in-dialog requests, transfers) until the call ends."""
         try:
             slot.account.shutdown()
         except Exception:  # pjsua2 may refuse during teardown; the account dies with libDestroy
             logger.exception("account shutdown failed", extra={"trunk_id": slot.hold.trunk_id})
         self.graveyard.append((time.monotonic(), slot.account))
-        if slot.notify:
-            self.conn.send(Released(slot.hold.trunk_id))
 
     def _report(self, slot: TrunkSlot, payload) -> None:
         if payload is not None:
@@ -286,6 +322,7 @@ class Worker:
         for session in self.calls.values():
             session.release()
         self.calls.clear()
+        self.call_slots.clear()
         self.graveyard.clear()
         gc.collect()  # nothing of pjsua2's may be freed after libDestroy
         # Every account is un-registered by now; the default destroy waits ~1 s for network

@@ -15,6 +15,7 @@ class ErrorSource(StrEnum):
     CAPACITY = "capacity"   # calls rejected because the worker was full
     MEDIA = "media"         # e.g. no RTP received
     QUEUE = "queue"         # a message that could not be processed
+    EDGE = "edge"           # our SIP edge itself, e.g. a call cut when it shut down
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ and scaling on the edge's own capacity metric."""
 
 from __future__ import annotations
 
+from edge.settings import EdgeSettings
 from infra.cdk import contract
 from infra.cdk.environments import RTP_PORT_RANGE
 from infra.cdk.stacks.edge import EDGE_UID, HEALTH_COMMAND
@@ -30,6 +31,10 @@ def test_the_task_uses_host_networking_drains_and_checks_its_health(env):
     (container,) = task["ContainerDefinitions"]
     assert task["NetworkMode"] == "host" and task["RequiresCompatibilities"] == ["EC2"]
     assert container["StopTimeout"] == 120
+    # Calls get their drain, the edge its own graceful stop, and both end before SIGKILL.
+    environment = {v["Name"]: v["Value"] for v in container["Environment"]}
+    drain = int(environment["SMARTALEX_EDGE_CALL_DRAIN_SECONDS"])
+    assert drain >= 60 and drain + EdgeSettings().graceful_seconds < container["StopTimeout"]
     assert container["HealthCheck"]["Command"] == HEALTH_COMMAND == ["CMD", "python", "-m",
                                                                       "edge.health"]
     assert container["LogConfiguration"]["LogDriver"] == "awslogs"

@@ -15,7 +15,10 @@ Why this shape:
   the edge), not CPU: an edge is "full" when its pjsua2 workers hold all the registrations they
   can (FACTS: 8 accounts/4 calls per process), long before its CPU is busy.
 - Draining: ECS sends SIGTERM to `python -m edge` (exec-form ENTRYPOINT) and waits stopTimeout
-  (120 s) before SIGKILL; the supervisor releases its leases so other edges pick the trunks up.
+  (120 s) before SIGKILL. The supervisor un-registers at once and releases each lease as soon as
+  the PBX has the un-REGISTER, so other edges pick the trunks up within seconds; calls in
+  progress get CALL_DRAIN_SECONDS to end, then are hung up (20 s of the rest is the edge's own
+  graceful stop, 10 s margin).
   Managed termination protection keeps the ASG from terminating instances that still run a
   task, and managed draining stops the task before ASG scale-in.
 """
@@ -52,6 +55,7 @@ EDGE_UID = 10001
 HOST_INFO_DIR = "/var/lib/smartalex"
 CONTAINER_INFO_DIR = "/run/smartalex"
 PUBLIC_ADDRESS_FILE = f"{CONTAINER_INFO_DIR}/public-ipv4"
+CALL_DRAIN_SECONDS = 90
 STOP_TIMEOUT = Duration.seconds(120)
 HEALTH_COMMAND = ["CMD", "python", "-m", "edge.health"]
 POOL_TAG = "smartalex:edge-pool"
@@ -228,6 +232,7 @@ class EdgeStack(Stack):
                 "SMARTALEX_EDGE_WORKERS": str(s.edge_workers),
                 "SMARTALEX_EDGE_SIP_PORT_BASE": str(s.sip_port_base),
                 "SMARTALEX_EDGE_PUBLIC_ADDRESS_FILE": PUBLIC_ADDRESS_FILE,
+                "SMARTALEX_EDGE_CALL_DRAIN_SECONDS": str(CALL_DRAIN_SECONDS),
                 "POWERTOOLS_SERVICE_NAME": "edge",
                 "POWERTOOLS_METRICS_NAMESPACE": contract.METRIC_NAMESPACE,
             },

@@ -286,3 +286,30 @@ def test_a_slow_claim_does_not_stretch_the_lease(table, a, b, time):
     assert a_deadline + SAFETY_MARGIN_SECONDS <= table.lease(TRUNK).expires_at
     [(claimed_at, _, _)] = run([b], time, seconds=30)  # a dies at once; b takes over
     assert a_deadline < claimed_at
+
+
+# --- after letting go ---
+
+def test_the_last_holding_outlives_the_lease_for_calls_still_in_progress(table, a, b, time):
+    a.sync(free_slots=1)
+    holding = a.held[TRUNK]
+    first = holding.next_sequence()
+    a.release(TRUNK)
+    assert TRUNK not in a.held
+    # A call that was up when the edge let go still reports with the trunk's tenant, its old
+    # fence and a sequence that keeps growing (the record's id derives from it).
+    kept = a.last_holding(TRUNK)
+    assert kept is holding and kept.next_sequence() == first + 1
+    assert b.sync(free_slots=1).hold and b.held[TRUNK].lease.fence > kept.lease.fence
+
+
+def test_a_lost_trunk_also_keeps_its_last_holding(table, a, time):
+    a.sync(free_slots=1)
+    time.advance(RENEW_EVERY_SECONDS)
+    table.take_over(TRUNK, "edge-b", time.wall())
+    assert a.sync(free_slots=0).lost == [TRUNK]
+    assert a.last_holding(TRUNK) is not None and TRUNK not in a.held
+
+
+def test_a_keeper_never_knew_a_trunk_it_never_held(a):
+    assert a.last_holding("trk_never") is None
