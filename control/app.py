@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice
 from chalice.app import Request
 
-from chalicelib.routes import agents, diagnostics, directory, docs, numbers, trunks
+from chalicelib.routes import agents, diagnostics, directory, docs, numbers, settings, trunks
 
 app = Chalice(app_name="smartalex-control")
 # Structured JSON logs, one line per request plus what the routes log. Bodies are never
@@ -26,6 +26,7 @@ app.register_blueprint(agents.bp)
 app.register_blueprint(directory.bp)
 app.register_blueprint(numbers.bp)
 app.register_blueprint(diagnostics.bp)
+app.register_blueprint(settings.bp)
 app.register_blueprint(docs.bp)
 
 

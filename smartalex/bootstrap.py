@@ -12,6 +12,7 @@ from .service_layer.ports import (
     ErrorRecordRepository,
     PhoneNumberRepository,
     SecretStore,
+    TenantSettingsRepository,
     TrunkRepository,
 )
 
@@ -60,6 +61,10 @@ class Services:
     @cached_property
     def errors(self) -> ErrorRecordRepository:
         return _dynamodb("errors", "DynamoErrorRecordRepository")
+
+    @cached_property
+    def settings(self) -> TenantSettingsRepository:
+        return _dynamodb("settings", "DynamoTenantSettingsRepository")
 
 
 def bootstrap(**given) -> Services:

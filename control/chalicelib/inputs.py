@@ -36,13 +36,15 @@ def json_object(request: Request, required: bool = True) -> dict[str, Any]:
     return body
 
 
-def command(model: type[C], body: dict[str, Any], **ids: str) -> C:
-    """Validate `body` into `model`, with `ids` taken from the token and the URL only."""
+def command(model: type[C], body: dict[str, Any], context: dict[str, Any] | None = None,
+            **ids: str) -> C:
+    """Validate `body` into `model`, with `ids` taken from the token and the URL only;
+    `context` carries what validation may read but the body cannot set (tenant defaults)."""
     for name in ids:
         if name in body:
             raise InvalidInput(f"{name} is not a known field; it is taken from "
                                f"{_ID_SOURCES.get(name, 'the request')}.", field=name)
-    return model.model_validate({**body, **ids})
+    return model.model_validate({**body, **ids}, context=context)
 
 
 # Ids are a prefix and hex digits (`trk_…`, `agt_…`); anything far off is answered as not found

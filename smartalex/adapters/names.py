@@ -43,6 +43,10 @@ def phone_numbers_table() -> str:
     return resource("SMARTALEX_PHONE_NUMBERS_TABLE", "phone-numbers")
 
 
+def settings_table() -> str:
+    return resource("SMARTALEX_SETTINGS_TABLE", "settings")
+
+
 def edge_events_queue() -> str:
     """Queue name; the URL is looked up once (SMARTALEX_EDGE_EVENTS_QUEUE_URL skips that)."""
     return resource("SMARTALEX_EDGE_EVENTS_QUEUE", "edge-events")

@@ -22,8 +22,9 @@ _DID_CHARS = re.compile(r"^[0-9+\-(). /]+$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 NATIONAL_WITHOUT_COUNTRY = ("did is in national format: give country (the ISO 3166 code of "
-                            "the number's country, e.g. \"IE\") or the number in international "
-                            "format starting with +, e.g. +353 87 123 4567")
+                            "the number's country, e.g. \"IE\"), set your default_country "
+                            "(PUT /v1/settings), or give the number in international format "
+                            "starting with +, e.g. +353 87 123 4567")
 
 
 def check_country(value: str) -> str:

@@ -12,6 +12,7 @@ from ..domain.directory import DirectoryEntry
 from ..domain.errors_log import ErrorRecord
 from ..domain.phone_number import PhoneNumber
 from ..domain.registration import RegistrationStatus
+from ..domain.tenant_settings import TenantSettings
 from ..domain.trunk import Trunk
 
 
@@ -153,3 +154,12 @@ class ErrorRecordRepository(ABC):
 
     @abstractmethod
     def recent(self, trunk_id: str, since: datetime, limit: int) -> list[ErrorRecord]: ...
+
+
+class TenantSettingsRepository(ABC):
+    @abstractmethod
+    def get(self, tenant_id: str) -> TenantSettings:
+        """The tenant's settings; the defaults (updated_at None) if never set."""
+
+    @abstractmethod
+    def put(self, settings: TenantSettings) -> None: ...

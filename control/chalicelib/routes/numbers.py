@@ -55,8 +55,10 @@ def list_numbers() -> Response:
 @api_errors
 def bind_pbx_extension() -> Response:
     tenant = _tenant()
-    cmd = command(BindPbxExtension, json_object(bp.current_request), tenant_id=tenant)
     s = services()
+    defaults = s.settings.get(tenant)  # a national-format did is read in its default country
+    cmd = command(BindPbxExtension, json_object(bp.current_request), tenant_id=tenant,
+                  context={"default_country": defaults.default_country})
     routing = use_cases.bind_pbx_extension(cmd, trunks=s.trunks, agents=s.agents,
                                            numbers=s.numbers)
     logger.info("Phone number bound", extra={"tenant": tenant,

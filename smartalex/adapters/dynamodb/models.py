@@ -141,6 +141,19 @@ class DirectoryEntryModel(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+class TenantSettingsModel(Model):
+    """One item per tenant that has changed a setting (absent: the defaults)."""
+
+    class Meta:
+        table_name = names.settings_table()
+        region = aws.region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    default_country = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+
 class LineIndex(GlobalSecondaryIndex["CallRecordModel"]):
     """Calls of one line (a bound DID, or the extension itself), newest first, bounded."""
 
@@ -247,5 +260,5 @@ class PhoneNumberModel(Model):
 
 MODELS: tuple[type[Model], ...] = (
     TrunkModel, ClaimModel, AgentModel, DirectoryEntryModel, CallRecordModel, ErrorRecordModel,
-    PhoneNumberModel,
+    PhoneNumberModel, TenantSettingsModel,
 )

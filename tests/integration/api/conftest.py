@@ -90,6 +90,9 @@ class TenantApi:
     def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
         return self.api.request("PATCH", path, body, tenant=self.tenant, **kw)
 
+    def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.api.request("PUT", path, body, tenant=self.tenant, **kw)
+
     def delete(self, path: str, **kw: Any) -> Reply:
         return self.api.request("DELETE", path, tenant=self.tenant, **kw)
 

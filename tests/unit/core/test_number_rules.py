@@ -121,3 +121,15 @@ def test_the_routing_says_what_happens_once_the_agent_or_trunk_is_gone():
     assert no_agent.startswith("Calls to +353 87 123 4567 reach extension 1000 on "
                                "pbx.example.com but are rejected")
     assert no_trunk.startswith("Calls to +353 87 123 4567 are not answered")
+
+
+def test_a_national_did_is_read_in_the_default_country_given_as_context():
+    body = {**IDS, "did": "087 123 4567"}
+    context = {"default_country": "IE"}
+
+    assert BindPbxExtension.model_validate(body, context=context).did == "+353871234567"
+    # An explicit country wins; an international number needs neither.
+    assert BindPbxExtension.model_validate({**body, "did": "020 7946 0958", "country": "GB"},
+                                           context=context).did == "+442079460958"
+    assert BindPbxExtension.model_validate({**body, "did": "+1 415 555 0100"},
+                                           context=context).did == "+14155550100"
