@@ -23,6 +23,7 @@ class PhoneProcess:
     """tests/support/phone.py in a child process; its JSON events arrive on a queue."""
 
     def __init__(self, args: list[str], log_path: Path):
+        self.log_path = log_path
         self._stderr = open(log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, str(PHONE), *args],
@@ -94,6 +95,22 @@ class PhoneProcess:
                 self.proc.wait(timeout)
         self._stderr.close()
         return self.proc.returncode
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:
+            return f"(no log: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def assert_exited_cleanly(*phones: PhoneProcess) -> None:
+    """Stop every phone, then fail naming each one that did not exit with 0, with its log tail
+    (a crash leaves a faulthandler traceback there)."""
+    codes = [phone.stop() for phone in phones]
+    bad = [f"{phone.log_path.name} exited {code}:\n{phone.log_tail()}"
+           for phone, code in zip(phones, codes) if code != 0]
+    assert not bad, "\n\n".join(bad)
 
 
 @pytest.fixture

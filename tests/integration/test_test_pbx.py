@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devstack.pbx import KamailioPBX, PBXError
+from tests.integration.conftest import assert_exited_cleanly
 
 
 def processes_using(path: Path) -> list[int]:
@@ -58,7 +59,7 @@ def test_phone_registers_and_contact_appears(pbx, phone_factory, transport):
     assert len(contacts) == 1
     assert contacts[0].startswith("sip:300@127.0.0.1:")
     assert ("transport=tcp" in contacts[0].lower()) == (transport == "tcp")
-    assert phone.stop() == 0  # un-registers on the way out
+    assert_exited_cleanly(phone)  # un-registers on the way out
     assert pbx.wait_for_contact("300", present=False) == []
 
 

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from tests.integration.conftest import assert_exited_cleanly
 from tests.support import audio
 
 pytestmark = pytest.mark.sip
@@ -77,7 +78,7 @@ def test_call_shows_caller_and_carries_dtmf_and_audio(pbx, phone_factory, tmp_pa
     assert a.wait_for("disconnected")["by"] == "local"
     gone = b.wait_for("disconnected")
     assert (gone["by"], gone["last_status"]) == ("remote", 200)
-    assert a.stop() == 0 and b.stop() == 0
+    assert_exited_cleanly(a, b)
 
 
 def test_blind_transfer_rings_target_with_original_caller(pbx, phone_factory):
@@ -106,7 +107,7 @@ def test_blind_transfer_rings_target_with_original_caller(pbx, phone_factory):
     caller.send("hangup")
     caller.wait_for("disconnected", call=second, by="local")
     target.wait_for("disconnected", by="remote")
-    assert caller.stop() == 0 and agent.stop() == 0 and target.stop() == 0
+    assert_exited_cleanly(caller, agent, target)
 
 
 def test_caller_without_rtp_is_heard_as_nothing(pbx, phone_factory, sipp_factory):
@@ -125,7 +126,7 @@ def test_caller_without_rtp_is_heard_as_nothing(pbx, phone_factory, sipp_factory
 
     assert phone.wait_for("disconnected", timeout=10)["by"] == "remote"
     assert sipp.wait(10) == 0
-    assert phone.stop() == 0
+    assert_exited_cleanly(phone)
 
 
 def test_audio_helpers_round_trip():

@@ -35,6 +35,7 @@ Events {"event": NAME, ...}; call events carry "call" (pjsua id) and most "direc
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import select
@@ -115,6 +116,7 @@ def start_endpoint(args) -> tuple[pj.Endpoint, int]:
 
 
 def main(argv=None) -> int:
+    faulthandler.enable()  # a crash leaves a traceback on stderr (the test's phone log)
     args = parse_args(argv)
     reserve_stdout_for_events()
     host, _, port = args.register.rpartition(":")

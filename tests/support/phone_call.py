@@ -11,7 +11,7 @@ import time
 import pjsua2 as pj
 
 from phone_io import emit, guarded, parse_name_addr, parse_request, uri_user
-from phone_media import NO_LEVELS, Player, RxMeter, wav_finished
+from phone_media import NO_LEVELS, Player, RxMeter, destroy, wav_finished
 
 _REPORTED = ("referred-by", "p-asserted-identity", "diversion", "remote-party-id", "subject")
 
@@ -134,6 +134,7 @@ class PhoneCall(pj.Call):
                 player.stopTransmit(self.aud)
         except pj.Error:
             pass  # the call's media may already be gone
+        destroy(player)
 
     def record(self, wav: str) -> None:
         aud = self.need_media()

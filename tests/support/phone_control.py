@@ -15,6 +15,7 @@ import pjsua2 as pj
 import audio
 from phone_call import PhoneAccount, PhoneCall
 from phone_io import describe, emit
+from phone_media import destroy
 
 
 class Phone:
@@ -95,6 +96,8 @@ class Phone:
     def release_all(self) -> None:
         for call in self.calls:
             call.release_media()
+            if call.meter is not None:
+                destroy(call.meter)  # not by refcount: see phone_media.destroy
             call.meter = call.aud = None
 
     def forget_calls(self) -> None:

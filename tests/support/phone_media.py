@@ -22,6 +22,19 @@ def wav_finished(path: str) -> bool:
     return len(head) == 8 and struct.unpack("<I", head[4:])[0] != 0
 
 
+def destroy(port) -> None:
+    """Delete the C++ side of an RxMeter or Player now, while its Python object is still alive.
+
+    Left to reference counting, SWIG deletes the C++ object from inside the Python object's
+    dealloc and releases the GIL meanwhile; a clock-thread callback that slips in (pjmedia's
+    bridge calls onFrameReceived every 20 ms, connected or not) then runs Python code on an
+    object whose refcount is 0, which frees it a second time: the phone segfaults, rarely and
+    at random (tests/support/phone.py, shutdown). After this the object is a dead proxy: keep
+    reading its Python attributes (snapshot, wav), never call pjsua2 methods on it."""
+    if port.this.own():
+        port.__swig_destroy__(port)  # the C++ destructor unhooks the callbacks; disowns
+
+
 class RxMeter(pj.AudioMediaPort):
     """What the phone hears, measured per 20 ms frame: counts, RMS, peak (16-bit scale)."""
 
