@@ -48,8 +48,18 @@ class AgentAudioPort(pj.AudioMediaPort):
         self.rx_voiced_at: float | None = None  # last time the caller's side carried energy
 
     def detach(self) -> None:
-        """Forget the callbacks (they reference the call's session) before the port is freed."""
+        """Forget the callbacks (they reference the call's session), then free the port.
+
+        The C++ port is deleted here, explicitly, while this Python object is alive. Left to
+        reference counting, SWIG deletes it from inside the Python object's dealloc with the
+        GIL released; pjmedia's clock thread calls onFrameRequested/onFrameReceived every
+        20 ms, connected or not, and a call that slips into that gap runs on an object whose
+        refcount is already 0 and frees it a second time: a rare segfault of the worker
+        (measured on the test phone's identical meter port: 10 crashed processes of 150 left
+        to refcounting, 0 of 150 destroyed explicitly). After this the object is inert."""
         self._on_caller_audio = self._on_mark = _ignore
+        if self.this.own():
+            self.__swig_destroy__(self)  # the C++ destructor unhooks the callbacks; disowns
 
     def open(self, name: str) -> None:
         fmt = pj.MediaFormatAudio()
