@@ -29,6 +29,7 @@ class Agent:
     created_at: datetime
     updated_at: datetime
     trunk_id: str | None = None  # the trunk it answers, if linked
+    bindings_version: int = 0    # bumps when a phone number is bound to it
 
     @property
     def spoken_greeting(self) -> str | None:

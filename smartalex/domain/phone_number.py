@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from .dids import international
+
+SHOWN_IN_MESSAGES = 3
+
 
 def did_line(trunk_id: str, e164: str) -> str:
     """The line key of calls that arrived through a bound DID (see call.extension_line)."""
@@ -53,3 +57,14 @@ class PhoneNumber:
         national = digits.lstrip("0")
         return national == self.national_number.lstrip("0") or (
             digits.startswith("00") and digits[2:] == self.e164[1:])
+
+
+def still_bound(what: str, numbers: list[PhoneNumber]) -> str:
+    """Why a trunk or an agent that numbers still route to cannot be deleted (a 409): deleting
+    it would leave those numbers routing nowhere, and their DIDs claimed."""
+    ordered = sorted(numbers, key=lambda n: n.e164)
+    shown = ", ".join(international(n.e164) for n in ordered[:SHOWN_IN_MESSAGES])
+    more = len(ordered) - SHOWN_IN_MESSAGES
+    listed = f"{shown} and {more} more" if more > 0 else shown
+    return (f"Phone numbers are still bound to this {what}: {listed}. Unbind them first "
+            "(DELETE /v1/phone-numbers/{number_id}, ids in GET /v1/phone-numbers).")

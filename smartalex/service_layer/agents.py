@@ -20,8 +20,9 @@ from ..domain.agent_commands import (
     UnlinkAgent,
     UpdateAgent,
 )
-from ..domain.errors import InvalidInput, NotFound
-from .ports import AgentRepository, TrunkRepository
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.phone_number import still_bound
+from .ports import AgentRepository, PhoneNumberRepository, TrunkRepository
 from .trunks import Clock, utcnow
 
 
@@ -65,9 +66,16 @@ def update_agent(cmd: UpdateAgent, *, agents: AgentRepository, clock: Clock = ut
     return after
 
 
-def delete_agent(cmd: DeleteAgent, *, agents: AgentRepository) -> None:
-    """Remove the agent; its trunk (if any) rejects calls until another agent is linked."""
-    agents.remove(agents.get(cmd.tenant_id, cmd.agent_id))
+def delete_agent(cmd: DeleteAgent, *, agents: AgentRepository,
+                 numbers: PhoneNumberRepository) -> None:
+    """Remove the agent; its trunk (if any) rejects calls until another agent is linked.
+    Refused (Conflict) while phone numbers route to it; `remove` is conditioned on the
+    bindings_version read here, so a number bound meanwhile cannot slip through."""
+    agent = agents.get(cmd.tenant_id, cmd.agent_id)
+    bound = [n for n in numbers.list(cmd.tenant_id) if n.agent_id == agent.agent_id]
+    if bound:
+        raise Conflict(still_bound("agent", bound))
+    agents.remove(agent)
 
 
 def link_agent(cmd: LinkAgent, *, agents: AgentRepository, trunks: TrunkRepository) -> Agent:

@@ -8,10 +8,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from ..domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
-from ..domain.errors import NotFound
+from ..domain.errors import Conflict, NotFound
+from ..domain.phone_number import still_bound
 from ..domain.registration import RegistrationStatus
 from ..domain.trunk import REGISTRATION_FIELDS, SipAccount, Trunk
-from .ports import SecretStore, TrunkRepository
+from .ports import PhoneNumberRepository, SecretStore, TrunkRepository
 
 Clock = Callable[[], datetime]
 
@@ -91,9 +92,15 @@ def reregister_trunk(cmd: ReregisterTrunk, *, trunks: TrunkRepository,
     return after
 
 
-def delete_trunk(cmd: DeleteTrunk, *, trunks: TrunkRepository, secrets: SecretStore) -> None:
-    """Remove the trunk; its edge notices on its next poll, un-registers and lets go."""
+def delete_trunk(cmd: DeleteTrunk, *, trunks: TrunkRepository, numbers: PhoneNumberRepository,
+                 secrets: SecretStore) -> None:
+    """Remove the trunk; its edge notices on its next poll, un-registers and lets go. Refused
+    (Conflict) while phone numbers are bound to it; `remove` is conditioned on the
+    bindings_version read here, so a number bound meanwhile cannot slip through."""
     trunk = trunks.get(cmd.tenant_id, cmd.trunk_id)
+    bound = numbers.for_trunk(trunk.trunk_id)
+    if bound:
+        raise Conflict(still_bound("trunk", bound))
     trunks.remove(trunk)
     secrets.delete(trunk.trunk_id)
 

@@ -36,7 +36,8 @@ OPERATIONS = (
     Operation("PATCH", AGENT, "Change an agent; applies from the next call", 200, AgentView,
               UpdateAgent, (400, 404, 409)),
     Operation("DELETE", AGENT, "Delete an agent; its trunk has no agent until another is "
-              "linked", 204, errors=(404, 409)),
+              "linked. Refused (409) while phone numbers are bound to it", 204,
+              errors=(404, 409)),
     Operation("PUT", TELEPHONY, "Link the agent to a trunk: it answers the trunk's calls from "
               "the next call, replacing the trunk's previous agent", 200, AgentView, LinkAgent,
               (400, 404, 409)),
@@ -91,8 +92,9 @@ def update_agent(agent_id: str) -> Response:
 @api_errors
 def delete_agent(agent_id: str) -> Response:
     tenant = _tenant()
+    s = services()
     use_cases.delete_agent(DeleteAgent(tenant_id=tenant, agent_id=_checked(agent_id)),
-                           agents=services().agents)
+                           agents=s.agents, numbers=s.numbers)
     logger.info("Agent deleted", extra={"tenant": tenant, "agent_id": agent_id})
     return render.no_content()
 

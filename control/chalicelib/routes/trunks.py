@@ -36,7 +36,8 @@ OPERATIONS = (
               errors=(404,)),
     Operation("PATCH", TRUNK, "Change a trunk; changing how it registers re-registers it",
               200, TrunkView, UpdateTrunk, (400, 404, 409)),
-    Operation("DELETE", TRUNK, "Delete a trunk; the AI un-registers", 204, errors=(404,)),
+    Operation("DELETE", TRUNK, "Delete a trunk; the AI un-registers. Refused (409) while phone "
+              "numbers are bound to it", 204, errors=(404, 409)),
     Operation("POST", TRUNK + "/reregister", "Re-register the trunk now", 202, TrunkView,
               errors=(404, 409)),
 )
@@ -97,7 +98,7 @@ def delete_trunk(trunk_id: str) -> Response:
     tenant = _tenant()
     s = services()
     use_cases.delete_trunk(DeleteTrunk(tenant_id=tenant, trunk_id=_checked(trunk_id)),
-                           trunks=s.trunks, secrets=s.secrets)
+                           trunks=s.trunks, numbers=s.numbers, secrets=s.secrets)
     logger.info("Trunk deleted", extra={"tenant": tenant, "trunk_id": trunk_id})
     return render.no_content()
 

@@ -21,7 +21,7 @@ from ...domain.agent import Agent, AgentKind
 from ...domain.errors import Conflict, NotFound
 from ...domain.trunk import Trunk
 from ...service_layer.ports import AgentRepository
-from .conditions import is_conditional_failure
+from .conditions import is_conditional_failure, same_version
 from .models import AgentModel, TrunkModel
 
 ATTEMPTS = 4
@@ -35,13 +35,13 @@ def to_domain(item: AgentModel) -> Agent:
         agent_id=item.agent_id, tenant_id=item.tenant_id, name=item.name,
         kind=AgentKind(item.kind), stream_url=item.stream_url, greeting=item.greeting,
         created_at=item.created_at, updated_at=item.updated_at, trunk_id=item.trunk_id,
+        bindings_version=int(item.bindings_version or 0),
     )
 
 
 def _is(attribute, value):
     """The condition "this attribute still holds what we read" (absent when we read None)."""
     return attribute == value if value is not None else attribute.does_not_exist()
-
 
 def _lost_race(exc: TransactWriteError) -> bool:
     """Cancelled because what we read has changed, or another transaction held an item."""
@@ -98,13 +98,18 @@ class DynamoAgentRepository(AgentRepository):
             raise
 
     def remove(self, agent: Agent) -> None:
+        """Delete the agent (and its link) unless a number was bound to it since `agent` was
+        read (Conflict: the caller's check of its numbers is stale)."""
         def attempt() -> None:
             item = self._agent_item(agent.agent_id)
             if item is None:
                 return
+            if int(item.bindings_version or 0) != agent.bindings_version:
+                raise Conflict(CHANGED)
             with TransactWrite(connection=self._connection) as tx:
                 tx.delete(AgentModel(item.agent_id), condition=AgentModel.agent_id.exists()
-                          & _is(AgentModel.trunk_id, item.trunk_id))
+                          & _is(AgentModel.trunk_id, item.trunk_id)
+                          & same_version(AgentModel.bindings_version, agent.bindings_version))
                 if item.trunk_id:
                     self._release_trunk(tx, item.trunk_id, item.agent_id)
 

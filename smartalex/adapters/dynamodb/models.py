@@ -121,6 +121,7 @@ class AgentModel(Model):
     trunk_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    bindings_version = NumberAttribute(default=0)  # bumps when a number is bound to the agent
 
     tenant_index = AgentTenantIndex()
 

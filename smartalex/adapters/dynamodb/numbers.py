@@ -1,11 +1,12 @@
 """PhoneNumberRepository on DynamoDB: bound numbers, their cross-tenant claims, and the trunk's
 `bindings_version`, always written together.
 
-Binding is one transaction of four items: the agent is still the tenant's (condition check),
-the `did:<e164>` claim is new (so a DID is bound at most once across all tenants), the number
-item is new, and the trunk is still the tenant's and registers the same extension (ADD 1 to
-`bindings_version`, which edges watch to re-read their routing). Unbinding deletes the number
-and its claim and bumps the same counter. Nothing is written unless everything is.
+Binding is one transaction of four items: the `did:<e164>` claim is new (so a DID is bound at
+most once across all tenants), the number item is new, the agent is still the tenant's (ADD 1 to
+its `bindings_version`, which deleting the agent is conditioned on), and the trunk is still the
+tenant's and registers the same extension (ADD 1 to its `bindings_version`, which edges watch to
+re-read their routing and deleting the trunk is conditioned on). Unbinding deletes the number
+and its claim and bumps the trunk's counter. Nothing is written unless everything is.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ CHANGED = ("The trunk or the agent was changed or deleted by another request at 
            "reload and try again.")
 # The position of each item in a binding's transaction, which is also the position of its
 # cancellation reason. pynamodb sends condition checks, deletes, puts, updates, in that order.
-_CLAIM_PUT = 1
+_CLAIM_PUT = 0
 
 
 def to_domain(item: PhoneNumberModel) -> PhoneNumber:
@@ -65,10 +66,11 @@ class DynamoPhoneNumberRepository(PhoneNumberRepository):
         )
         try:
             with TransactWrite(connection=self._connection) as tx:
-                tx.condition_check(AgentModel, number.agent_id,
-                                   condition=AgentModel.tenant_id == number.tenant_id)
                 tx.save(_claim(number), condition=ClaimModel.claim.does_not_exist())
                 tx.save(item, condition=PhoneNumberModel.number_id.does_not_exist())
+                tx.update(AgentModel(number.agent_id),
+                          actions=[AgentModel.bindings_version.add(1)],
+                          condition=AgentModel.tenant_id == number.tenant_id)
                 tx.update(TrunkModel(number.trunk_id), actions=_bump(),
                           condition=(TrunkModel.tenant_id == number.tenant_id)
                           & (TrunkModel.extension == number.extension))

@@ -12,7 +12,7 @@ from ...domain.messages import order_key
 from ...domain.registration import RegistrationState, RegistrationStatus
 from ...domain.trunk import PbxType, SipAccount, Transport, Trunk
 from ...service_layer.ports import TrunkRepository
-from .conditions import is_conditional_failure
+from .conditions import is_conditional_failure, same_version
 from .models import AgentModel, ClaimModel, TrunkModel
 
 DUPLICATE = "A trunk for extension {ext} on {domain} already exists."
@@ -129,12 +129,14 @@ class DynamoTrunkRepository(TrunkRepository):
 
     def remove(self, trunk: Trunk) -> None:
         """Delete the trunk and its claim, and unlink its agent in the same transaction (the
-        link is stored on both items: adapters/dynamodb/agents.py)."""
+        link is stored on both items: adapters/dynamodb/agents.py). Conditioned on the agent
+        link and the bindings_version `trunk` was read with: Conflict if either changed."""
         linked = TrunkModel.agent_id == trunk.agent_id if trunk.agent_id \
             else TrunkModel.agent_id.does_not_exist()
+        unbound = same_version(TrunkModel.bindings_version, trunk.bindings_version)
         try:
             with TransactWrite(connection=self._connection) as tx:
-                tx.delete(TrunkModel(trunk.trunk_id), condition=linked)
+                tx.delete(TrunkModel(trunk.trunk_id), condition=linked & unbound)
                 tx.delete(_claim(trunk))
                 if trunk.agent_id:
                     tx.update(AgentModel(trunk.agent_id), actions=[AgentModel.trunk_id.remove()],

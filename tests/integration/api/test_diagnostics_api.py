@@ -385,19 +385,6 @@ def test_another_tenants_number_and_trunk_diagnostics_are_404(alice, bob, core, 
     assert "Ann" not in by_number.body.decode() + by_trunk.body.decode()
 
 
-def test_a_number_whose_trunk_was_deleted_still_shows_its_calls(alice, core, bound):
-    trunk, _, number, did = bound
-    call = store_call(core, alice.tenant, trunk["id"], did_line(trunk["id"], did.e164),
-                      started=ago(minutes=5))
-    alice.delete(f"/v1/trunks/{trunk['id']}")
-
-    view = diagnostics_of(alice, number)
-
-    assert view["health"]["registration"] is None
-    assert view["health"]["credentials_valid"] == "not yet known"
-    assert [c["started_at"] for c in view["calls"]] == [iso(call.started_at)]
-
-
 def test_malformed_trunk_ids_are_404_without_echo(alice):
     reply = alice.get(f"/v1/trunks/qz9x{'x' * 70}/diagnostics")
 

@@ -313,22 +313,58 @@ def test_get_returns_the_number(alice, setup):
     assert (reply.status, reply.json) == (200, number)
 
 
-def test_the_routing_says_when_the_agent_or_the_trunk_was_deleted(alice, setup, did):
+def test_a_trunk_or_an_agent_that_numbers_route_to_cannot_be_deleted(alice, setup, bindings,
+                                                                     did):
     trunk, agent = setup
     number = bind(alice, trunk, agent, did)
-    path = f"/v1/phone-numbers/{number['id']}"
+    before = bindings.snapshot(trunk["id"])
 
+    for path, what in ((f"/v1/trunks/{trunk['id']}", "trunk"),
+                       (f"/v1/agents/{agent['id']}", "agent")):
+        reply = alice.delete(path)
+        assert (reply.status, reply.error["code"]) == (409, "conflict"), reply.json
+        assert reply.error["message"] == (
+            f"Phone numbers are still bound to this {what}: {did.display}. Unbind them first "
+            "(DELETE /v1/phone-numbers/{number_id}, ids in GET /v1/phone-numbers).")
+        assert alice.get(path).status == 200
+    assert bindings.snapshot(trunk["id"]) == before
+
+    alice.delete(f"/v1/phone-numbers/{number['id']}")
     assert alice.delete(f"/v1/agents/{agent['id']}").status == 204
-    no_agent = alice.get(path).json
     assert alice.delete(f"/v1/trunks/{trunk['id']}").status == 204
-    no_trunk = alice.get(path).json
 
-    assert no_agent["agent_name"] is None
-    assert no_agent["routing"].startswith(f"Calls to {did.display} reach extension 1000 on "
-                                          "pbx.example.com but are rejected")
-    assert no_trunk["routing"].startswith(f"Calls to {did.display} are not answered: the "
-                                          "trunk it was bound to was deleted")
-    assert alice.get("/v1/phone-numbers").json == {"phone_numbers": [no_trunk]}
+
+def test_the_refusal_lists_a_few_numbers_and_counts_the_rest(alice, setup):
+    trunk, agent = setup
+    dids = sorted((fresh_did() for _ in range(5)), key=lambda d: d.e164)
+    for d in dids:
+        bind(alice, trunk, agent, d)
+
+    message = alice.delete(f"/v1/trunks/{trunk['id']}").error["message"]
+
+    shown = ", ".join(d.display for d in dids[:3])
+    assert message.startswith(f"Phone numbers are still bound to this trunk: {shown} and 2 more.")
+
+
+def test_a_number_bound_after_the_check_still_stops_the_delete(alice, setup):
+    """The race the versions close: delete reads the trunk (or agent), finds no numbers, and a
+    number is bound before its delete is written. The delete must then fail, not strand it."""
+    from smartalex.adapters.dynamodb.agents import DynamoAgentRepository
+    from smartalex.adapters.dynamodb.trunks import DynamoTrunkRepository
+    from smartalex.domain.errors import Conflict
+
+    trunk, agent = setup
+    trunks, agents = DynamoTrunkRepository(), DynamoAgentRepository()
+    read_trunk = trunks.get(alice.tenant, trunk["id"])
+    read_agent = agents.get(alice.tenant, agent["id"])
+    bind(alice, trunk, agent)
+
+    with pytest.raises(Conflict):
+        trunks.remove(read_trunk)
+    with pytest.raises(Conflict):
+        agents.remove(read_agent)
+    assert alice.get(f"/v1/trunks/{trunk['id']}").status == 200
+    assert alice.get(f"/v1/agents/{agent['id']}").status == 200
 
 
 def test_unbinding_answers_204_removes_number_and_claim_and_bumps_the_version(
@@ -355,21 +391,6 @@ def test_an_unbound_did_can_be_bound_again_by_anyone(alice, bob, setup, did):
     theirs = bind(bob, bob.create(), create_agent(bob), did)
 
     assert theirs["e164"] == did.e164
-
-
-def test_a_number_whose_trunk_was_deleted_can_still_be_unbound(alice, setup, bindings,
-                                                               storage, did):
-    trunk, agent = setup
-    number = bind(alice, trunk, agent, did)
-    alice.delete(f"/v1/trunks/{trunk['id']}")
-
-    reply = alice.delete(f"/v1/phone-numbers/{number['id']}")
-
-    assert reply.status == 204
-    assert f"did:{did.e164}" not in bindings.claims()
-    # No stub trunk item was created by bumping the deleted trunk's version.
-    from smartalex.adapters import names
-    assert all(i["trunk_id"]["S"] != trunk["id"] for i in storage.items(names.trunks_table()))
 
 
 # --- tenant isolation

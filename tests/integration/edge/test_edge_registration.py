@@ -117,7 +117,8 @@ def test_deleting_a_trunk_unregisters_it_from_the_pbx(control_plane, pbx, edge_f
     wait_state(control_plane, trunk, "registered")
     pbx.wait_for_contact("1000")
     svc.delete_trunk(DeleteTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
-                     trunks=control_plane.trunks, secrets=control_plane.secrets)
+                     trunks=control_plane.trunks, numbers=control_plane.numbers,
+                     secrets=control_plane.secrets)
     assert pbx.wait_for_contact("1000", present=False, timeout=10) == []
 
 

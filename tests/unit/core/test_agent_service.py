@@ -23,7 +23,13 @@ from smartalex.service_layer.agents import (
     update_agent,
 )
 
-from .fakes import FakeAgentRepository, FakeClock, FakeTrunkRepository, a_trunk
+from .fakes import (
+    FakeAgentRepository,
+    FakeClock,
+    FakePhoneNumberRepository,
+    FakeTrunkRepository,
+    a_trunk,
+)
 
 TENANT = "tenant-a"
 URL = "wss://agent.example.com/stream"
@@ -155,7 +161,8 @@ def test_another_tenants_agent_is_not_found(agents, clock):
         update_agent(UpdateAgent(tenant_id=TENANT, agent_id=agent.agent_id, name="mine"),
                      agents=agents, clock=clock)
     with pytest.raises(NotFound):
-        delete_agent(DeleteAgent(tenant_id=TENANT, agent_id=agent.agent_id), agents=agents)
+        delete_agent(DeleteAgent(tenant_id=TENANT, agent_id=agent.agent_id), agents=agents,
+                     numbers=FakePhoneNumberRepository())
     assert agents.find(agent.agent_id) == agent
 
 
@@ -213,7 +220,8 @@ def test_deleting_an_agent_unlinks_its_trunk(agents, trunks, clock):
     agent = create(agents, clock)
     link(agents, trunks, agent, "trk_x")
 
-    delete_agent(DeleteAgent(tenant_id=TENANT, agent_id=agent.agent_id), agents=agents)
+    delete_agent(DeleteAgent(tenant_id=TENANT, agent_id=agent.agent_id), agents=agents,
+                     numbers=FakePhoneNumberRepository())
 
     assert agents.find(agent.agent_id) is None
     assert trunks.find("trk_x").agent_id is None
