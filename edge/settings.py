@@ -46,6 +46,20 @@ def _public_address() -> str | None:
         raise SystemExit(f"SMARTALEX_EDGE_PUBLIC_ADDRESS_FILE {path} is unreadable: {exc}") from None
 
 
+# Where Debian (the edge image) and RHEL-like systems keep the public CAs.
+_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
+
+
+def _tls_ca_file() -> str | None:
+    """The CAs a PBX's TLS certificate is checked against (trunks with tls_verify true)."""
+    path = os.environ.get("SMARTALEX_EDGE_TLS_CA_FILE")
+    if path:
+        if not Path(path).is_file():
+            raise SystemExit(f"SMARTALEX_EDGE_TLS_CA_FILE {path} is not a readable file")
+        return path
+    return next((p for p in _CA_BUNDLES if Path(p).is_file()), None)
+
+
 def _edge_id() -> str:
     return os.environ.get("SMARTALEX_EDGE_ID") or \
         f"edge-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -70,6 +84,7 @@ class EdgeSettings:
     # The address PBXs reach us at (Contact, Via, SDP): the instance's Elastic IP, which the
     # host writes to a file at boot (infra/cdk/stacks/edge.py); unset locally.
     public_address: str | None = field(default_factory=lambda: _public_address())
+    tls_ca_file: str | None = field(default_factory=_tls_ca_file)
     metrics_every: float = 60.0
     # On SIGTERM calls in progress get this long to end before they are hung up; with
     # graceful_seconds (un-registering, stopping workers) it fits ECS's stopTimeout of 120 s.

@@ -113,7 +113,7 @@ class Supervisor:
             WorkerProcess(i, worker.WorkerSettings(
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
                 log_level=settings.pjsip_log_level, nameservers=settings.nameservers,
-                public_address=settings.public_address))
+                public_address=settings.public_address, tls_ca_file=settings.tls_ca_file))
             for i in range(settings.workers)
         ]
 

@@ -61,6 +61,7 @@ class WorkerSettings:
     log_level: int = 1
     nameservers: tuple[str, ...] = ()
     public_address: str | None = None
+    tls_ca_file: str | None = None
 
 
 @dataclass
@@ -101,7 +102,8 @@ class Worker:
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "terminated", True))
         self.ep = create_endpoint(self.settings.log_level, self.settings.nameservers)
         self.transports = create_transports(self.ep, self.settings.sip_bind, self.settings.sip_port,
-                                            self.settings.public_address)
+                                            self.settings.public_address,
+                                            self.settings.tls_ca_file)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         prefer_g711(self.ep)
@@ -162,6 +164,7 @@ class Worker:
         import pjsua2 as pj
 
         from .sip.account import TrunkAccount, account_config
+        from .sip.endpoint import transport_for
 
         current = self.slots.get(hold.trunk_id)
         if current and current.hold.generation == hold.generation:
@@ -180,7 +183,7 @@ class Worker:
         self.slots[hold.trunk_id] = slot
         try:
             account.create(account_config(
-                hold.account, hold.password, self.transports[hold.account.transport],
+                hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
                 public=self.settings.public_address))
         except pj.Error as err:

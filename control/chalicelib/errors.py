@@ -35,6 +35,7 @@ _DOMAIN = (
 _REWORDED = {
     "missing": "is required",
     "extra_forbidden": "is not a known field",
+    "bool_type": "must be true or false",
 }
 
 

@@ -48,6 +48,7 @@ class TrunkView(BaseModel):
     username: str
     transport: Transport
     port: int
+    tls_verify: bool  # TLS only: whether the PBX's certificate must be trusted
     label: str | None
     generation: int
     created_at: Timestamp
@@ -63,7 +64,8 @@ class TrunkView(BaseModel):
         return cls(
             id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
             extension=account.extension, username=account.username,
-            transport=account.transport, port=account.port, label=trunk.label,
+            transport=account.transport, port=account.port, tls_verify=account.tls_verify,
+            label=trunk.label,
             generation=trunk.generation, created_at=trunk.created_at, updated_at=trunk.updated_at,
             registration=RegistrationView(
                 state=status.state, label=status.label(account.extension), error=status.error,

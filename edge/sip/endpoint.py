@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pjsua2 as pj
 
-from smartalex.domain.trunk import Transport
+from smartalex.domain.trunk import SipAccount, Transport
 
 # pjsua's compiled-in limit per process (FACTS.md); more is silently capped.
 MAX_CALLS = 4
+# The TLS transport of trunks with tls_verify false (a self-signed PBX).
+UNVERIFIED_TLS = "tls-unverified"
 
 _TRANSPORT_TYPES = {
     Transport.UDP: pj.PJSIP_TRANSPORT_UDP,
@@ -46,20 +48,41 @@ def prefer_g711(ep: pj.Endpoint) -> None:
 
 
 def create_transports(ep: pj.Endpoint, bind: str = "0.0.0.0", sip_port: int = 0,
-                      public_address: str | None = None) -> dict[Transport, int]:
-    """UDP, TCP and TLS transports; returns transport ids by kind.
+                      public_address: str | None = None,
+                      ca_file: str | None = None) -> dict[Transport | str, int]:
+    """UDP, TCP and two TLS transports; returns transport ids by kind (transport_for picks).
 
     UDP and TCP share `sip_port` (0: any free port); TLS uses the next port when one is set.
+    pjsip verifies certificates per transport, not per account, so TLS comes twice: the one
+    on the published port checks the PBX's certificate against `ca_file`; UNVERIFIED_TLS
+    (an ephemeral port: it only makes outgoing connections, which carry the PBX's requests
+    back) accepts any certificate, for trunks with tls_verify false.
     """
-    ids = {}
+    ids: dict[Transport | str, int] = {}
     for kind, pj_type in _TRANSPORT_TYPES.items():
-        cfg = pj.TransportConfig()
-        cfg.boundAddress = bind
-        if public_address:  # Contact and Via carry the Elastic IP, not the private address
-            cfg.publicAddress = public_address
+        cfg = _transport_config(bind, public_address)
         cfg.port = sip_port + 1 if (kind is Transport.TLS and sip_port) else sip_port
         if kind is Transport.TLS:
-            # Many PBXs present self-signed certificates; the handshake still encrypts.
-            cfg.tlsConfig.verifyServer = False
+            cfg.tlsConfig.verifyServer = True
+            if ca_file:
+                cfg.tlsConfig.CaListFile = ca_file
         ids[kind] = ep.transportCreate(pj_type, cfg)
+    unverified = _transport_config(bind, public_address)
+    unverified.port = 0
+    unverified.tlsConfig.verifyServer = False
+    ids[UNVERIFIED_TLS] = ep.transportCreate(pj.PJSIP_TRANSPORT_TLS, unverified)
     return ids
+
+
+def transport_for(transports: dict[Transport | str, int], account: SipAccount) -> int:
+    if account.transport is Transport.TLS and not account.tls_verify:
+        return transports[UNVERIFIED_TLS]
+    return transports[account.transport]
+
+
+def _transport_config(bind: str, public_address: str | None) -> pj.TransportConfig:
+    cfg = pj.TransportConfig()
+    cfg.boundAddress = bind
+    if public_address:  # Contact and Via carry the Elastic IP, not the private address
+        cfg.publicAddress = public_address
+    return cfg

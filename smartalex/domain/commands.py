@@ -66,6 +66,9 @@ def _check_label(value: str | None) -> str | None:
 
 
 Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+TLS_VERIFY = ("TLS only: check the PBX's certificate against public certificate authorities "
+              "and its name against `domain` (default true). false accepts a self-signed PBX "
+              "certificate: still encrypted, but not protected against an impostor.")
 
 
 class _TrunkFields(Command):
@@ -104,6 +107,7 @@ class CreateTrunk(_TrunkFields):
     password: SecretStr
     transport: Transport = Transport.UDP
     port: Port | None = None
+    tls_verify: Annotated[bool, Field(strict=True, description=TLS_VERIFY)] = True
     label: str | None = None
 
     @model_validator(mode="after")
@@ -129,6 +133,7 @@ class UpdateTrunk(_TrunkFields):
     password: SecretStr | None = None
     transport: Transport | None = None
     port: Port | None = None
+    tls_verify: Annotated[bool | None, Field(strict=True, description=TLS_VERIFY)] = None
     label: str | None = None
 
     @model_validator(mode="after")

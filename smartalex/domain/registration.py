@@ -31,6 +31,7 @@ class Problem(StrEnum):
     DNS = "dns"
     NO_RESPONSE = "no_response"
     TLS = "tls"
+    TLS_UNTRUSTED = "tls_untrusted"  # the handshake worked but the PBX's certificate is not trusted
     REFUSED = "refused"
     SERVER = "server"
     REJECTED = "rejected"
@@ -55,6 +56,8 @@ class RegistrationStatus:
 
 
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake")
+# pjsip's PJSIP_TLS_ECERTVERIF: "SSL certificate verification error (PJSIP_TLS_ECERTVERIF)"
+_UNTRUSTED_WORDS = ("ecertverif", "certificate verification", "certificate verify")
 _DNS_WORDS = ("resolve", "dns", "host not found", "name not found", "nxdomain")
 _REFUSED_WORDS = ("refused", "unreachable")
 _TIMEOUT_WORDS = ("timed out", "timeout")
@@ -80,6 +83,8 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
         return Problem.DNS
     if any(word in text for word in _TIMEOUT_WORDS):
         return Problem.NO_RESPONSE  # e.g. 503 "Operation timed out" when DNS gets no answer
+    if any(word in text for word in _UNTRUSTED_WORDS):
+        return Problem.TLS_UNTRUSTED
     if any(word in text for word in _TLS_WORDS):
         return Problem.TLS
     if any(word in text for word in _REFUSED_WORDS):
@@ -144,6 +149,13 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
             f"The TLS handshake with {target.domain}:{target.port} failed ({reason}). Check that "
             "the PBX offers SIP over TLS on this port with a valid certificate, or choose UDP "
             "or TCP on port 5060."
+        ),
+        Problem.TLS_UNTRUSTED: (
+            f"The PBX at {target.domain}:{target.port} presented a TLS certificate we do not "
+            "trust: self-signed, expired, or issued for another name than "
+            f"{target.domain}. Install a certificate from a public certificate authority on "
+            "the PBX (or enter the name it was issued for as the domain), or set tls_verify to "
+            "false on this trunk to accept the PBX's own certificate; then click Re-register."
         ),
         Problem.REFUSED: (
             f"The PBX at {where} refused the connection ({said}). Check the transport and the "

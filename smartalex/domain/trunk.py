@@ -30,7 +30,8 @@ class Transport(StrEnum):
 
 
 # Changing any of these means the PBX must see a fresh REGISTER.
-REGISTRATION_FIELDS = frozenset({"domain", "extension", "username", "password", "transport", "port"})
+REGISTRATION_FIELDS = frozenset({"domain", "extension", "username", "password", "transport", "port",
+                                 "tls_verify"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class SipAccount:
     username: str
     transport: Transport
     port: int
+    # TLS only: check the PBX's certificate against public CAs. Off accepts any certificate
+    # (a self-signed PBX): still encrypted, but not protected from an impostor.
+    tls_verify: bool = True
 
     @property
     def target(self) -> Target:

@@ -29,7 +29,8 @@ def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
                  clock: Clock = utcnow) -> Trunk:
     """Store the password first (under the new id), then the trunk; undo the secret on conflict."""
     now = clock()
-    account = SipAccount(cmd.domain, cmd.extension, cmd.username, cmd.transport, cmd.port)
+    account = SipAccount(cmd.domain, cmd.extension, cmd.username, cmd.transport, cmd.port,
+                         cmd.tls_verify)
     trunk = Trunk(
         trunk_id=new_trunk_id(), tenant_id=cmd.tenant_id, pbx_type=cmd.pbx_type,
         account=account, label=cmd.label, created_at=now, updated_at=now,

@@ -4,6 +4,7 @@ edge, the local bootstrap (`schema.create_tables`) and the CDK stack (`schema.ta
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -54,6 +55,7 @@ class TrunkModel(Model):
     username = UnicodeAttribute()
     transport = UnicodeAttribute()
     port = NumberAttribute()
+    tls_verify = BooleanAttribute(null=True)
     label = UnicodeAttribute(null=True)
     generation = NumberAttribute()
     created_at = UTCDateTimeAttribute()

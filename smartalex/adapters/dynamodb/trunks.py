@@ -27,7 +27,8 @@ def to_domain(item: TrunkModel) -> Trunk:
     return Trunk(
         trunk_id=item.trunk_id, tenant_id=item.tenant_id, pbx_type=PbxType(item.pbx_type),
         account=SipAccount(item.domain, item.extension, item.username,
-                           Transport(item.transport), int(item.port)),
+                           Transport(item.transport), int(item.port),
+                           item.tls_verify is not False),  # absent (older items): verify
         label=item.label, created_at=item.created_at, updated_at=item.updated_at,
         generation=int(item.generation),
         registration=RegistrationStatus(
@@ -56,6 +57,7 @@ def _config_attributes(trunk: Trunk) -> dict:
     return dict(
         tenant_id=trunk.tenant_id, pbx_type=trunk.pbx_type.value, domain=a.domain,
         extension=a.extension, username=a.username, transport=a.transport.value, port=a.port,
+        tls_verify=a.tls_verify,
         label=trunk.label, generation=trunk.generation, created_at=trunk.created_at,
         updated_at=trunk.updated_at,
     )

@@ -10,7 +10,7 @@ from .conftest import valid_trunk
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
-                       "label", "generation", "created_at", "updated_at", "registration",
+                       "tls_verify", "label", "generation", "created_at", "updated_at", "registration",
                        "assignment", "agent_id"}
 
 
@@ -118,6 +118,39 @@ def test_patching_how_the_trunk_registers_bumps_the_generation_and_reconnects(
     assert "password" not in reply.json
     expected = change.get("password", "correct horse battery staple")
     assert storage.password(trunk["id"]) == expected
+
+
+def test_tls_certificates_are_verified_unless_the_admin_turns_it_off(alice):
+    assert alice.create(transport="tls")["tls_verify"] is True
+    self_signed = alice.create(transport="tls", extension="1001", tls_verify=False)
+    assert self_signed["tls_verify"] is False
+    assert alice.get(f"/v1/trunks/{self_signed['id']}").json["tls_verify"] is False
+
+
+def test_turning_tls_verification_off_re_registers(alice):
+    trunk = alice.create(transport="tls")
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"tls_verify": False})
+
+    assert reply.status == 200, reply.json
+    assert reply.json["tls_verify"] is False
+    assert reply.json["generation"] == trunk["generation"] + 1
+
+
+@pytest.mark.parametrize("value", ["false", 0, None])
+def test_tls_verify_must_be_a_json_boolean(alice, storage, value):
+    trunk = alice.create(transport="tls")
+    before = storage.counts()
+
+    created = alice.post("/v1/trunks", {**valid_trunk(extension="1001"), "tls_verify": value})
+    patched = alice.patch(f"/v1/trunks/{trunk['id']}", {"tls_verify": value})
+
+    for reply in (created, patched):
+        assert (reply.status, reply.error["field"]) == (400, "tls_verify"), reply.json
+        assert reply.error["message"] in ("tls_verify must be true or false",
+                                          "tls_verify cannot be null")
+    assert storage.counts() == before
+    assert alice.get(f"/v1/trunks/{trunk['id']}").json == trunk
 
 
 def test_changing_transport_to_tls_moves_the_default_port(alice):

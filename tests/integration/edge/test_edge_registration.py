@@ -24,9 +24,10 @@ pytestmark = pytest.mark.sip
 TENANT = "acme"
 
 
-def create(services, pbx, extension="1000", password="secret", transport="udp", port=None):
+def create(services, pbx, extension="1000", password="secret", transport="udp", port=None,
+           **fields):
     cmd = CreateTrunk(tenant_id=TENANT, pbx_type="other", domain=pbx.host, extension=extension,
-                      password=password, transport=transport, port=port or pbx.port)
+                      password=password, transport=transport, port=port or pbx.port, **fields)
     return svc.create_trunk(cmd, trunks=services.trunks, secrets=services.secrets)
 
 
@@ -45,7 +46,9 @@ def test_a_trunk_registers_and_reads_registered_as_its_extension(
     pbx = KamailioPBX(tmp_path / "pbx-tls", users={"1000": "secret"}, tls=True).start()
     trunk = create(control_plane, pbx, transport=transport,
                    port=pbx.tls_port if transport == "tls" else pbx.port)
-    edge_factory()
+    # The certificate is checked: the edge trusts the test PBX's own CA, as it trusts public
+    # CAs in production.
+    edge_factory(SMARTALEX_EDGE_TLS_CA_FILE=str(pbx.workdir / "tls-cert.pem"))
     status = wait_state(control_plane, trunk, "registered")
     assert status.label("1000") == "Registered as ext 1000"
     assert status.sip_code == 200 and status.error is None and status.expires_at is not None
@@ -54,6 +57,26 @@ def test_a_trunk_registers_and_reads_registered_as_its_extension(
     assert ("transport=tcp" in contacts[0].lower()) == (transport == "tcp")
     assert ("transport=tls" in contacts[0].lower()) == (transport == "tls")
     pbx.stop()
+
+
+def test_an_untrusted_tls_certificate_fails_with_what_to_do_until_verification_is_off(
+        control_plane, tmp_path, edge_factory):
+    pbx = KamailioPBX(tmp_path / "pbx-self-signed", users={"1000": "secret"}, tls=True).start()
+    try:
+        trunk = create(control_plane, pbx, transport="tls", port=pbx.tls_port)
+        edge_factory()  # public CAs only: the PBX's self-signed certificate is not among them
+        status = wait_state(control_plane, trunk, "failed")
+        assert "presented a TLS certificate we do not trust" in status.error
+        assert "set tls_verify to false" in status.error
+        assert pbx.contacts("1000") == []
+
+        svc.update_trunk(UpdateTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id,
+                                     tls_verify=False),
+                         trunks=control_plane.trunks, secrets=control_plane.secrets)
+        wait_state(control_plane, trunk, "registered")
+        assert "transport=tls" in pbx.wait_for_contact("1000")[0].lower()
+    finally:
+        pbx.stop()
 
 
 def test_a_wrong_password_fails_with_authentication_required_and_is_not_retried(

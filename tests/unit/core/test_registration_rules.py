@@ -59,11 +59,26 @@ def test_a_resolution_failure_is_a_dns_problem(code, reason):
 
 @pytest.mark.parametrize("reason", [
     "SSL_ERROR_SSL",
-    "TLS connect() error: certificate verify failed",
+    "TLS connect() error: wrong version number",
     "Handshake failed",
 ])
 def test_a_tls_failure_is_a_tls_problem(reason):
     assert classify(503, reason) is Problem.TLS
+
+
+@pytest.mark.parametrize("reason", [
+    # What pjsua2 2.15 reports for a self-signed PBX with verification on (measured).
+    "SSL certificate verification error (PJSIP_TLS_ECERTVERIF)",
+    "TLS connect() error: certificate verify failed",
+])
+def test_an_untrusted_certificate_is_its_own_problem(reason):
+    assert classify(503, reason) is Problem.TLS_UNTRUSTED
+
+
+def test_an_untrusted_certificate_says_both_ways_out():
+    text = explain(Problem.TLS_UNTRUSTED, 503, "SSL certificate verification error", TARGET)
+    assert "pbx.example.com:5062" in text and "certificate from a public" in text
+    assert "set tls_verify to false" in text
 
 
 @pytest.mark.parametrize("reason", ["Connection refused", "Network is unreachable"])
@@ -113,8 +128,8 @@ def test_an_authentication_problem_waits_for_the_admin(problem):
 
 
 @pytest.mark.parametrize("problem", [Problem.NO_RESPONSE, Problem.SERVER, Problem.DNS,
-                                     Problem.REFUSED, Problem.TLS, Problem.REJECTED,
-                                     Problem.NOT_FOUND])
+                                     Problem.REFUSED, Problem.TLS, Problem.TLS_UNTRUSTED,
+                                     Problem.REJECTED, Problem.NOT_FOUND])
 def test_other_problems_back_off_from_2_seconds_to_a_cap_of_2_minutes(problem):
     delays = [retry_delay(problem, n) for n in range(1, 30)]
     assert delays[:7] == [2, 4, 8, 16, 32, 64, 120]
@@ -157,8 +172,8 @@ def test_no_response_names_where_it_knocked_and_the_extension():
 
 
 def test_tls_names_the_domain_port_and_what_pjsua_said():
-    text = explain(Problem.TLS, 503, "certificate verify failed", TARGET)
-    assert "pbx.example.com:5062" in text and "certificate verify failed" in text
+    text = explain(Problem.TLS, 503, "wrong version number", TARGET)
+    assert "pbx.example.com:5062" in text and "wrong version number" in text
 
 
 def test_refused_names_where_and_the_answer():
