@@ -67,6 +67,7 @@ class KamailioPBX:
         *,
         tls: bool = False,
         tls_port: int | None = None,
+        challenge_refer: bool = False,
         realm: str = "smartalex-test",
         children: int = 2,
         debug: int = 2,
@@ -85,6 +86,8 @@ class KamailioPBX:
             _check_user(user, password)
         self.tls = tls
         self.tls_port = (tls_port or free_port(host)) if tls else None
+        # Like 3CX: an in-dialog REFER must authenticate as its sender's extension (407 first).
+        self.challenge_refer = challenge_refer
         self.realm = realm
         self.children = children
         self.debug = debug
@@ -102,6 +105,7 @@ class KamailioPBX:
         users = "\n".join(f'\t$sht(auth=>{u}) = "{p}";' for u, p in self.users.items())
         values = {
             "TLS_DEFINE": "#!define WITH_TLS" if self.tls else "",
+            "REFER_AUTH_DEFINE": "#!define WITH_REFER_AUTH" if self.challenge_refer else "",
             "DEBUG": str(self.debug),
             "LOG_PREFIX": f"pbx:{self.port} ",
             "CHILDREN": str(self.children),

@@ -24,9 +24,9 @@ DIRECTORY = [("100", "Reception", ["front desk", "operator"]),
 DID = "+353871234567"
 
 
-def make_office(control_plane, tmp_path):
+def make_office(control_plane, tmp_path, **pbx_options):
     """A PBX, the AI's trunk on it with a directory, and helpers to link agents."""
-    with KamailioPBX(tmp_path / "pbx", users=USERS, dids={DID: "1000"}) as pbx:
+    with KamailioPBX(tmp_path / "pbx", users=USERS, dids={DID: "1000"}, **pbx_options) as pbx:
         s = control_plane
         trunk = trunk_cases.create_trunk(CreateTrunk(
             tenant_id=TENANT, pbx_type="asterisk", domain=pbx.host, port=pbx.port,

@@ -13,7 +13,7 @@ import pytest
 
 from .agents import ScriptedAgent
 from .conftest import wait_for
-from .office import caller, errors, last_call, registered
+from .office import caller, errors, last_call, make_office, registered
 
 pytestmark = pytest.mark.sip
 def test_a_media_stream_agent_gets_the_call_in_twilio_format_and_transfers_by_alias(
@@ -60,6 +60,32 @@ def test_a_media_stream_agent_gets_the_call_in_twilio_format_and_transfers_by_al
         assert stop["stop"]["callSid"] == start["start"]["callSid"] == record.call_id
     finally:
         agent.stop()
+
+
+def test_a_pbx_that_challenges_refer_gets_the_trunks_credentials(
+        control_plane, tmp_path, edge_factory, phone_factory):
+    """3CX answers a REFER with 407 until it carries the extension's credentials."""
+    office = make_office(control_plane, tmp_path, challenge_refer=True)
+    pbx, trunk, link = next(office)
+    agent = ScriptedAgent(transfer_to="billing").start()
+    try:
+        link(name="Scripted", kind="media_stream", stream_url=agent.url)
+        edge_factory(workers=1)
+        registered(control_plane, trunk)
+        target = phone_factory(pbx, "215", "pw215", "udp", "--answer-after", "0.2")
+        target.wait_for("registered", 10)
+        phone = caller(phone_factory, pbx)
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+
+        agent.messages_until("transfer", status="completed", timeout=20)
+        assert target.wait_for("incoming", 10)["from_number"] == "300"
+        log = pbx.log_tail(100_000)
+        assert "REFER from 1000 challenged" in log and "REFER authenticated as 1000" in log
+        assert last_call(control_plane, trunk).label == "Transferred to 215 (Sarah Murphy)"
+    finally:
+        agent.stop()
+        office.close()
 
 
 def test_a_transfer_to_a_missing_extension_keeps_the_caller_with_the_agent(
