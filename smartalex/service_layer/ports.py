@@ -111,6 +111,10 @@ class DirectoryRepository(ABC):
     def delete(self, trunk_id: str, extension: str) -> None:
         """NotFound if not listed."""
 
+    @abstractmethod
+    def remove_all(self, trunk_id: str) -> None:
+        """Delete every entry of a trunk that was deleted (no version to bump: it is gone)."""
+
 
 class PhoneNumberRepository(ABC):
     """DID bindings; each write bumps the trunk's `bindings_version` in the same transaction."""

@@ -12,7 +12,7 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.phone_number import still_bound
 from ..domain.registration import RegistrationStatus
 from ..domain.trunk import REGISTRATION_FIELDS, SipAccount, Trunk
-from .ports import PhoneNumberRepository, SecretStore, TrunkRepository
+from .ports import DirectoryRepository, PhoneNumberRepository, SecretStore, TrunkRepository
 
 Clock = Callable[[], datetime]
 
@@ -94,16 +94,19 @@ def reregister_trunk(cmd: ReregisterTrunk, *, trunks: TrunkRepository,
 
 
 def delete_trunk(cmd: DeleteTrunk, *, trunks: TrunkRepository, numbers: PhoneNumberRepository,
-                 secrets: SecretStore) -> None:
-    """Remove the trunk; its edge notices on its next poll, un-registers and lets go. Refused
-    (Conflict) while phone numbers are bound to it; `remove` is conditioned on the
-    bindings_version read here, so a number bound meanwhile cannot slip through."""
+                 directory: DirectoryRepository, secrets: SecretStore) -> None:
+    """Remove the trunk, its password and its directory; its edge notices on its next poll,
+    un-registers and lets go. Refused (Conflict) while phone numbers are bound to it; `remove`
+    is conditioned on the bindings_version read here, so a number bound meanwhile cannot slip
+    through. The directory goes last: once the trunk is gone no write can add an entry, and an
+    entry left behind by a failure here is unreachable (every directory route needs the trunk)."""
     trunk = trunks.get(cmd.tenant_id, cmd.trunk_id)
     bound = numbers.for_trunk(trunk.trunk_id)
     if bound:
         raise Conflict(still_bound("trunk", bound))
     trunks.remove(trunk)
     secrets.delete(trunk.trunk_id)
+    directory.remove_all(trunk.trunk_id)
 
 
 def _next_generation(trunk: Trunk, now: datetime) -> Trunk:

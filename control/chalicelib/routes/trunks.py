@@ -98,7 +98,8 @@ def delete_trunk(trunk_id: str) -> Response:
     tenant = _tenant()
     s = services()
     use_cases.delete_trunk(DeleteTrunk(tenant_id=tenant, trunk_id=_checked(trunk_id)),
-                           trunks=s.trunks, numbers=s.numbers, secrets=s.secrets)
+                           trunks=s.trunks, numbers=s.numbers, directory=s.directory,
+                           secrets=s.secrets)
     logger.info("Trunk deleted", extra={"tenant": tenant, "trunk_id": trunk_id})
     return render.no_content()
 

@@ -63,6 +63,12 @@ class DynamoDirectoryRepository(DirectoryRepository):
                 raise NotFound(NO_TRUNK.format(trunk_id=trunk_id)) from exc
             raise Conflict(DUPLICATE.format(ext=entry.extension)) from exc
 
+    def remove_all(self, trunk_id: str) -> None:
+        keys = DirectoryEntryModel.query(trunk_id, attributes_to_get=["trunk_id", "extension"])
+        with DirectoryEntryModel.batch_write() as batch:
+            for item in keys:
+                batch.delete(item)
+
     def delete(self, trunk_id: str, extension: str) -> None:
         try:
             with TransactWrite(connection=self._connection) as tx:

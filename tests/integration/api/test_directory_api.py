@@ -146,6 +146,18 @@ def test_delete_answers_204_and_the_entry_is_gone(alice, trunk, stored):
     assert stored.entries(trunk) == {}
 
 
+def test_deleting_the_trunk_deletes_its_directory(alice, trunk, stored):
+    other = alice.create(extension="1001")
+    for n in range(30):  # more than one batch write of 25
+        add(alice, trunk, extension=str(300 + n), display_name=f"Person {n}", aliases=[])
+    add(alice, other)
+
+    assert alice.delete(f"/v1/trunks/{trunk['id']}").status == 204
+
+    assert stored.entries(trunk) == {}
+    assert list(stored.entries(other)) == ["215"]
+
+
 def test_deleting_an_unlisted_extension_is_404_and_bumps_nothing(alice, trunk, stored):
     before = stored.version(trunk)
 

@@ -141,7 +141,7 @@ def test_deleting_a_trunk_unregisters_it_from_the_pbx(control_plane, pbx, edge_f
     pbx.wait_for_contact("1000")
     svc.delete_trunk(DeleteTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
                      trunks=control_plane.trunks, numbers=control_plane.numbers,
-                     secrets=control_plane.secrets)
+                     directory=control_plane.directory, secrets=control_plane.secrets)
     assert pbx.wait_for_contact("1000", present=False, timeout=10) == []
 
 

@@ -16,6 +16,8 @@ from smartalex.service_layer.trunks import (
     update_trunk,
 )
 
+from tests.unit.directory.fakes import FakeDirectoryRepository
+
 from .fakes import FakeClock, FakePhoneNumberRepository, FakeSecretStore, FakeTrunkRepository
 
 TENANT = "tenant-a"
@@ -231,7 +233,8 @@ def test_each_reregister_is_a_new_generation(deps, trunks, clock):
 def test_delete_removes_the_trunk_and_its_password(deps, trunks, secrets):
     trunk = create(deps)
     delete_trunk(DeleteTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
-                 trunks=trunks, numbers=FakePhoneNumberRepository(trunks), secrets=secrets)
+                 trunks=trunks, numbers=FakePhoneNumberRepository(trunks),
+                 directory=FakeDirectoryRepository(trunks), secrets=secrets)
     assert trunks.find(trunk.trunk_id) is None
     assert secrets.passwords == {}
     with pytest.raises(NotFound):
@@ -241,7 +244,8 @@ def test_delete_removes_the_trunk_and_its_password(deps, trunks, secrets):
 def test_a_deleted_trunks_extension_can_be_used_again(deps, trunks, secrets):
     trunk = create(deps)
     delete_trunk(DeleteTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
-                 trunks=trunks, numbers=FakePhoneNumberRepository(trunks), secrets=secrets)
+                 trunks=trunks, numbers=FakePhoneNumberRepository(trunks),
+                 directory=FakeDirectoryRepository(trunks), secrets=secrets)
     assert create(deps).trunk_id != trunk.trunk_id
 
 
@@ -256,6 +260,7 @@ def test_a_deleted_trunks_extension_can_be_used_again(deps, trunks, secrets):
                                   trunks=d["trunks"], clock=d["clock"]),
     lambda d, t: delete_trunk(DeleteTrunk(tenant_id="tenant-b", trunk_id=t),
                               trunks=d["trunks"], numbers=FakePhoneNumberRepository(d["trunks"]),
+                              directory=FakeDirectoryRepository(d["trunks"]),
                               secrets=d["secrets"]),
 ], ids=["label", "password", "domain", "reregister", "delete"])
 def test_another_tenant_gets_not_found_and_changes_nothing(deps, trunks, secrets, use_case):

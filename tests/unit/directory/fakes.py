@@ -31,6 +31,9 @@ class FakeDirectoryRepository(DirectoryRepository):
         listed[entry.extension] = entry
         self.versions[trunk_id] += 1
 
+    def remove_all(self, trunk_id: str) -> None:
+        self.entries.pop(trunk_id, None)
+
     def delete(self, trunk_id: str, extension: str) -> None:
         if self.trunks.find(trunk_id) is None:
             raise NotFound(f"No trunk {trunk_id}.")
