@@ -23,6 +23,16 @@ def registered(phone_factory, pbx, user, *extra):
     return phone
 
 
+def poll(check, what: str, timeout: float = 5):
+    """`check()` until it is truthy (returned), or fail naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+    return result
+
+
 def prompt_wav(path):
     """Speech when espeak-ng and sox are installed, else a two-tone melody: 1-2 s of sound."""
     if not audio.speech_tools_missing():
@@ -60,15 +70,17 @@ def test_call_shows_caller_and_carries_dtmf_and_audio(pbx, phone_factory, tmp_pa
 
     a.send("play", wav=str(prompt_wav(tmp_path / "prompt.wav")))
     assert a.wait_for("played", timeout=10)["complete"] is True
-    time.sleep(0.2)  # the last frames are still in B's jitter buffer
-    heard = b.ask("levels", "levels")
-    assert heard["rx_speech_frames"] > 25  # at least half a second of sound
+    # The last frames may still be in B's jitter buffer: poll B until it has heard them.
+    heard = poll(lambda: (lv := b.ask("levels", "levels"))["rx_speech_frames"] > 25 and lv,
+                 "B to hear at least half a second of sound")
     assert heard["rx_rms"] > 300
 
     b.send("record", wav=str(tmp_path / "heard.wav"))
     a.send("dtmf", digits="215", method="inband")
     a.wait_for("played", what="dtmf")
-    time.sleep(0.2)
+    # Keep recording until B's last second is quiet again: every tone has arrived.
+    poll(lambda: b.ask("levels", "levels")["rx_recent_rms"] < 100,
+         "the tones to have reached B")
     b.send("stop_record")
     samples, rate = audio.read_wav(b.wait_for("recorded")["wav"])
     assert rate == 8000
