@@ -160,7 +160,10 @@ class Storage:
         return {t: self.items(t) for t in self.dynamodb.list_tables()["TableNames"]}
 
     def counts(self) -> dict[str, int]:
-        return {table: len(items) for table, items in self.all_items().items()}
+        """Items per table (a COUNT scan: the tables hold the whole session's items)."""
+        return {table: sum(page["Count"] for page in self.dynamodb.get_paginator("scan")
+                           .paginate(TableName=table, Select="COUNT"))
+                for table in self.dynamodb.list_tables()["TableNames"]}
 
     def secret_names(self) -> set[str]:
         pages = self.secretsmanager.get_paginator("list_secrets").paginate(
