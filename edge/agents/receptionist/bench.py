@@ -12,6 +12,7 @@ figures as a regression check and a lower bound on trouble, not as accuracy on r
 from __future__ import annotations
 
 import argparse
+import functools
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smartalex.domain.directory import DirectoryEntry
+from smartalex.domain.matching import Matcher
 
 from . import lm
 from .audio import ulaw_to_pcm
@@ -97,7 +99,7 @@ def word_errors(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
 
 def naive_target(text: str, entries: Sequence[DirectoryEntry]) -> str | None:
     """Which single entry a transcript names (whole words of a name, alias or extension);
-    "?" when several. A stand-in for the directory matcher, for this benchmark only."""
+    "?" when several. Exact words only: `--target naive` shows how much the matcher adds."""
     padded = f" {text.lower()} "
     acronyms = lm.acronyms(entries)
     hits = set()
@@ -136,12 +138,27 @@ class Score:
                 f"asked again {self.asked_again}  wrong {self.wrong}  RTF {self.rtf:.3f}")
 
 
+def matcher_target(text: str, entries: Sequence[DirectoryEntry]) -> str | None:
+    """What the product does with a transcript: the edge resolves it with the directory
+    matcher (smartalex.domain.matching); "?" when it would ask which of several."""
+    resolution = _matcher(tuple(entries)).resolve(text)
+    if resolution.match is not None:
+        return resolution.match.extension
+    return "?" if resolution.candidates else None
+
+
+@functools.lru_cache(maxsize=4)
+def _matcher(entries: tuple[DirectoryEntry, ...]) -> Matcher:
+    return Matcher(entries)
+
+
+TARGETS = {"matcher": matcher_target, "naive": naive_target}
 Target = Callable[[str, Sequence[DirectoryEntry]], "str | None"]
 
 
 def measure(voices: Sequence[str] = ("en-us",),
             entries: Sequence[DirectoryEntry] = DEMO_DIRECTORY, requests=REQUESTS,
-            target: Target = naive_target, min_confidence: float = 0.3) -> list[Score]:
+            target: Target = matcher_target, min_confidence: float = 0.3) -> list[Score]:
     """Decode every request in every voice; the right/asked-again/wrong counts use `target`
     to stand for the directory matcher."""
     recognizer = Recognizer(ModelBuilder().build(entries))
@@ -178,13 +195,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--voices", default="en-us,en-gb,en-us+f2,en-us+m3")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--min-confidence", type=float, default=0.3)
+    parser.add_argument("--target", choices=sorted(TARGETS), default="matcher",
+                        help="what turns a transcript into an extension: the directory matcher "
+                             "the edge uses (default), or the exact-words stand-in")
     args = parser.parse_args(argv)
     started = time.monotonic()
     total = Score("all")
     for title, requests in (("Requests", REQUESTS), ("Short requests (held out)", SHORT_REQUESTS)):
         print(f"{title}: {len(requests)} per voice")
         for score in measure(args.voices.split(","), requests=requests,
-                             min_confidence=args.min_confidence):
+                             target=TARGETS[args.target], min_confidence=args.min_confidence):
             print(" ", score)
             if args.verbose:
                 for miss in score.misses:
