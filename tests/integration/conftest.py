@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from devstack.pbx import KamailioPBX, free_port
+from devstack.sqs_pump import QueuePump
 
 PHONE = Path(__file__).resolve().parents[1] / "support" / "phone.py"
 SIPP_SCENARIOS = Path(__file__).resolve().parents[1] / "support" / "sipp"
@@ -170,3 +171,46 @@ def sipp_factory(tmp_path):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+
+
+# --- the edge-events queue on the local AWS endpoint, pumped by hand ---
+
+def empty(url: str) -> None:
+    """Delete whatever earlier tests left (PurgeQueue is limited to once a minute)."""
+    from smartalex.adapters import aws
+
+    sqs = aws.client("sqs")
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                          VisibilityTimeout=30).get("Messages", []):
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+
+
+def send(url: str, *bodies: str) -> None:
+    from smartalex.adapters import aws
+
+    for body in bodies:
+        aws.client("sqs").send_message(QueueUrl=url, MessageBody=body)
+
+
+def drain(pump: QueuePump, expected: int, timeout: float = 10) -> None:
+    """Pump until `expected` messages were handled, or fail at the deadline."""
+    handled, deadline = 0, time.monotonic() + timeout
+    while handled < expected:
+        assert time.monotonic() < deadline, f"only {handled} of {expected} messages arrived"
+        handled += pump.pump_once(wait_seconds=1)
+
+
+@pytest.fixture(name="queue")
+def edge_events_queue(aws_endpoint) -> str:
+    """The edge-events queue's URL, emptied."""
+    url = aws_endpoint["queues"]["edge_events"]
+    empty(url)
+    return url
+
+
+@pytest.fixture
+def services(aws_endpoint):
+    from smartalex.bootstrap import bootstrap
+
+    return bootstrap()

@@ -14,28 +14,7 @@ from smartalex.domain.commands import CreateTrunk
 from smartalex.domain.messages import RegistrationObserved, wrap
 from smartalex.service_layer import trunks as svc
 
-
-def empty(url: str) -> None:
-    """Delete whatever earlier tests left (PurgeQueue is limited to once a minute)."""
-    sqs = aws.client("sqs")
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                          VisibilityTimeout=30).get("Messages", []):
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
-
-
-@pytest.fixture
-def queue(aws_endpoint):
-    url = aws_endpoint["queues"]["edge_events"]
-    empty(url)
-    return url
-
-
-@pytest.fixture
-def services(aws_endpoint):
-    from smartalex.bootstrap import bootstrap
-
-    return bootstrap()
+from .conftest import drain, empty, send
 
 
 @pytest.fixture
@@ -48,18 +27,6 @@ def trunk(services, tenant):
 def envelope(trunk, state, sequence, **payload):
     return wrap(RegistrationObserved(state=state, **payload), edge="edge-a", tenant=trunk.tenant_id,
                 trunk=trunk.trunk_id, generation=trunk.generation, fence=1, sequence=sequence)
-
-
-def send(url, *bodies):
-    for body in bodies:
-        aws.client("sqs").send_message(QueueUrl=url, MessageBody=body)
-
-
-def drain(pump: QueuePump, expected: int, timeout: float = 10) -> None:
-    handled, deadline = 0, time.monotonic() + timeout
-    while handled < expected:
-        assert time.monotonic() < deadline, f"only {handled} of {expected} messages arrived"
-        handled += pump.pump_once(wait_seconds=1)
 
 
 def status(services, trunk):

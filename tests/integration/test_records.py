@@ -3,7 +3,6 @@ bounded query, and written by the edge-events handler from a real SQS queue."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -25,17 +24,10 @@ from smartalex.domain.messages import (
 from smartalex.domain.registration import AUTH_MESSAGE, Problem
 from smartalex.service_layer import trunks as trunk_cases
 
-from .test_edge_events_queue import empty
+from .conftest import drain, send
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 DAY_BEFORE = T0 - timedelta(days=1)
-
-
-@pytest.fixture
-def services(aws_endpoint):
-    from smartalex.bootstrap import bootstrap
-
-    return bootstrap()
 
 
 @pytest.fixture
@@ -193,25 +185,6 @@ def test_recent_errors_come_newest_first_since_a_time_and_limited(services, trun
 
 
 # --- the edge-events handler on a real queue
-
-@pytest.fixture
-def queue(aws_endpoint):
-    url = aws_endpoint["queues"]["edge_events"]
-    empty(url)
-    return url
-
-
-def send(url, *bodies):
-    for body in bodies:
-        aws.client("sqs").send_message(QueueUrl=url, MessageBody=body)
-
-
-def drain(pump: QueuePump, expected: int, timeout: float = 10) -> None:
-    handled, deadline = 0, time.monotonic() + timeout
-    while handled < expected:
-        assert time.monotonic() < deadline, f"only {handled} of {expected} messages arrived"
-        handled += pump.pump_once(wait_seconds=1)
-
 
 def message(payload, trunk_id, tenant, sequence):
     return wrap(payload, edge="edge-a", tenant=tenant, trunk=trunk_id, generation=1, fence=1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import logging
 import secrets
 import sys
@@ -128,6 +129,26 @@ def api(aws_endpoint, app, monkeypatch, tmp_path):
 @pytest.fixture
 def alice(api, tenant) -> TenantApi:
     return api.as_tenant(tenant)
+
+
+@pytest.fixture
+def bob(api, alice) -> TenantApi:
+    """Another tenant, for isolation checks."""
+    return api.as_tenant(f"{alice.tenant}-bob")
+
+
+MARK = "qz9x"  # marks values that must not be echoed in errors
+ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")  # timestamps as the API writes them
+
+
+def assert_rejected(reply, field, message):
+    """A 400 naming `field`, whose message starts with `message` and never echoes the input."""
+    assert reply.status == 400, reply.json
+    assert reply.error["code"] == "invalid_input"
+    assert reply.error["field"] == field
+    assert reply.error["message"].startswith(message), reply.error["message"]
+    assert "Value error" not in reply.error["message"]
+    assert MARK not in reply.body.decode(), "the error echoes the input"
 
 
 @pytest.fixture

@@ -3,16 +3,14 @@ every field, the one-agent-per-trunk link kept on both items, and tenant isolati
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from smartalex.domain.agent import DEFAULT_GREETING
 
-ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+from .conftest import ISO_Z, MARK, assert_rejected
+
 REPRESENTATION_KEYS = {"id", "name", "kind", "stream_url", "greeting", "trunk_id", "created_at",
                        "updated_at"}
-MARK = "qz9x"  # marks values that must not be echoed in errors
 URL = "wss://agent.example.com/stream"
 
 
@@ -26,10 +24,6 @@ def receptionist(**changes):
     return {k: v for k, v in body.items() if v is not ...}
 
 
-def put(who, path, body=None, **kw):
-    return who.api.request("PUT", path, body, tenant=who.tenant, **kw)
-
-
 def create_agent(who, body=None):
     reply = who.post("/v1/agents", body or receptionist())
     assert reply.status == 201, reply.json
@@ -37,7 +31,7 @@ def create_agent(who, body=None):
 
 
 def link(who, agent, trunk):
-    return put(who, f"/v1/agents/{agent['id']}/telephony", {"trunk_id": trunk["id"]})
+    return who.put(f"/v1/agents/{agent['id']}/telephony", {"trunk_id": trunk["id"]})
 
 
 def agent_of(who, trunk):
@@ -77,11 +71,6 @@ class Links:
 @pytest.fixture
 def links(storage) -> Links:
     return Links(storage)
-
-
-@pytest.fixture
-def bob(api, alice):
-    return api.as_tenant(f"{alice.tenant}-bob")
 
 
 # --- lifecycle
@@ -223,15 +212,6 @@ CREATE_CASES = [
     ("tenant_id in the body", media(tenant_id=MARK), "tenant_id",
      "tenant_id is not a known field; it is taken from your sign-in token"),
 ]
-
-
-def assert_rejected(reply, field, message):
-    assert reply.status == 400, reply.json
-    assert reply.error["code"] == "invalid_input"
-    assert reply.error["field"] == field
-    assert reply.error["message"].startswith(message), reply.error["message"]
-    assert "Value error" not in reply.error["message"]
-    assert MARK not in reply.body.decode(), "the error echoes the input"
 
 
 @pytest.fixture
@@ -426,7 +406,7 @@ def test_link_rejects_an_invalid_body_and_writes_nothing(alice, storage, body, f
     agent = create_agent(alice)
     before = storage.all_items()
 
-    assert_rejected(put(alice, f"/v1/agents/{agent['id']}/telephony", body), field, message)
+    assert_rejected(alice.put(f"/v1/agents/{agent['id']}/telephony", body), field, message)
 
     assert storage.all_items() == before
 
@@ -435,7 +415,7 @@ def test_linking_to_an_unknown_trunk_is_404(alice, storage):
     agent = create_agent(alice)
     before = storage.all_items()
 
-    reply = put(alice, f"/v1/agents/{agent['id']}/telephony",
+    reply = alice.put(f"/v1/agents/{agent['id']}/telephony",
                 {"trunk_id": "trk_00000000000000000000"})
 
     assert (reply.status, reply.error["message"]) == (404, "No trunk trk_00000000000000000000.")
@@ -456,7 +436,7 @@ def test_another_tenants_agent_is_404_on_every_route_and_stays_unchanged(alice, 
         "get": bob.get(path),
         "patch": bob.patch(path, {"name": "mine now"}),
         "delete": bob.delete(path),
-        "link": put(bob, path + "/telephony", {"trunk_id": theirs["id"]}),
+        "link": bob.put(path + "/telephony", {"trunk_id": theirs["id"]}),
         "unlink": bob.delete(path + "/telephony"),
     }
 

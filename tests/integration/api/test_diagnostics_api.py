@@ -34,11 +34,6 @@ def core(aws_endpoint):
 
 
 @pytest.fixture
-def bob(api, alice):
-    return api.as_tenant(f"{alice.tenant}-bob")
-
-
-@pytest.fixture
 def bound(alice):
     """Alice's trunk, her receptionist and a number bound to both."""
     trunk, agent, did = alice.create(), create_agent(alice), fresh_did()

@@ -5,12 +5,12 @@ uniqueness claim, listing with the routing in words, unbinding, and tenant isola
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 
 import pytest
 
-ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+from .conftest import ISO_Z
+
 REPRESENTATION_KEYS = {"id", "e164", "display", "label", "trunk_id", "extension", "agent_id",
                        "agent_name", "routing", "created_at"}
 BIND = "/v1/phone-numbers/pbx-extension"
@@ -96,11 +96,6 @@ class Bindings:
 @pytest.fixture
 def bindings(storage) -> Bindings:
     return Bindings(storage)
-
-
-@pytest.fixture
-def bob(api, alice):
-    return api.as_tenant(f"{alice.tenant}-bob")
 
 
 @pytest.fixture

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from .test_numbers_api import BIND, ISO_Z, binding, create_agent, fresh_did
+from .conftest import ISO_Z
+from .test_numbers_api import BIND, binding, create_agent, fresh_did
 
 SETTINGS = "/v1/settings"
-
-
-@pytest.fixture
-def bob(api, alice):
-    return api.as_tenant(f"{alice.tenant}-bob")
 
 
 def settings_items(storage, tenant: str) -> list[dict]:

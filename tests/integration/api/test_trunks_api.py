@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from .conftest import valid_trunk
+from .conftest import ISO_Z, valid_trunk
 
-ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
                        "tls_verify", "label", "generation", "created_at", "updated_at", "registration",
                        "assignment", "agent_id"}

@@ -7,9 +7,8 @@ import json
 
 import pytest
 
-from .conftest import valid_trunk
+from .conftest import MARK, assert_rejected, valid_trunk
 
-MARK = "qz9x"
 PBX_TYPES = "'3cx', 'yeastar', 'freepbx', 'asterisk', 'grandstream' or 'other'"
 
 # (case id, request body as bytes, field, start of the message)
@@ -80,15 +79,6 @@ RAW_CASES = [
     ("an empty body", b"", "The request body must be a JSON object"),
     ("not UTF-8", b'{"domain": "\xff\xfe' + MARK.encode() + b'"}', "The request body must be"),
 ]
-
-
-def assert_rejected(reply, field, message):
-    assert reply.status == 400, reply.json
-    assert reply.error["code"] == "invalid_input"
-    assert reply.error["field"] == field
-    assert reply.error["message"].startswith(message), reply.error["message"]
-    assert "Value error" not in reply.error["message"]
-    assert MARK not in reply.body.decode(), "the error echoes the input"
 
 
 @pytest.fixture
