@@ -14,14 +14,14 @@ import time
 from dataclasses import replace
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ...domain.agent import Agent, AgentKind
 from ...domain.errors import Conflict, NotFound
 from ...domain.trunk import Trunk
 from ...service_layer.ports import AgentRepository
-from .conditions import is_conditional_failure, same_version
+from .conditions import is_conditional_failure, same_version, save_new
 from .models import AgentModel, TrunkModel
 
 ATTEMPTS = 4
@@ -60,12 +60,8 @@ class DynamoAgentRepository(AgentRepository):
             stream_url=agent.stream_url, greeting=agent.greeting, trunk_id=None,
             created_at=agent.created_at, updated_at=agent.updated_at,
         )
-        try:
-            item.save(condition=AgentModel.agent_id.does_not_exist())
-        except PutError as exc:
-            if is_conditional_failure(exc):
-                raise Conflict(f"An agent with id {agent.agent_id} already exists.") from exc
-            raise
+        if not save_new(item, AgentModel.agent_id.does_not_exist()):
+            raise Conflict(f"An agent with id {agent.agent_id} already exists.")
 
     def get(self, tenant_id: str, agent_id: str) -> Agent:
         agent = self.find(agent_id)

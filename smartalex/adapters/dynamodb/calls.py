@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError
-
 from ...domain.call import CallOutcome, CallRecord, Party
 from ...service_layer.ports import CallRecordRepository
-from .conditions import is_conditional_failure
+from .conditions import save_new
 from .models import CallRecordModel
 from .timeline import sort_key, stamp, utc
 
@@ -42,13 +40,7 @@ class DynamoCallRecordRepository(CallRecordRepository):
             outcome=record.outcome.value, transfer_target=record.transfer_target,
             sip_call_id=record.sip_call_id, expires_at=utc(record.ended_at) + RETENTION,
         )
-        try:
-            item.save(condition=CallRecordModel.sort_key.does_not_exist())
-        except PutError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return save_new(item, CallRecordModel.sort_key.does_not_exist())
 
     def recent(self, trunk_id: str, since: datetime, limit: int,
                line_key: str | None = None) -> list[CallRecord]:

@@ -3,7 +3,8 @@ expect)."""
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.models import Model
 
 
 def is_conditional_failure(exc: Exception) -> bool:
@@ -11,6 +12,18 @@ def is_conditional_failure(exc: Exception) -> bool:
         reasons = getattr(exc, "cancellation_reasons", None) or []
         return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def save_new(item: Model, condition) -> bool:
+    """Put `item` on `condition` (that it does not exist yet); False if the condition failed,
+    which is how the repositories store something once or refuse a duplicate."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if is_conditional_failure(exc):
+            return False
+        raise
+    return True
 
 
 def same_version(attribute, version: int):

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import PutError
-
 from ...domain.errors_log import ErrorRecord, ErrorSource
 from ...service_layer.ports import ErrorRecordRepository
-from .conditions import is_conditional_failure
+from .conditions import save_new
 from .models import ErrorRecordModel
 from .timeline import sort_key, stamp, utc
 
@@ -35,13 +33,7 @@ class DynamoErrorRecordRepository(ErrorRecordRepository):
             hint=record.hint, call_id=record.call_id, at=record.at,
             expires_at=utc(record.at) + RETENTION,
         )
-        try:
-            item.save(condition=ErrorRecordModel.sort_key.does_not_exist())
-        except PutError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return save_new(item, ErrorRecordModel.sort_key.does_not_exist())
 
     def recent(self, trunk_id: str, since: datetime, limit: int) -> list[ErrorRecord]:
         if limit < 1:
