@@ -18,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import boto3
+from .aws_endpoint import is_listening
 
 VERSION = "4.0.0"
 
@@ -63,20 +63,14 @@ class Dynalite:
         return self
 
     def _wait_ready(self, timeout: float) -> None:
-        client = boto3.client("dynamodb", endpoint_url=self.url, region_name="us-east-1",
-                              aws_access_key_id="local", aws_secret_access_key="local")
         deadline = time.monotonic() + timeout
-        while True:
+        while not is_listening(self.url):
             if self._proc.poll() is not None:
                 raise RuntimeError(f"dynalite exited with {self._proc.returncode}")
-            try:
-                client.list_tables()
-                return
-            except Exception:  # noqa: BLE001 - not listening yet
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"dynalite not ready on {self.url} after {timeout} s")
-                time.sleep(0.1)
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"dynalite not ready on {self.url} after {timeout} s")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

@@ -7,13 +7,13 @@ import pytest
 
 from .agents import ScriptedAgent
 from .conftest import wait_for
-from .office import caller, errors, last_call, registered
+from .office import TENANT, caller, errors, last_call, registered
 
 pytestmark = pytest.mark.sip
 
 
 def held_by(control_plane, trunk, edge) -> bool:
-    current = control_plane.trunks.get("acme", trunk.trunk_id)
+    current = control_plane.trunks.get(TENANT, trunk.trunk_id)
     return current.lease is not None and current.lease.owner == edge.edge_id \
         and current.registration.state == "registered"
 
