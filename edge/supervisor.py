@@ -126,6 +126,10 @@ class Supervisor:
             w.start()
         logger.info("edge started", extra={"edge": self.settings.edge_id,
                                            "workers": len(self.workers)})
+        if self.settings.tls_ca_file is None:
+            logger.warning("no CA bundle found (install ca-certificates or set "
+                           "SMARTALEX_EDGE_TLS_CA_FILE): TLS trunks with tls_verify true will "
+                           "fail as untrusted")
         next_sync = 0.0
         next_metrics = time.monotonic() + self.settings.metrics_every
         while not self.should_exit:
