@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import string
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,11 +26,18 @@ def local_token_key() -> str:
     return _private_file(STATE_DIR / "local-token-key", lambda: secrets.token_urlsafe(32))
 
 
+def _sip_password() -> str:
+    """Letters and digits only: typed into softphones and passed on command lines, where a
+    leading '-' (token_urlsafe's alphabet) reads as an option."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
 def demo_pbx_users(extensions: tuple[str, ...]) -> dict[str, str]:
     """Random SIP passwords for the demo PBX's extensions, kept so softphones stay configured."""
     raw = _private_file(STATE_DIR / "demo-pbx-users.json", lambda: json.dumps(
-        {ext: secrets.token_urlsafe(12) for ext in extensions}, indent=2))
+        {ext: _sip_password() for ext in extensions}, indent=2))
     users = json.loads(raw)
     for ext in extensions:
-        users.setdefault(ext, secrets.token_urlsafe(12))
+        users.setdefault(ext, _sip_password())
     return users

@@ -142,7 +142,7 @@ def test_a_desk_phone_dials_the_ai_keys_2_1_5_and_sarahs_phone_rings_with_the_ca
 
     def phone(user, *extra):
         p = PhoneProcess(["--register", f"127.0.0.1:{stack.pbx_port}", "--user", user,
-                          "--password", stack.users[user], *extra], tmp_path / f"{user}.log")
+                          f"--password={stack.users[user]}", *extra], tmp_path / f"{user}.log")
         p.wait_for("registered", 10)
         return p
 

@@ -128,7 +128,7 @@ def phone_factory(tmp_path):
     def start(pbx: KamailioPBX, user: str, password: str, transport: str = "udp", *extra: str):
         port = pbx.tls_port if transport == "tls" else pbx.port
         args = ["--register", f"{pbx.host}:{port}", "--user", user,
-                "--password", password, "--transport", transport, "--log-level", "3", *extra]
+                f"--password={password}", "--transport", transport, "--log-level", "3", *extra]
         phone = PhoneProcess(args, tmp_path / f"phone-{user}-{len(phones)}.log")
         phones.append(phone)
         return phone
