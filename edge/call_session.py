@@ -95,10 +95,11 @@ class CallSession:
         self._respond(200)
 
     def reject(self, code: int, outcome: CallOutcome, source: ErrorSource, message: str,
-               hint: str | None) -> None:
+               hint: str | None, reason: str = "") -> None:
+        """Refuse the call; `reason` replaces the standard phrase in the PBX's SIP log."""
         self.outcome = outcome
         self.report_error(source, message, hint)
-        self._respond(code)
+        self._respond(code, reason)
 
     def _start_parameters(self) -> dict:
         caller = self.invite.caller
@@ -316,9 +317,10 @@ class CallSession:
         self.report(ErrorObserved(source=source, message=message, hint=hint,
                                   call_id=self.call_id, at=utcnow()))
 
-    def _respond(self, code: int) -> None:
+    def _respond(self, code: int, reason: str = "") -> None:
         prm = pj.CallOpParam(True)
         prm.statusCode = code
+        prm.reason = reason
         try:
             self.call.answer(prm)
         except pj.Error as err:

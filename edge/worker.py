@@ -262,7 +262,8 @@ class Worker:
                            "Call refused while the edge was handing the trunk over.", BUSY_HINT)
         elif context.agent is None:
             session.reject(480, CallOutcome.NO_AGENT, ErrorSource.ROUTING,
-                           "No agent linked to this trunk.", NO_AGENT_HINT)
+                           "No agent linked to this trunk.", NO_AGENT_HINT,
+                           reason="No Agent Linked")
         elif active >= CALLS_PER_WORKER:
             session.reject(486, CallOutcome.BUSY, ErrorSource.CAPACITY,
                            f"Call refused: already {active} calls on this extension.", BUSY_HINT)

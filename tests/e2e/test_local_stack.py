@@ -71,6 +71,11 @@ class LocalStack:
             if line.startswith(prefix):
                 return line
 
+    def log_files(self) -> list[Path]:
+        """The stack's own logs and the demo PBX's, for failure reports."""
+        return [*sorted((self.state_dir / "logs").glob("*.log")),
+                self.state_dir / "pbx" / "kamailio.log"]
+
     def interrupt(self, timeout: float = 60) -> int:
         self.proc.send_signal(signal.SIGINT)
         return self.proc.wait(timeout)

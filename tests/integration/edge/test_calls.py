@@ -128,14 +128,15 @@ def test_an_unreachable_agent_ends_the_call_as_agent_never_started(
     assert any(e.source == "agent" for e in errors(control_plane, trunk))
 
 
-def test_a_trunk_without_an_agent_refuses_calls_with_480(
+def test_a_trunk_without_an_agent_refuses_calls_with_480_no_agent_linked(
         control_plane, office, edge_factory, phone_factory):
     pbx, trunk, _ = office
     edge_factory(workers=1)
     registered(control_plane, trunk)
     phone = caller(phone_factory, pbx)
     phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
-    assert phone.wait_for("disconnected", 10)["code"] == 480
+    refused = phone.wait_for("disconnected", 10)
+    assert (refused["code"], refused["reason"]) == (480, "No Agent Linked")
     assert last_call(control_plane, trunk).label == "Rejected: no agent linked"
     assert any("No agent linked" in e.message for e in errors(control_plane, trunk))
 
