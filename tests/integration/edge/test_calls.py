@@ -128,10 +128,10 @@ def test_an_unreachable_agent_ends_the_call_as_agent_never_started(
     assert any(e.source == "agent" for e in errors(control_plane, trunk))
 
 
-def test_a_trunk_without_an_agent_refuses_calls_with_480_no_agent_linked(
+def test_a_trunk_without_an_agent_refuses_calls_with_480_until_one_is_linked(
         control_plane, office, edge_factory, phone_factory):
-    pbx, trunk, _ = office
-    edge_factory(workers=1)
+    pbx, trunk, link = office
+    edge = edge_factory(workers=1)
     registered(control_plane, trunk)
     phone = caller(phone_factory, pbx)
     phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
@@ -139,6 +139,17 @@ def test_a_trunk_without_an_agent_refuses_calls_with_480_no_agent_linked(
     assert (refused["code"], refused["reason"]) == (480, "No Agent Linked")
     assert last_call(control_plane, trunk).label == "Rejected: no agent linked"
     assert any("No agent linked" in e.message for e in errors(control_plane, trunk))
+
+    agent = ScriptedAgent().start()
+    try:
+        link(name="Late", kind="media_stream", stream_url=agent.url)
+        wait_for(lambda: "call routing changed" in edge.log_text(), 10,
+                 "the edge to pick up the link")
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+        agent.messages_until("start")
+    finally:
+        agent.stop()
 
 
 def test_calls_beyond_the_workers_capacity_get_486(
