@@ -13,7 +13,7 @@ import multiprocessing as mp
 import queue
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 
 from aws_lambda_powertools import Logger
@@ -78,8 +78,18 @@ class WorkerProcess:
                 return
             except OSError:
                 pass  # dead: keep_alive restarts it and re-sends the pending Hold
+        self._keep_for_start(message)
+
+    def _keep_for_start(self, message) -> None:
+        """Before the worker is Ready (pjsua starts in a second or two, longer under load) only
+        the Hold it starts with is kept, so what changes meanwhile goes into that Hold: a Route
+        (an agent linked while the edge starts) replaces its routing, a Release cancels it."""
         if isinstance(message, Hold):
             self.pending = message
+        elif isinstance(message, (Route, Release)) and self.pending is not None \
+                and self.pending.trunk_id == message.trunk_id:
+            self.pending = (replace(self.pending, routing=message.routing)
+                            if isinstance(message, Route) else None)
 
     def terminate(self) -> None:
         if self.is_alive():

@@ -8,6 +8,7 @@ crash takes down one trunk, which the supervisor then re-registers in a fresh wo
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import signal
 import time
@@ -41,8 +42,6 @@ UNREGISTER_TIMEOUT = 3.0
 # pjsua's 4th call slot stays free so that one call too many still gets a proper 486 Busy Here
 # (and a "Busy" record) from us rather than a silent rejection from pjsua.
 CALLS_PER_WORKER = 3
-# A shut-down account stays referenced this long: pjsua may still finish its un-REGISTER.
-KEEP_FINISHED_FOR = 10.0
 NO_AGENT_HINT = ("Link an agent to this trunk (PUT /v1/agents/{agent_id}/telephony); until then "
                  "calls to the extension are refused with 480 so the PBX can fail over.")
 BUSY_HINT = ("The AI extension is at its call capacity; the PBX's ring group, queue or voicemail "
@@ -64,15 +63,21 @@ class WorkerSettings:
     tls_ca_file: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # a slot is one account: compared (in/remove) by identity
 class TrunkSlot:
     """A held trunk: its pjsua2 account (kept referenced, as pjsua2 requires) and its driver."""
 
     hold: Hold
-    account: object
     driver: RegistrationDriver
     routing: CallRouting
     matcher: Matcher
+    serial: int = field(default_factory=itertools.count(1).__next__)
+    account: object = None
+    # A new generation of a trunk registers only once the previous one's un-REGISTER was
+    # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
+    # does, with several UDP processes) could otherwise apply the un-REGISTER last and leave the
+    # extension unregistered while we report Registered.
+    awaiting_unregister: bool = False
     leave_by: float | None = None  # set when un-registering: let go by then at the latest
     unregistered: bool = False
     released: bool = False  # the supervisor was told (Released): the lease can go
@@ -87,7 +92,6 @@ class Worker:
     leaving: list[TrunkSlot] = field(default_factory=list)
     calls: dict[int, object] = field(default_factory=dict)         # pj call id → session
     call_slots: dict[int, TrunkSlot] = field(default_factory=dict)  # pj call id → its trunk slot
-    graveyard: list[tuple[float, object]] = field(default_factory=list)
     stopping: bool = False
     hangup_by: float | None = None  # while stopping: calls still up then are hung up
     terminated: bool = False  # SIGTERM: stop now, calls included
@@ -172,15 +176,20 @@ class Worker:
         if current:
             current.notify = False
             self._leave(self.slots.pop(hold.trunk_id))
-        tid, gen = hold.trunk_id, hold.generation
-        account = TrunkAccount(
-            on_reg_state=lambda code, reason, expires: self._on_reg_state(tid, gen, code,
-                                                                          reason, expires),
-            on_incoming_call=lambda call_id, invite: self._on_incoming_call(tid, gen, call_id,
+        tid = hold.trunk_id
+        slot = TrunkSlot(hold, RegistrationDriver(monotonic=time.monotonic), hold.routing,
+                         Matcher(hold.routing.entries))
+        # Callbacks name their slot by serial, not (trunk, generation): a trunk let go and
+        # claimed again has two accounts of the same generation for a moment. (Not the slot
+        # itself: slot → account → callback → slot is a cycle, and the garbage collector may run
+        # in a thread pjsua2 does not know, where freeing an account aborts.)
+        serial = slot.serial
+        slot.account = account = TrunkAccount(
+            on_reg_state=lambda code, reason, expires: self._on_reg_state(serial, code, reason,
+                                                                          expires),
+            on_incoming_call=lambda call_id, invite: self._on_incoming_call(serial, call_id,
                                                                             invite))
-        slot = TrunkSlot(hold, account, RegistrationDriver(monotonic=time.monotonic),
-                         hold.routing, Matcher(hold.routing.entries))
-        self.slots[hold.trunk_id] = slot
+        self.slots[tid] = slot
         try:
             account.create(account_config(
                 hold.account, hold.password, transport_for(self.transports, hold.account),
@@ -192,7 +201,18 @@ class Worker:
             self._report(slot, slot.driver.on_response(500, f"Account setup failed: {err.reason}",
                                                        0))
             return
-        self._register(slot)
+        slot.awaiting_unregister = self._unregistering(tid)  # if so, _tick registers it later
+        logger.info("registering", extra={"trunk_id": tid, "generation": hold.generation,
+                                          "slot": slot.serial,
+                                          "after_unregister": slot.awaiting_unregister})
+        if not slot.awaiting_unregister:
+            self._register(slot)
+
+    def _unregistering(self, trunk_id: str) -> bool:
+        """An earlier account of this trunk still waits for the PBX to answer its un-REGISTER."""
+        now = time.monotonic()
+        return any(s.hold.trunk_id == trunk_id and not s.unregistered and now < s.leave_by
+                   for s in self.leaving)
 
     def _register(self, slot: TrunkSlot) -> None:
         import pjsua2 as pj
@@ -209,6 +229,9 @@ class Worker:
 
         slot.leave_by = time.monotonic() + UNREGISTER_TIMEOUT
         self.leaving.append(slot)
+        logger.info("un-registering", extra={"trunk_id": slot.hold.trunk_id,
+                                             "generation": slot.hold.generation,
+                                             "slot": slot.serial})
         try:
             if slot.account.getInfo().regIsActive:
                 slot.account.setRegistration(False)
@@ -218,27 +241,29 @@ class Worker:
         slot.unregistered = True  # nothing to un-register: drop it on the next tick
 
     # --- pjsua2 callbacks ---
-    def _on_reg_state(self, trunk_id: str, generation: int, code: int, reason: str,
-                      expires: int) -> None:
-        leaving = next((s for s in self.leaving if s.hold.trunk_id == trunk_id
-                        and s.hold.generation == generation), None)
-        if leaving:
-            leaving.unregistered = True
+    def _slot(self, serial: int) -> TrunkSlot | None:
+        return next((s for s in [*self.slots.values(), *self.leaving] if s.serial == serial), None)
+
+    def _on_reg_state(self, serial: int, code: int, reason: str, expires: int) -> None:
+        slot = self._slot(serial)
+        if slot is None:
             return
-        slot = self.slots.get(trunk_id)
-        if slot and slot.hold.generation == generation:
-            logger.info("registration response", extra={"trunk_id": trunk_id, "sip_code": code,
-                                                         "reason": reason, "expires": expires})
+        if slot in self.leaving:
+            slot.unregistered = True
+            return
+        if self.slots.get(slot.hold.trunk_id) is slot:
+            logger.info("registration response", extra={
+                "trunk_id": slot.hold.trunk_id, "sip_code": code, "reason": reason,
+                "expires": expires})
             self._report(slot, slot.driver.on_response(code, reason, expires))
 
-    def _on_incoming_call(self, trunk_id: str, generation: int, call_id: int,
-                          invite: str) -> None:
+    def _on_incoming_call(self, serial: int, call_id: int, invite: str) -> None:
         from .call_session import CallSession, TrunkContext
         from .sip.call import InboundCall
         from .sip.invite import parse_invite
 
-        slot = next((s for s in [self.slots.get(trunk_id), *self.leaving]
-                     if s is not None and s.hold.trunk_id == trunk_id), None)
+        slot = self._slot(serial)
+        trunk_id = slot.hold.trunk_id
         call = InboundCall(slot.account, call_id)
         hold = slot.hold
         info = parse_invite(invite, hold.account.extension)
@@ -272,7 +297,12 @@ class Worker:
 
     # --- time ---
     def _tick(self) -> None:
-        for slot in list(self.slots.values()):
+        for trunk_id, slot in list(self.slots.items()):
+            if slot.awaiting_unregister:
+                if self._unregistering(trunk_id):
+                    continue
+                slot.awaiting_unregister = False
+                self._register(slot)
             observed, register_now = slot.driver.tick()
             self._report(slot, observed)
             if register_now:
@@ -294,7 +324,6 @@ class Worker:
             if slot.released and slot not in self.call_slots.values():
                 self.leaving.remove(slot)
                 self._drop(slot)
-        self.graveyard = [(t, o) for t, o in self.graveyard if now - t < KEEP_FINISHED_FOR]
 
     def _cut_calls(self) -> None:
         """The drain's wait is over: hang up what is left, and say so in Diagnostics."""
@@ -309,11 +338,7 @@ class Worker:
     def _drop(self, slot: TrunkSlot) -> None:
         """Delete the account once un-registered and none of its calls is left: pjsua2 keeps
         using a call's account (in-dialog requests, transfers) until the call ends."""
-        try:
-            slot.account.shutdown()
-        except Exception:  # pjsua2 may refuse during teardown; the account dies with libDestroy
-            logger.exception("account shutdown failed", extra={"trunk_id": slot.hold.trunk_id})
-        self.graveyard.append((time.monotonic(), slot.account))
+        slot.account.destroy()
 
     def _report(self, slot: TrunkSlot, payload) -> None:
         if payload is not None:
@@ -327,7 +352,6 @@ class Worker:
             session.release()
         self.calls.clear()
         self.call_slots.clear()
-        self.graveyard.clear()
         gc.collect()  # nothing of pjsua2's may be freed after libDestroy
         # Every account is un-registered by now; the default destroy waits ~1 s for network
         # clean-up we no longer need (docs/measurements/pjsua2-registration.md).

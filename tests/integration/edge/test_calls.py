@@ -152,6 +152,29 @@ def test_a_trunk_without_an_agent_refuses_calls_with_480_until_one_is_linked(
         agent.stop()
 
 
+def test_an_agent_linked_while_the_edge_starts_answers_the_first_call(
+        control_plane, office, edge_factory, phone_factory):
+    """The edge claims the trunk before its workers are up (pjsua takes a second or two to
+    start); a link made in between must reach the worker with the trunk (`make run` links the
+    demo receptionist just then). Whether the link lands before or after the worker is Ready
+    depends on timing; tests/unit/edge/test_worker_process.py covers the first case exactly."""
+    pbx, trunk, link = office
+    agent = ScriptedAgent().start()
+    try:
+        edge = edge_factory(workers=1)
+        wait_for(lambda: "trunk claimed" in edge.log_text(), 10, "the edge to claim the trunk")
+        link(name="Early", kind="media_stream", stream_url=agent.url)
+        wait_for(lambda: "call routing changed" in edge.log_text(), 10,
+                 "the edge to pick up the link")
+        registered(control_plane, trunk)
+        phone = caller(phone_factory, pbx)
+        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        phone.wait_for("answered", 10)
+        agent.messages_until("start")
+    finally:
+        agent.stop()
+
+
 def test_calls_beyond_the_workers_capacity_get_486(
         control_plane, office, edge_factory, phone_factory):
     pbx, trunk, link = office

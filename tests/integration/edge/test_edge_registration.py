@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import time
 
 import pytest
 
@@ -132,6 +133,27 @@ def test_reregister_makes_the_edge_register_again_at_once(control_plane, pbx, ed
     assert again.generation == trunk.generation + 2
     second = wait_state(control_plane, trunk, "registered")
     assert second.since > first.since
+
+
+def test_re_registering_twice_leaves_the_extension_registered_on_the_pbx(
+        control_plane, pbx, edge_factory):
+    """pjsua reuses account ids: two Re-registers give the live account the id the first one
+    had, and letting go of the first account must not delete the live one (it did, silently,
+    within 10 s: the trunk read Registered while the PBX had no contact)."""
+    trunk = create(control_plane, pbx)
+    edge_factory(workers=1)
+    since = wait_state(control_plane, trunk, "registered").since
+    for _ in range(2):
+        svc.reregister_trunk(ReregisterTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
+                             trunks=control_plane.trunks)
+        since = wait_for(lambda: (s := status_of(control_plane, trunk)).since > since
+                         and s.state == "registered" and s.since, 10, "the re-registration")
+    contact = pbx.wait_for_contact("1000")
+    watch_until = time.monotonic() + 12  # the old code let go of accounts 10 s after the drop
+    while time.monotonic() < watch_until:
+        assert pbx.contacts("1000") == contact
+        time.sleep(0.2)
+    assert status_of(control_plane, trunk).state == "registered"
 
 
 def test_deleting_a_trunk_unregisters_it_from_the_pbx(control_plane, pbx, edge_factory):

@@ -1,0 +1,60 @@
+"""What the supervisor sends a worker that is still starting (pjsua not Ready yet): the Hold it
+starts with, brought up to date by what changed meanwhile. A Route dropped there once left the
+demo trunk answering 480 "no agent" while it read Registered."""
+
+from edge.protocol import AgentLink, CallRouting, Hold, Release, Route, Shutdown
+from edge.supervisor import WorkerProcess
+from edge.worker import WorkerSettings
+from smartalex.domain.trunk import SipAccount, Transport
+
+RECEPTIONIST = CallRouting(AgentLink("agt_1", "receptionist", "ws://127.0.0.1:1/"))
+
+
+class RecordingConn:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+def hold(trunk_id: str = "trk_1", routing: CallRouting = CallRouting()) -> Hold:
+    account = SipAccount("pbx.example.com", "1000", "1000", Transport.UDP, 5060)
+    return Hold(trunk_id, "acme", 1, account, "secret", routing)
+
+
+def starting() -> WorkerProcess:
+    return WorkerProcess(0, WorkerSettings(index=0))
+
+
+def test_a_route_sent_while_the_worker_starts_goes_into_its_pending_hold():
+    w = starting()
+    w.send(hold())
+    w.send(Route("trk_1", RECEPTIONIST))
+    assert w.pending.routing == RECEPTIONIST
+    assert (w.pending.trunk_id, w.pending.password) == ("trk_1", "secret")
+
+
+def test_a_release_sent_while_the_worker_starts_cancels_its_pending_hold():
+    w = starting()
+    w.send(hold())
+    w.send(Release("trk_1"))
+    assert w.pending is None
+
+
+def test_messages_for_another_trunk_leave_the_pending_hold_alone():
+    w = starting()
+    w.send(hold("trk_1"))
+    w.send(Route("trk_2", RECEPTIONIST))
+    w.send(Release("trk_2"))
+    w.send(Shutdown(0.0))
+    assert w.pending == hold("trk_1")
+
+
+def test_a_ready_worker_gets_every_message_as_sent():
+    w = starting()
+    w.ready, w.conn = True, RecordingConn()
+    messages = [hold(), Route("trk_1", RECEPTIONIST), Release("trk_1")]
+    for message in messages:
+        w.send(message)
+    assert w.conn.sent == messages and w.pending is None
