@@ -54,7 +54,7 @@ class WorkerProcess:
     index: int
     settings: worker.WorkerSettings
     trunk_id: str | None = None
-    pending: Hold | None = None  # sent once the worker is ready
+    pending: Hold | Shutdown | None = None  # sent once the worker is ready
     ready: bool = False
     last_seen: float = 0.0
     process: mp.Process | None = field(default=None, repr=False)
@@ -83,10 +83,11 @@ class WorkerProcess:
     def _keep_for_start(self, message) -> None:
         """Before the worker is Ready (pjsua starts in a second or two, longer under load) only
         the Hold it starts with is kept, so what changes meanwhile goes into that Hold: a Route
-        (an agent linked while the edge starts) replaces its routing, a Release cancels it."""
-        if isinstance(message, Hold):
+        (an agent linked while the edge starts) replaces its routing, a Release cancels it. A
+        Shutdown replaces it: a stopping edge registers nothing new."""
+        if isinstance(message, (Hold, Shutdown)):
             self.pending = message
-        elif isinstance(message, (Route, Release)) and self.pending is not None \
+        elif isinstance(message, (Route, Release)) and isinstance(self.pending, Hold) \
                 and self.pending.trunk_id == message.trunk_id:
             self.pending = (replace(self.pending, routing=message.routing)
                             if isinstance(message, Route) else None)
@@ -209,8 +210,8 @@ class Supervisor:
         if isinstance(message, Ready):
             w.ready = True
             if w.pending:
-                hold, w.pending = w.pending, None
-                w.send(hold)
+                first, w.pending = w.pending, None
+                w.send(first)
         elif isinstance(message, Report):
             self.publish(message)
         elif isinstance(message, Released):

@@ -47,8 +47,15 @@ def test_messages_for_another_trunk_leave_the_pending_hold_alone():
     w.send(hold("trk_1"))
     w.send(Route("trk_2", RECEPTIONIST))
     w.send(Release("trk_2"))
-    w.send(Shutdown(0.0))
     assert w.pending == hold("trk_1")
+
+
+def test_a_worker_still_starting_when_the_edge_drains_gets_the_shutdown_not_the_hold():
+    w = starting()
+    w.send(hold())
+    w.send(Shutdown(90.0))
+    w.send(Route("trk_1", RECEPTIONIST))
+    assert w.pending == Shutdown(90.0)
 
 
 def test_a_ready_worker_gets_every_message_as_sent():
