@@ -249,7 +249,10 @@ class Worker:
         if slot is None:
             return
         if slot in self.leaving:
-            slot.unregistered = True
+            # Done once the un-REGISTER is answered (expiration 0) or failed; a 2xx with an
+            # expiry answers a REGISTER that was still in flight.
+            if code // 100 != 2 or expires <= 0:
+                slot.unregistered = True
             return
         if self.slots.get(slot.hold.trunk_id) is slot:
             logger.info("registration response", extra={
