@@ -180,9 +180,8 @@ class Worker:
         slot = TrunkSlot(hold, RegistrationDriver(monotonic=time.monotonic), hold.routing,
                          Matcher(hold.routing.entries))
         # Callbacks name their slot by serial, not (trunk, generation): a trunk let go and
-        # claimed again has two accounts of the same generation for a moment. (Not the slot
-        # itself: slot → account → callback → slot is a cycle, and the garbage collector may run
-        # in a thread pjsua2 does not know, where freeing an account aborts.)
+        # claimed again has two accounts of the same generation for a moment. (A serial rather
+        # than the slot itself keeps slot → account → callback free of a reference cycle.)
         serial = slot.serial
         slot.account = account = TrunkAccount(
             on_reg_state=lambda code, reason, expires: self._on_reg_state(serial, code, reason,
