@@ -22,7 +22,7 @@ from smartalex.adapters.metrics import HELD_PER_WORKER, REGISTRATION_FAILURES
 from smartalex.domain.agent import AgentKind
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.messages import RegistrationObserved, wrap
-from smartalex.domain.registration import Problem, RegistrationState
+from smartalex.domain.registration import Problem, RegistrationState, retry_delay
 from smartalex.domain.trunk import Trunk
 
 from . import worker
@@ -120,6 +120,8 @@ class Supervisor:
         self.signals: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.should_exit = False
         self.outbox: list = []
+        # Held trunks whose password could not be read: (monotonic time of the next try, failures).
+        self.unstarted: dict[str, tuple[float, int]] = {}
         self.workers = [
             WorkerProcess(i, worker.WorkerSettings(
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
@@ -149,6 +151,7 @@ class Supervisor:
             self.keep_alive()
             if time.monotonic() >= next_sync:
                 more_waiting = self.sync_assignments()
+                self.retry_unstarted()
                 next_sync = time.monotonic() + (0.2 if more_waiting else self.settings.poll_seconds)
             self.flush_outbox()
             self.write_health()
@@ -255,9 +258,12 @@ class Supervisor:
 
     def apply(self, changes: Changes) -> None:
         for trunk_id in changes.lost + changes.drop:
+            self.unstarted.pop(trunk_id, None)
             w = self.worker_for(trunk_id)
             if w:
                 w.send(Release(trunk_id))
+            elif trunk_id in changes.drop:
+                self.keeper.release(trunk_id)  # never registered: nothing to un-register
             if trunk_id in changes.lost:
                 self.keeper.forget(trunk_id)
         for trunk in changes.route:
@@ -276,9 +282,29 @@ class Supervisor:
                 continue
             hold = self._hold_message(trunk)
             if hold is None:
+                self._retry_later(trunk.trunk_id)
                 continue
+            self.unstarted.pop(trunk.trunk_id, None)
             w.trunk_id = trunk.trunk_id
             w.send(hold)
+
+    def _retry_later(self, trunk_id: str) -> None:
+        """Keep the lease (another edge would fail the same way) and read the password again
+        later, backing off like a failed registration (2 s up to 2 min)."""
+        failures = self.unstarted.get(trunk_id, (0.0, 0))[1] + 1
+        delay = retry_delay(Problem.NO_CREDENTIALS, failures) or 0.0
+        self.unstarted[trunk_id] = (time.monotonic() + delay, failures)
+
+    def retry_unstarted(self) -> None:
+        """Another try for held trunks whose password could not be read, once their time came."""
+        now = time.monotonic()
+        due = [t for t, (at, _) in self.unstarted.items() if at <= now]
+        holds = [self.keeper.held[t].trunk for t in due if t in self.keeper.held]
+        for trunk_id in due:
+            if trunk_id not in self.keeper.held:
+                del self.unstarted[trunk_id]
+        if holds:
+            self.apply(Changes(hold=holds))
 
     def worker_for(self, trunk_id: str) -> WorkerProcess | None:
         return next((w for w in self.workers if w.trunk_id == trunk_id), None)

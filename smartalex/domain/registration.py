@@ -108,9 +108,10 @@ def retry_delay(problem: Problem, failures: int) -> float | None:
 
     Retrying a wrong password only risks the PBX's fail2ban blocking our source IP, so
     authentication failures wait for the admin. Everything else backs off exponentially
-    from 2 s to 2 min instead of pjsua's fixed 300 s.
+    from 2 s to 2 min instead of pjsua's fixed 300 s; that includes a password we could not
+    read, which is most often a passing error of the secret store.
     """
-    if problem in (Problem.AUTH, Problem.NO_CREDENTIALS):
+    if problem is Problem.AUTH:
         return None
     return float(min(2 ** max(failures, 1), 120))
 
@@ -170,8 +171,8 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
             "the PBX (registration allowed, IP restrictions), then click Re-register."
         ),
         Problem.NO_CREDENTIALS: (
-            "The SIP password for this trunk could not be read. Re-enter the password and "
-            "click Re-register."
+            "The SIP password for this trunk could not be read. We keep retrying; if this "
+            "persists, re-enter the password and click Re-register."
         ),
     }
     return messages.get(problem) if problem else None

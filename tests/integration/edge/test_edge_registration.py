@@ -156,6 +156,21 @@ def test_re_registering_twice_leaves_the_extension_registered_on_the_pbx(
     assert status_of(control_plane, trunk).state == "registered"
 
 
+def test_a_password_that_cannot_be_read_fails_then_registers_once_it_can(
+        control_plane, pbx, edge_factory):
+    """A secret-store error is most often passing: the edge keeps the trunk and reads the
+    password again, backing off, rather than waiting for the admin."""
+    trunk = create(control_plane, pbx)
+    control_plane.secrets.delete(trunk.trunk_id)
+    edge_factory()
+    failed = wait_state(control_plane, trunk, "failed")
+    assert failed.error.startswith("The SIP password for this trunk could not be read. We keep "
+                                   "retrying")
+    control_plane.secrets.put(trunk.trunk_id, "secret")
+    wait_state(control_plane, trunk, "registered", timeout=15)
+    assert pbx.wait_for_contact("1000")
+
+
 def test_deleting_a_trunk_unregisters_it_from_the_pbx(control_plane, pbx, edge_factory):
     trunk = create(control_plane, pbx)
     edge_factory()

@@ -122,14 +122,14 @@ def test_every_definite_problem_is_failed(problem):
 
 # --- retry_delay ---
 
-@pytest.mark.parametrize("problem", [Problem.AUTH, Problem.NO_CREDENTIALS])
-def test_an_authentication_problem_waits_for_the_admin(problem):
-    assert all(retry_delay(problem, n) is None for n in range(0, 20))
+def test_a_wrong_password_waits_for_the_admin():
+    assert all(retry_delay(Problem.AUTH, n) is None for n in range(0, 20))
 
 
 @pytest.mark.parametrize("problem", [Problem.NO_RESPONSE, Problem.SERVER, Problem.DNS,
                                      Problem.REFUSED, Problem.TLS, Problem.TLS_UNTRUSTED,
-                                     Problem.REJECTED, Problem.NOT_FOUND])
+                                     Problem.REJECTED, Problem.NOT_FOUND,
+                                     Problem.NO_CREDENTIALS])
 def test_other_problems_back_off_from_2_seconds_to_a_cap_of_2_minutes(problem):
     delays = [retry_delay(problem, n) for n in range(1, 30)]
     assert delays[:7] == [2, 4, 8, 16, 32, 64, 120]
