@@ -240,6 +240,9 @@ class Supervisor:
             w.join(2)
             if w.trunk_id and w.trunk_id in self.keeper.held:
                 w.pending = self._hold_message(self.keeper.held[w.trunk_id].trunk)
+                if w.pending is None:  # no password now: retry_unstarted finds it a worker
+                    self._retry_later(w.trunk_id)
+                    w.trunk_id = None
             w.start()
 
     # --- assignments ---
