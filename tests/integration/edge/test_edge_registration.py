@@ -217,3 +217,16 @@ def test_a_crashed_worker_is_replaced_and_its_trunk_registered_again(control_pla
     replacement = json.loads(edge.health_file.read_text())["workers"][0]
     assert replacement["pid"] != worker["pid"] and replacement["trunk"] == trunk.trunk_id
     assert edge.proc.poll() is None
+
+
+def test_a_worker_replaced_while_the_password_cannot_be_read_registers_once_it_can(
+        control_plane, pbx, edge_factory):
+    trunk = create(control_plane, pbx)
+    edge = edge_factory(workers=1)
+    wait_state(control_plane, trunk, "registered")
+    control_plane.secrets.delete(trunk.trunk_id)
+    os.kill(json.loads(edge.health_file.read_text())["workers"][0]["pid"], signal.SIGKILL)
+    failed = wait_state(control_plane, trunk, "failed", timeout=20)
+    assert failed.error.startswith("The SIP password for this trunk could not be read.")
+    control_plane.secrets.put(trunk.trunk_id, "secret")
+    wait_state(control_plane, trunk, "registered", timeout=20)
