@@ -263,10 +263,13 @@ class Supervisor:
         for trunk_id in changes.lost + changes.drop:
             self.unstarted.pop(trunk_id, None)
             w = self.worker_for(trunk_id)
-            if w:
-                w.send(Release(trunk_id))
-            elif trunk_id in changes.drop:
-                self.keeper.release(trunk_id)  # never registered: nothing to un-register
+            if w and w.ready:
+                w.send(Release(trunk_id))  # answered by Released once un-registered
+            else:
+                if w:  # still starting: it has registered nothing, and is free again
+                    w.pending, w.trunk_id = None, None
+                if trunk_id in changes.drop:
+                    self.keeper.release(trunk_id)
             if trunk_id in changes.lost:
                 self.keeper.forget(trunk_id)
         for trunk in changes.route:
