@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
@@ -13,7 +12,8 @@ from .audio import FRAME_BYTES, FRAME_MS
 
 class Player:
     """Sends prompt audio to the edge in 20 ms media messages, paced in real time (a little
-    ahead, never a flood), each prompt followed by its mark."""
+    ahead, never a flood), each prompt followed by its mark. Time is the event loop's clock
+    (time.monotonic on a standard loop), so tests can run it on a virtual one."""
 
     def __init__(self, send: Callable[[dict], Awaitable[None]], stream_sid: str,
                  on_mark_overdue: Callable[[str], None], lead: float = 0.06,
@@ -37,7 +37,7 @@ class Player:
     async def clear(self) -> None:
         self._queue.clear()
         self._marks.clear()   # the edge echoes cleared marks; the conversation ignores them
-        self._next = time.monotonic()
+        self._next = _now()
         await self._send(messages.clear(self._sid))
 
     def echoed(self, mark: str) -> None:
@@ -58,10 +58,10 @@ class Player:
             item = self._queue[0]
             if isinstance(item, str):
                 self._queue.popleft()
-                self._marks[item] = max(self._next, time.monotonic()) + self._grace
+                self._marks[item] = max(self._next, _now()) + self._grace
                 await self._send(messages.mark(self._sid, item))
                 continue
-            now = time.monotonic()
+            now = _now()
             self._next = max(self._next, now)
             delay = self._next - self._lead - now
             if delay > 0:
@@ -70,3 +70,7 @@ class Player:
             self._queue.popleft()
             self._next += FRAME_MS / 1000
             await self._send(messages.media(self._sid, item))
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()

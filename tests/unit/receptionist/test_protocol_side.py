@@ -1,42 +1,46 @@
-"""The server's protocol pieces that need no connection: pacing, and reading the edge's answers."""
+"""The server's protocol pieces that need no connection: pacing, and reading the edge's answers.
+Pacing runs on a virtual clock (virtual_clock.py), so its times are exact."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import time
+
+import pytest
 
 from edge.agents.receptionist.messages import parse_directory, parse_resolution
 from edge.agents.receptionist.player import Player
 from smartalex.domain.directory import Verdict
 
+from .virtual_clock import run
+
 
 def test_prompt_audio_is_sent_in_20_ms_frames_in_real_time_then_its_mark():
     async def scenario():
         sent: list[tuple[float, dict]] = []
-        started = time.monotonic()
+        loop = asyncio.get_running_loop()
 
         async def send(message):
-            sent.append((time.monotonic() - started, message))
+            sent.append((loop.time(), message))
 
         player = Player(send, "MZ1", on_mark_overdue=lambda name: None)
         task = asyncio.create_task(player.run())
         player.play(b"\x7f" * 8000, "prompt-1")          # one second of audio
-        await asyncio.sleep(0.3)
-        early = [m for _, m in sent if m["event"] == "media"]
-        await asyncio.sleep(0.9)
+        await asyncio.sleep(1.5)
         task.cancel()
-        return early, sent
+        return sent
 
-    early, sent = asyncio.run(scenario())
-    assert 14 <= len(early) <= 20        # 0.3 s in: 15 frames plus a 60 ms lead, not a flood
-    media = [m for _, m in sent if m["event"] == "media"]
+    sent = run(scenario())
+    media = [(t, m) for t, m in sent if m["event"] == "media"]
     assert len(media) == 50
-    assert all(len(base64.b64decode(m["media"]["payload"])) == 160 for m in media)
-    assert all(m["streamSid"] == "MZ1" for m in media)
+    assert all(len(base64.b64decode(m["media"]["payload"])) == 160 for _, m in media)
+    assert all(m["streamSid"] == "MZ1" for _, m in media)
+    # Frame k leaves 60 ms before it is due to play (k × 20 ms): the first four at once, then
+    # one every 20 ms, never a flood.
+    assert [t for t, _ in media] == pytest.approx([max(0.0, k * 0.02 - 0.06) for k in range(50)])
     last_time, last = sent[-1]
     assert last == {"event": "mark", "streamSid": "MZ1", "mark": {"name": "prompt-1"}}
-    assert 0.9 <= last_time <= 1.1
+    assert last_time == pytest.approx(0.92)       # right after the last frame
 
 
 def test_clear_drops_queued_audio_and_tells_the_edge():
@@ -56,7 +60,7 @@ def test_clear_drops_queued_audio_and_tells_the_edge():
         task.cancel()
         return sent, count
 
-    sent, count = asyncio.run(scenario())
+    sent, count = run(scenario())
     assert sent[count - 1] == {"event": "clear", "streamSid": "MZ1"}
     assert len(sent) == count                       # nothing after the clear
     assert not any(m["event"] == "mark" for m in sent)
@@ -75,13 +79,14 @@ def test_a_mark_that_never_comes_back_is_reported_overdue():
         player.play(b"\x7f" * 160, "prompt-2")
         await asyncio.sleep(0.1)
         player.echoed("prompt-2")
-        player.check_overdue(time.monotonic() + 2.0)
+        now = asyncio.get_running_loop().time()
+        player.check_overdue(now + 2.0)
         assert overdue == []
-        player.check_overdue(time.monotonic() + 3.5)
+        player.check_overdue(now + 3.5)            # due 3 s after its audio ended (0.02 s)
         task.cancel()
         return overdue
 
-    assert asyncio.run(scenario()) == ["prompt-1"]
+    assert run(scenario()) == ["prompt-1"]
 
 
 def candidate(ext, name):
