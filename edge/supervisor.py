@@ -238,11 +238,13 @@ class Supervisor:
                 "exitcode": w.process.exitcode if w.process else None})
             w.kill()
             w.join(2)
-            if w.trunk_id and w.trunk_id in self.keeper.held:
+            w.pending = None
+            if w.trunk_id in self.keeper.held:
                 w.pending = self._hold_message(self.keeper.held[w.trunk_id].trunk)
                 if w.pending is None:  # no password now: retry_unstarted finds it a worker
                     self._retry_later(w.trunk_id)
-                    w.trunk_id = None
+            if w.pending is None:
+                w.trunk_id = None  # nothing to start with (or the trunk is no longer ours): free
             w.start()
 
     # --- assignments ---

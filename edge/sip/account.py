@@ -1,4 +1,5 @@
-"""A trunk's SIP account: registration only (calls come with the call issue)."""
+"""A trunk's SIP account: its pjsua2 configuration, and the account object that passes
+registration and incoming-call events on to the worker."""
 
 from __future__ import annotations
 
