@@ -279,7 +279,7 @@ class Supervisor:
             routing = self.routing(trunk)
             if w and routing:
                 w.send(Route(trunk.trunk_id, routing))
-                logger.info("call routing changed; applies from the next call", extra={
+                logger.info("call routing changed; sent to the worker", extra={
                     "trunk_id": trunk.trunk_id, "agent_id": trunk.agent_id,
                     "directory_entries": len(routing.entries)})
         for trunk in changes.hold:

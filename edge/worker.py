@@ -142,6 +142,8 @@ class Worker:
             slot = self.slots.get(message.trunk_id)
             if slot:
                 slot.routing, slot.matcher = message.routing, Matcher(message.routing.entries)
+                logger.info("call routing applied; from the next call", extra={
+                    "trunk_id": message.trunk_id, "agent_id": _agent_id(message.routing)})
         elif isinstance(message, Release):
             slot = self.slots.pop(message.trunk_id, None)
             if slot:
@@ -203,7 +205,8 @@ class Worker:
         slot.awaiting_unregister = self._unregistering(tid)  # if so, _tick registers it later
         logger.info("registering", extra={"trunk_id": tid, "generation": hold.generation,
                                           "slot": slot.serial,
-                                          "after_unregister": slot.awaiting_unregister})
+                                          "after_unregister": slot.awaiting_unregister,
+                                          "agent_id": _agent_id(hold.routing)})
         if not slot.awaiting_unregister:
             self._register(slot)
 
@@ -358,6 +361,10 @@ class Worker:
         # Every account is un-registered by now; the default destroy waits ~1 s for network
         # clean-up we no longer need (docs/measurements/pjsua2-registration.md).
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+
+
+def _agent_id(routing: CallRouting) -> str | None:
+    return routing.agent.agent_id if routing.agent else None
 
 
 def main(conn: Connection, settings: WorkerSettings) -> None:

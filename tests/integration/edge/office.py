@@ -63,6 +63,16 @@ def errors(control_plane, trunk):
                                        datetime.now(timezone.utc) - timedelta(hours=1), 10)
 
 
+def routes_to(edge, agent) -> None:
+    """Wait until the edge's worker routes the trunk's calls to `agent`: the supervisor's
+    "changed" line comes before the worker has read the change, so a call right then races it."""
+    def applied() -> bool:
+        return any(('"message":"call routing applied' in line or '"message":"registering"' in line)
+                   and f'"agent_id":"{agent.agent_id}"' in line
+                   for line in edge.log_text().splitlines())
+    wait_for(applied, 10, f"the edge's worker to route calls to {agent.name}")
+
+
 def caller(phone_factory, pbx):
     phone = phone_factory(pbx, "300", "pw300", "udp", "--name", "Caller Phone")
     phone.wait_for("registered", 10)

@@ -13,7 +13,7 @@ import pytest
 
 from .agents import ScriptedAgent
 from .conftest import wait_for
-from .office import caller, errors, last_call, make_office, registered
+from .office import caller, errors, last_call, make_office, registered, routes_to
 
 pytestmark = pytest.mark.sip
 def test_a_media_stream_agent_gets_the_call_in_twilio_format_and_transfers_by_alias(
@@ -142,9 +142,7 @@ def test_a_trunk_without_an_agent_refuses_calls_with_480_until_one_is_linked(
 
     agent = ScriptedAgent().start()
     try:
-        link(name="Late", kind="media_stream", stream_url=agent.url)
-        wait_for(lambda: "call routing changed" in edge.log_text(), 10,
-                 "the edge to pick up the link")
+        routes_to(edge, link(name="Late", kind="media_stream", stream_url=agent.url))
         phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
         phone.wait_for("answered", 10)
         agent.messages_until("start")
@@ -163,9 +161,7 @@ def test_an_agent_linked_while_the_edge_starts_answers_the_first_call(
     try:
         edge = edge_factory(workers=1)
         wait_for(lambda: "trunk claimed" in edge.log_text(), 10, "the edge to claim the trunk")
-        link(name="Early", kind="media_stream", stream_url=agent.url)
-        wait_for(lambda: "call routing changed" in edge.log_text(), 10,
-                 "the edge to pick up the link")
+        routes_to(edge, link(name="Early", kind="media_stream", stream_url=agent.url))
         registered(control_plane, trunk)
         phone = caller(phone_factory, pbx)
         phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
@@ -206,9 +202,7 @@ def test_relinking_an_agent_during_a_call_changes_only_the_next_call(
         phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
         phone.wait_for("answered", 10)
         first.messages_until("start")
-        link(name="Second", kind="media_stream", stream_url=second.url)
-        wait_for(lambda: "call routing changed" in edge.log_text(), 10,
-                 "the edge to pick up the new link")
+        routes_to(edge, link(name="Second", kind="media_stream", stream_url=second.url))
         phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
         phone.wait_for("answered", 10)
         second.messages_until("start")
