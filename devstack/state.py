@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import string
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,10 +26,9 @@ def local_token_key() -> str:
 
 
 def _sip_password() -> str:
-    """Letters and digits only: typed into softphones and passed on command lines, where a
-    leading '-' (token_urlsafe's alphabet) reads as an option."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(16))
+    """Hex: typed into softphones and passed on command lines, where a leading '-'
+    (token_urlsafe's alphabet) reads as an option."""
+    return secrets.token_hex(8)
 
 
 def demo_pbx_users(extensions: tuple[str, ...]) -> dict[str, str]:

@@ -73,6 +73,11 @@ def routes_to(edge, agent) -> None:
     wait_for(applied, 10, f"the edge's worker to route calls to {agent.name}")
 
 
+def dial_the_ai(phone, pbx) -> None:
+    """The phone calls the AI's extension through the PBX."""
+    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+
+
 def caller(phone_factory, pbx):
     phone = phone_factory(pbx, "300", "pw300", "udp", "--name", "Caller Phone")
     phone.wait_for("registered", 10)

@@ -13,7 +13,15 @@ import pytest
 
 from .agents import ScriptedAgent
 from .conftest import wait_for
-from .office import caller, errors, last_call, make_office, registered, routes_to
+from .office import (
+    caller,
+    dial_the_ai,
+    errors,
+    last_call,
+    make_office,
+    registered,
+    routes_to,
+)
 
 pytestmark = pytest.mark.sip
 def test_a_media_stream_agent_gets_the_call_in_twilio_format_and_transfers_by_alias(
@@ -27,7 +35,7 @@ def test_a_media_stream_agent_gets_the_call_in_twilio_format_and_transfers_by_al
         target = phone_factory(pbx, "215", "pw215", "udp", "--answer-after", "0.2")
         target.wait_for("registered", 10)
         phone = caller(phone_factory, pbx)
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
 
         messages = agent.messages_until("transfer", status="completed", timeout=20)
@@ -75,7 +83,7 @@ def test_a_pbx_that_challenges_refer_gets_the_trunks_credentials(
         target = phone_factory(pbx, "215", "pw215", "udp", "--answer-after", "0.2")
         target.wait_for("registered", 10)
         phone = caller(phone_factory, pbx)
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
 
         agent.messages_until("transfer", status="completed", timeout=20)
@@ -97,7 +105,7 @@ def test_a_transfer_to_a_missing_extension_keeps_the_caller_with_the_agent(
         edge_factory(workers=1)
         registered(control_plane, trunk)
         phone = caller(phone_factory, pbx)
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
         failed = agent.messages_until("transfer", status="failed", timeout=20)[-1]["transfer"]
         assert failed["extension"] == "299" and failed["sip_code"] >= 400
@@ -120,7 +128,7 @@ def test_an_unreachable_agent_ends_the_call_as_agent_never_started(
     edge_factory(workers=1)
     registered(control_plane, trunk)
     phone = caller(phone_factory, pbx)
-    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+    dial_the_ai(phone, pbx)
     phone.wait_for("answered", 10)
     phone.wait_for("disconnected", 20)
     record = last_call(control_plane, trunk)
@@ -134,7 +142,7 @@ def test_a_trunk_without_an_agent_refuses_calls_with_480_until_one_is_linked(
     edge = edge_factory(workers=1)
     registered(control_plane, trunk)
     phone = caller(phone_factory, pbx)
-    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+    dial_the_ai(phone, pbx)
     refused = phone.wait_for("disconnected", 10)
     assert (refused["code"], refused["reason"]) == (480, "No Agent Linked")
     assert last_call(control_plane, trunk).label == "Rejected: no agent linked"
@@ -143,7 +151,7 @@ def test_a_trunk_without_an_agent_refuses_calls_with_480_until_one_is_linked(
     agent = ScriptedAgent().start()
     try:
         routes_to(edge, link(name="Late", kind="media_stream", stream_url=agent.url))
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
         agent.messages_until("start")
     finally:
@@ -164,7 +172,7 @@ def test_an_agent_linked_while_the_edge_starts_answers_the_first_call(
         routes_to(edge, link(name="Early", kind="media_stream", stream_url=agent.url))
         registered(control_plane, trunk)
         phone = caller(phone_factory, pbx)
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
         agent.messages_until("start")
     finally:
@@ -181,9 +189,9 @@ def test_calls_beyond_the_workers_capacity_get_486(
         registered(control_plane, trunk)
         phone = caller(phone_factory, pbx)
         for _ in range(3):
-            phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+            dial_the_ai(phone, pbx)
             phone.wait_for("answered", 10)
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         assert phone.wait_for("disconnected", 10)["code"] == 486
         assert last_call(control_plane, trunk).label == "Busy"
     finally:
@@ -199,11 +207,11 @@ def test_relinking_an_agent_during_a_call_changes_only_the_next_call(
         edge = edge_factory(workers=1)
         registered(control_plane, trunk)
         phone = caller(phone_factory, pbx)
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
         first.messages_until("start")
         routes_to(edge, link(name="Second", kind="media_stream", stream_url=second.url))
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
         second.messages_until("start")
         assert (first.connections, second.connections) == (1, 1)
@@ -268,7 +276,7 @@ def test_a_call_to_a_bound_did_reaches_the_bindings_agent_and_others_the_trunks(
         phone.send("hangup")
         phone.wait_for("disconnected", 10)
 
-        phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+        dial_the_ai(phone, pbx)
         phone.wait_for("answered", 10)
         main_line.messages_until("start")
         assert (main_line.connections, sales_line.connections) == (1, 1)

@@ -7,7 +7,7 @@ import pytest
 
 from .agents import ScriptedAgent
 from .conftest import wait_for
-from .office import TENANT, caller, errors, last_call, registered
+from .office import TENANT, caller, dial_the_ai, errors, last_call, registered
 
 pytestmark = pytest.mark.sip
 
@@ -24,7 +24,7 @@ def call_up(control_plane, office, edge_factory, phone_factory, agent, **edge_en
     edge = edge_factory(workers=1, name="old", **edge_env)
     registered(control_plane, trunk)
     phone = caller(phone_factory, pbx)
-    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+    dial_the_ai(phone, pbx)
     phone.wait_for("answered", 10)
     agent.messages_until("start")
     return edge, phone

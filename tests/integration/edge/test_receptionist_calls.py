@@ -12,7 +12,7 @@ import pytest
 from tests.support.audio import render_speech
 
 from .conftest import wait_for
-from .office import caller, last_call, registered
+from .office import caller, dial_the_ai, last_call, registered
 
 pytestmark = pytest.mark.sip
 
@@ -42,7 +42,7 @@ def test_the_caller_keys_2_1_5_and_is_transferred_to_sarah(control_plane, office
     target = phone_factory(pbx, "215", "pw215", "udp", "--answer-after", "0.5")
     target.wait_for("registered", 10)
     phone = caller(phone_factory, pbx)
-    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+    dial_the_ai(phone, pbx)
     phone.wait_for("answered", 10)
     wait_for(lambda: phone.ask("levels", "levels")["rx_speech_frames"] > 10, 20,
              "the receptionist's greeting")
@@ -60,7 +60,7 @@ def test_the_caller_says_put_me_through_to_billing_and_is_transferred(
     target = phone_factory(pbx, "215", "pw215", "udp", "--answer-after", "0.5")
     target.wait_for("registered", 10)
     phone = caller(phone_factory, pbx)
-    phone.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
+    dial_the_ai(phone, pbx)
     phone.wait_for("answered", 10)
     greeting_finished(phone)
     phone.send("play", wav=str(request))

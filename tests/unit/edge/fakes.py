@@ -15,6 +15,7 @@ from smartalex.domain.registration import RegistrationStatus
 from smartalex.domain.trunk import PbxType, SipAccount, Transport, Trunk
 
 EPOCH = 1_740_819_600.0  # 2025-03-01 09:00 UTC
+TRUNK = "trk_0001"  # the trunk in the `table` fixture (conftest.py)
 
 
 class FakeTime:

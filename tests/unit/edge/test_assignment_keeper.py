@@ -5,21 +5,8 @@ import pytest
 from edge.assignments import CLAIMS_PER_POLL, AssignmentKeeper, Changes
 from smartalex.domain.assignment import LEASE_SECONDS, RENEW_EVERY_SECONDS, SAFETY_MARGIN_SECONDS
 
-from .fakes import FakeLeaseStore, FakeLeaseTable, FakeTime
+from .fakes import TRUNK, FakeLeaseStore, FakeTime
 
-TRUNK = "trk_0001"
-
-
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def table() -> FakeLeaseTable:
-    table = FakeLeaseTable()
-    table.add(TRUNK)
-    return table
 
 
 def keeper(table, time, owner, mono_origin) -> AssignmentKeeper:

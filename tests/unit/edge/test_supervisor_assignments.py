@@ -1,6 +1,6 @@
 """The supervisor's side of assignments, with no processes: which worker is sent what, and what
 becomes of a trunk whose password cannot be read. Workers are never started; a Ready one
-records what it is sent. Leases live in the shared fake table of test_assignment_keeper."""
+records what it is sent. Leases live in the fake lease table (fakes.py, conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from edge.protocol import Hold
 from edge.settings import EdgeSettings
 from edge.supervisor import Supervisor
 
-from .fakes import FakeLeaseStore, FakeLeaseTable, FakeTime
+from .fakes import TRUNK, FakeLeaseStore
 from .test_worker_process import RecordingConn
 
-TRUNK = "trk_0001"
 
 
 class Secrets:
@@ -28,18 +27,6 @@ class Secrets:
         if not self.readable:
             raise ConnectionError("Secrets Manager throttled the request")
         return "secret"
-
-
-@pytest.fixture
-def time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def table() -> FakeLeaseTable:
-    table = FakeLeaseTable()
-    table.add(TRUNK)
-    return table
 
 
 @pytest.fixture
