@@ -1,5 +1,6 @@
 # The two commands: `make run` (the whole system locally) and `make test` (the whole suite).
-# Both install what is missing first: a virtualenv with the project, and Kamailio + sipp.
+# Both install what is missing first: the system packages (Kamailio, sipp, the pjsua2 build's
+# compiler and headers), a virtualenv with the project, and our pjsua2 build.
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -25,14 +26,19 @@ token: $(STAMP)
 deps: $(STAMP) system-deps
 
 system-deps:
-	@scripts/install-system-deps.sh
+	@PYTHON=$(PYTHON) scripts/install-system-deps.sh
 
-$(STAMP): pyproject.toml
+# pjsua2 is built from the pinned pjproject release into a cache outside the clone (a few
+# minutes on a fresh machine, reused afterwards): scripts/build_pjsua2.py.
+$(STAMP): pyproject.toml scripts/build_pjsua2.py $(wildcard edge/sip/native/*) | system-deps
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	# chalice pins pip < 26.3
-	$(BIN)/python -m pip install -q --upgrade "pip<26.3"
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	# chalice pins pip < 26.3; the pjsua2 wheel is packaged with wheel
+	$(BIN)/python -m pip install -q --upgrade "pip<26.3" "wheel>=0.42,<1"
+	$(BIN)/python -m pip uninstall -q -y pjsua2-python 2>/dev/null || true  # the old PyPI wheel
+	wheels="$$($(BIN)/python scripts/build_pjsua2.py)" \
+	  && $(BIN)/python -m pip install -q "$$wheels"/pjsua2-*.whl \
+	  && $(BIN)/python -m pip install -q --find-links "$$wheels" -e ".[dev]"
 	@touch $@
 
 clean:

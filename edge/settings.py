@@ -94,6 +94,11 @@ class EdgeSettings:
     # A worker silent for this long is hung: killed and replaced.
     heartbeat_timeout: float = 10.0
     pjsip_log_level: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_PJSIP_LOG_LEVEL", 1))
+    # Concurrent calls one extension takes; the next gets 486 Busy Here (and a "Busy" record)
+    # so the PBX's ring group, queue or voicemail takes it. pjsua itself allows far more
+    # (edge/sip/native/config_site.h); the default stays where the edge's per-call CPU cost was
+    # measured, until the capacity work measures a higher one.
+    calls_per_trunk: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_CALLS_PER_TRUNK", 3))
 
     def sip_port(self, worker_index: int) -> int:
         return self.sip_port_base + 2 * worker_index if self.sip_port_base else 0

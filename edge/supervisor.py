@@ -126,7 +126,8 @@ class Supervisor:
             WorkerProcess(i, worker.WorkerSettings(
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
                 log_level=settings.pjsip_log_level, nameservers=settings.nameservers,
-                public_address=settings.public_address, tls_ca_file=settings.tls_ca_file))
+                public_address=settings.public_address, tls_ca_file=settings.tls_ca_file,
+                calls_per_trunk=settings.calls_per_trunk))
             for i in range(settings.workers)
         ]
 

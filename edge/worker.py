@@ -39,9 +39,6 @@ logger = Logger(service="edge-worker")
 PUMP_MS = 20
 HEARTBEAT_EVERY = 1.0
 UNREGISTER_TIMEOUT = 3.0
-# pjsua's 4th call slot stays free so that one call too many still gets a proper 486 Busy Here
-# (and a "Busy" record) from us rather than a silent rejection from pjsua.
-CALLS_PER_WORKER = 3
 NO_AGENT_HINT = ("Link an agent to this trunk (PUT /v1/agents/{agent_id}/telephony); until then "
                  "calls to the extension are refused with 480 so the PBX can fail over.")
 BUSY_HINT = ("The AI extension is at its call capacity; the PBX's ring group, queue or voicemail "
@@ -61,6 +58,7 @@ class WorkerSettings:
     nameservers: tuple[str, ...] = ()
     public_address: str | None = None
     tls_ca_file: str | None = None
+    calls_per_trunk: int = 3
 
 
 @dataclass(eq=False)  # a slot is one account: compared (in/remove) by identity
@@ -294,7 +292,7 @@ class Worker:
             session.reject(480, CallOutcome.NO_AGENT, ErrorSource.ROUTING,
                            "No agent linked to this trunk.", NO_AGENT_HINT,
                            reason="No Agent Linked")
-        elif active >= CALLS_PER_WORKER:
+        elif active >= self.settings.calls_per_trunk:
             session.reject(486, CallOutcome.BUSY, ErrorSource.CAPACITY,
                            f"Call refused: already {active} calls on this extension.", BUSY_HINT)
         else:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Debian/Ubuntu packages the local stack and the tests need: Kamailio (the test PBX), sipp, and
-# espeak-ng + sox for the built-in receptionist.
+# Debian/Ubuntu packages the local stack and the tests need: Kamailio (the test PBX), sipp,
+# espeak-ng + sox for the built-in receptionist, and what scripts/build_pjsua2.py compiles
+# pjproject with (a C++ compiler, make, swig, the OpenSSL 3 and uuid headers, Python's headers).
 # Installs only what is missing, so it is cheap to run every time.
 set -euo pipefail
 missing=()
@@ -11,6 +12,17 @@ command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 # The built-in receptionist speaks with espeak-ng and resamples its prompts with sox.
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || missing+=(sox)
+# The pjsua2 build (only used when its wheel is not cached yet, but cheap to check).
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v swig >/dev/null 2>&1 || missing+=(swig)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -e /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
+[ -e /usr/include/uuid/uuid.h ] || missing+=(uuid-dev)
+python="${PYTHON:-python3.11}"
+if command -v "$python" >/dev/null 2>&1 && ! "$python" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+  missing+=("$(basename "$python")-dev")
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

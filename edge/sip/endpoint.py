@@ -1,4 +1,4 @@
-"""One pjsua2 Endpoint per process, configured as pjsua2's docs and FACTS.md require."""
+"""One pjsua2 Endpoint per process, configured as pjsua2's docs and docs/measurements require."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import pjsua2 as pj
 
 from smartalex.domain.trunk import SipAccount, Transport
 
-# pjsua's compiled-in limit per process (FACTS.md); more is silently capped.
-MAX_CALLS = 4
+# pjsua's compiled-in limit per process (PJSUA_MAX_CALLS in edge/sip/native/config_site.h); a
+# larger value is silently capped. The edge's own caps (EdgeSettings) are lower.
+MAX_CALLS = 256
 # The TLS transport of trunks with tls_verify false (a self-signed PBX).
 UNVERIFIED_TLS = "tls-unverified"
 

@@ -29,16 +29,38 @@ def one(keyword: str) -> str:
     return value
 
 
-def test_it_installs_exactly_the_edge_extra():
+def stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each build stage, in order."""
+    result: list[list[tuple[str, str]]] = []
+    for keyword, rest in instructions():
+        if keyword == "FROM":
+            result.append([])
+        result[-1].append((keyword, rest))
+    return result
+
+
+def test_it_installs_exactly_the_edge_extra_with_our_pjsua2_build():
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert "edge" in extras
-    installs = [m for _, rest in instructions() if _ == "RUN"
+    assert any(d.startswith("pjsua2==") for d in extras["edge"])
+    builder, runtime = stages()
+    installs = [m.strip() for k, rest in runtime if k == "RUN"
                 for m in re.findall(r"pip install ([^&;]+)", rest)]
-    assert [i.strip() for i in installs] == ['".[edge]"']
+    assert installs == ['--find-links /wheels ".[edge]"']
+    assert ("COPY", "--from=pjsua2 /wheels/ /wheels/") in runtime
+
+
+def test_the_pjsua2_stage_builds_the_wheel_as_make_does():
+    builder, _ = stages()
+    assert builder[0] == ("FROM", "python:3.11-slim-bookworm AS pjsua2")
+    copies = [rest.split() for k, rest in builder if k == "COPY"]
+    assert ["scripts/build_pjsua2.py", "scripts/"] in copies
+    assert ["edge/sip/native/", "edge/sip/native/"] in copies
+    assert any("python scripts/build_pjsua2.py" in rest for k, rest in builder if k == "RUN")
+    assert "!scripts/build_pjsua2.py" in (REPO / ".dockerignore").read_text().split()
 
 
 def test_it_runs_the_supervisor_as_pid_1_without_root():
-    assert one("FROM") == "python:3.11-slim"
+    assert stages()[-1][0] == ("FROM", "python:3.11-slim-bookworm")
     assert json.loads(one("ENTRYPOINT")) == ["python", "-m", "edge"]  # exec form
     assert one("STOPSIGNAL") == "SIGTERM"
     assert one("USER") == str(EDGE_UID)

@@ -91,7 +91,7 @@ def start_endpoint(args) -> tuple[pj.Endpoint, int]:
     epc = pj.EpConfig()
     epc.uaConfig.threadCnt = 0
     epc.uaConfig.mainThreadOnly = True
-    epc.uaConfig.maxCalls = 4
+    epc.uaConfig.maxCalls = 32
     epc.uaConfig.userAgent = f"smartalex-test-phone/{args.user}"
     epc.logConfig.level = args.log_level
     epc.logConfig.consoleLevel = args.log_level
