@@ -32,6 +32,11 @@ logger = Logger(service="edge-worker", child=True)
 
 TRANSFER_TIMEOUT = 15.0
 NO_AUDIO_AFTER = 5.0
+INCOMING_REFER_HINT = ("The AI transfers callers itself (through the PBX's own rules) and never "
+                       "follows a transfer request (REFER) sent to it, so it cannot be made to "
+                       "dial on anyone's behalf. If the PBX sent it on purpose (a transfer "
+                       "feature pointed at the AI's extension), use the PBX's own transfer "
+                       "instead.")
 REFER_REFUSED_HINT = ("The PBX refused the transfer: enable Allow transfer / REFER for this "
                       "extension on the PBX.")
 NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that RTP ports 10000–20000 are "
@@ -76,6 +81,8 @@ class CallSession:
     transfer_deadline: float | None = None
     hangup_at: float | None = None
     audio_checked: bool = False
+    refer_refused: bool = False  # an incoming REFER was refused (reported once per call)
+    unrecorded: bool = False  # refused as not the trunk's: leaves no call record
     ended: bool = False
     port: AgentAudioPort | None = None
     stream: MediaStream | None = None
@@ -100,6 +107,11 @@ class CallSession:
         self.outcome = outcome
         self.report_error(source, message, hint)
         self._respond(code, reason)
+
+    def refuse_unrecorded(self, code: int) -> None:
+        """Refuse a call that was never the trunk's (an outsider): no call record, no error."""
+        self.unrecorded = True
+        self._respond(code)
 
     def _start_parameters(self) -> dict:
         caller = self.invite.caller
@@ -133,6 +145,14 @@ class CallSession:
     def on_dtmf(self, digit: str) -> None:
         if self.stream:
             self.stream.send_event("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+
+    def on_transfer_request(self) -> None:
+        """The other side sent us a REFER, which sip/call.py has refused with 403."""
+        logger.warning("incoming REFER refused", extra={"call_id": self.call_id})
+        if not self.refer_refused:
+            self.refer_refused = True
+            self.report_error(ErrorSource.ROUTING, "A transfer request (REFER) sent to the AI "
+                              "during this call was refused.", INCOMING_REFER_HINT)
 
     def on_transfer_status(self, code: int, reason: str, final: bool) -> bool:
         """REFER progress: 2xx final NOTIFY = done (hang up at once); ≥300 or refusal = failed."""
@@ -286,6 +306,8 @@ class CallSession:
                 self.outcome = CallOutcome.ANSWERED
             else:
                 self.outcome = CallOutcome.CALLER_HUNG_UP
+        if self.unrecorded:
+            return
         target = self.transferred_to
         caller = self.invite.caller
         self.report(CallEnded(

@@ -94,6 +94,9 @@ class Ready:
 class Heartbeat:
     held: int
     calls: int = 0
+    # Requests from outside the PBX so far (edge/inbound_policy.py): answered 403, dropped.
+    refused: int = 0
+    dropped: int = 0
 
 
 @dataclass(frozen=True)

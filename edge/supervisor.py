@@ -18,7 +18,7 @@ from multiprocessing.connection import wait
 
 from aws_lambda_powertools import Logger
 
-from smartalex.adapters.metrics import HELD_PER_WORKER, REGISTRATION_FAILURES
+from smartalex.adapters.metrics import HELD_PER_WORKER, INBOUND_REFUSED, REGISTRATION_FAILURES
 from smartalex.domain.agent import AgentKind
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.messages import RegistrationObserved, wrap
@@ -57,6 +57,7 @@ class WorkerProcess:
     pending: Hold | Shutdown | None = None  # sent once the worker is ready
     ready: bool = False
     last_seen: float = 0.0
+    refused_seen: int = 0  # the worker's count of outsider requests at its last heartbeat
     process: mp.Process | None = field(default=None, repr=False)
     conn: object = field(default=None, repr=False)
 
@@ -67,6 +68,7 @@ class WorkerProcess:
         self.process.start()
         child.close()
         self.conn, self.ready, self.last_seen = parent, False, time.monotonic()
+        self.refused_seen = 0
 
     def is_alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
@@ -113,6 +115,7 @@ class Supervisor:
         self.settings = settings
         self.metrics = metrics
         self.registration_failures = 0
+        self.inbound_refused = 0
         self.keeper = keeper
         self.services = services
         self.publisher = publisher
@@ -222,7 +225,11 @@ class Supervisor:
             if w.trunk_id == message.trunk_id:
                 w.trunk_id = None
             self.keeper.release(message.trunk_id)
-        elif not isinstance(message, Heartbeat):
+        elif isinstance(message, Heartbeat):
+            total = message.refused + message.dropped
+            self.inbound_refused += max(0, total - w.refused_seen)
+            w.refused_seen = total
+        else:
             logger.warning("unexpected worker message", extra={"kind": type(message).__name__})
 
     def keep_alive(self) -> None:
@@ -381,7 +388,8 @@ class Supervisor:
         self.outbox.clear()
 
     def publish_metrics(self) -> None:
-        """Held registrations per worker (scaling) and registration failures (alarm)."""
+        """Held registrations per worker (scaling), registration failures (alarm), and SIP
+        requests refused as not from a PBX (edge/inbound_policy.py)."""
         if self.metrics is None:
             return
         held = sum(1 for w in self.workers if w.trunk_id)
@@ -389,11 +397,13 @@ class Supervisor:
             self.metrics.publish({
                 HELD_PER_WORKER: (held / len(self.workers), "None"),
                 REGISTRATION_FAILURES: (float(self.registration_failures), "Count"),
+                INBOUND_REFUSED: (float(self.inbound_refused), "Count"),
             })
         except Exception:
             logger.exception("could not publish the edge's metrics")
             return
         self.registration_failures = 0
+        self.inbound_refused = 0
 
     def write_health(self, stopped: bool = False) -> None:
         state = {

@@ -1,8 +1,11 @@
 """One pjsua2 worker process: an Endpoint pumped from a single thread, holding its trunk.
 
-pjsua2 allows 8 accounts and 4 calls per process, and a 9th account aborts the process
-(FACTS.md). The supervisor places one trunk per worker, so each trunk gets the call slots and a
-crash takes down one trunk, which the supervisor then re-registers in a fresh worker.
+The supervisor places one trunk per worker, so a crash takes down one trunk, which the
+supervisor then re-registers in a fresh worker. The worker also keeps the doors shut that face
+the internet: only the PBX of a held trunk may start anything (InboundPolicy, enforced by the
+request guard before pjsip answers), only the registrar's challenges get a digest answer
+(ChallengePolicy), and the registrar's name is resolved off the pump and then pinned
+(edge/resolver.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from aws_lambda_powertools import Logger
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
+from smartalex.domain.registration import CHALLENGE_REFUSED
 
+from smartalex.domain.trunk import Transport
+
+from .challenges import ChallengePolicy, challenge_of
+from .inbound_policy import InboundPolicy, PbxAddresses, Refusal, parse_source
 from .protocol import (
     CallRouting,
     Heartbeat,
@@ -33,6 +41,7 @@ from .protocol import (
     Shutdown,
 )
 from .registration import RegistrationDriver
+from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup
 
 logger = Logger(service="edge-worker")
 
@@ -71,6 +80,12 @@ class TrunkSlot:
     matcher: Matcher
     serial: int = field(default_factory=itertools.count(1).__next__)
     account: object = None
+    # The PBX's addresses (resolved, then also whoever answered our REGISTER), shared by the
+    # inbound policy and the challenge policy of this generation.
+    pbx: PbxAddresses = field(default_factory=PbxAddresses)
+    challenges: ChallengePolicy | None = None
+    lookup: PendingLookup | None = None  # the registrar's name being resolved
+    challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
     # does, with several UDP processes) could otherwise apply the un-REGISTER last and leave the
@@ -102,10 +117,19 @@ class Worker:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
         # Only a flag: the loop acts on it, never a handler in the middle of a pjsua callback.
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "terminated", True))
-        self.ep = create_endpoint(self.settings.log_level, self.settings.nameservers)
+        from .sip.guard import RequestGuard
+        from .sip.log import RedactingLogWriter
+
+        self.log_writer = RedactingLogWriter()
+        self.ep = create_endpoint(self.settings.log_level, self.settings.nameservers,
+                                  log_writer=self.log_writer)
         self.transports = create_transports(self.ep, self.settings.sip_bind, self.settings.sip_port,
                                             self.settings.public_address,
                                             self.settings.tls_ca_file)
+        self.policy = InboundPolicy(on_refusal=_log_refusal)
+        self.guard = RequestGuard(self.policy)
+        self.guard.install()  # before libStart: not one request gets past it unseen
+        self.resolver = Resolver(dns_lookup(self.settings.nameservers))
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         prefer_g711(self.ep)
@@ -121,7 +145,9 @@ class Worker:
                 self._begin_shutdown(0.0)
             self._tick()
             if time.monotonic() >= next_beat:
-                self.conn.send(Heartbeat(held=len(self.slots), calls=len(self.calls)))
+                self.conn.send(Heartbeat(held=len(self.slots), calls=len(self.calls),
+                                         refused=self.policy.refused,
+                                         dropped=self.policy.dropped))
                 next_beat = time.monotonic() + HEARTBEAT_EVERY
         self._destroy()
 
@@ -165,11 +191,6 @@ class Worker:
             self._leave(self.slots.pop(trunk_id))
 
     def _hold(self, hold: Hold) -> None:
-        import pjsua2 as pj
-
-        from .sip.account import TrunkAccount, account_config
-        from .sip.endpoint import transport_for
-
         current = self.slots.get(hold.trunk_id)
         if current and current.hold.generation == hold.generation:
             return
@@ -178,23 +199,45 @@ class Worker:
             self._leave(self.slots.pop(hold.trunk_id))
         tid = hold.trunk_id
         slot = TrunkSlot(hold, RegistrationDriver(monotonic=time.monotonic), hold.routing,
-                         Matcher(hold.routing.entries))
+                         Matcher(hold.routing.entries),
+                         pbx=PbxAddresses.of((), hold.account.pbx_source_addresses))
+        slot.challenges = ChallengePolicy(slot.pbx)
+        self.slots[tid] = slot
+        self.policy.hold(slot.serial, hold.account.extension, slot.pbx)
+        self._report(slot, slot.driver.begin_attempt())
+        slot.lookup = self.resolver.start(hold.account.domain)
+        logger.info("resolving the registrar", extra={"trunk_id": tid,
+                                                      "generation": hold.generation,
+                                                      "slot": slot.serial})
+
+    def _resolved(self, slot: TrunkSlot, addresses: list[str]) -> None:
+        """The registrar's name resolved: create the account with its address pinned."""
+        import pjsua2 as pj
+
+        from .sip.account import TrunkAccount, account_config
+        from .sip.endpoint import transport_for
+
+        hold, tid = slot.hold, slot.hold.trunk_id
+        for address in addresses:
+            slot.pbx.learn(parse_source(address))
         # Callbacks name their slot by serial, not (trunk, generation): a trunk let go and
         # claimed again has two accounts of the same generation for a moment. (A serial rather
         # than the slot itself keeps slot → account → callback free of a reference cycle.)
         serial = slot.serial
         slot.account = account = TrunkAccount(
-            on_reg_state=lambda code, reason, expires: self._on_reg_state(serial, code, reason,
-                                                                          expires),
-            on_incoming_call=lambda call_id, invite: self._on_incoming_call(serial, call_id,
-                                                                            invite))
-        self.slots[tid] = slot
+            on_reg_state=lambda code, reason, expires, source: self._on_reg_state(
+                serial, code, reason, expires, source),
+            on_incoming_call=lambda call_id, invite, source: self._on_incoming_call(
+                serial, call_id, invite, source),
+            on_challenge=lambda source, response: self._on_challenge(serial, source, response))
+        pinned = None if hold.account.transport is Transport.TLS else addresses[0]
         try:
             account.create(account_config(
                 hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
-                public=self.settings.public_address))
+                public=self.settings.public_address, pinned=pinned))
         except pj.Error as err:
+            slot.account = None
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
                                                              "pj_error": err.info()})
             self._report(slot, slot.driver.on_response(500, f"Account setup failed: {err.reason}",
@@ -206,7 +249,7 @@ class Worker:
                                           "after_unregister": slot.awaiting_unregister,
                                           "agent_id": _agent_id(hold.routing)})
         if not slot.awaiting_unregister:
-            self._register(slot)
+            self._register(slot, begun=True)
 
     def _unregistering(self, trunk_id: str) -> bool:
         """An earlier account of this trunk still waits for the PBX to answer its un-REGISTER."""
@@ -214,10 +257,16 @@ class Worker:
         return any(s.hold.trunk_id == trunk_id and not s.unregistered and now < s.leave_by
                    for s in self.leaving)
 
-    def _register(self, slot: TrunkSlot) -> None:
+    def _register(self, slot: TrunkSlot, begun: bool = False) -> None:
         import pjsua2 as pj
 
-        self._report(slot, slot.driver.begin_attempt())
+        if slot.account is None:  # the name never resolved: look it up again
+            self._report(slot, slot.driver.begin_attempt())
+            slot.lookup = self.resolver.start(slot.hold.account.domain)
+            return
+        if not begun:
+            self._report(slot, slot.driver.begin_attempt())
+        slot.challenge_refused = None
         try:
             slot.account.setRegistration(True)
         except pj.Error as err:
@@ -228,10 +277,14 @@ class Worker:
         import pjsua2 as pj
 
         slot.leave_by = time.monotonic() + UNREGISTER_TIMEOUT
+        slot.lookup = None
         self.leaving.append(slot)
         logger.info("un-registering", extra={"trunk_id": slot.hold.trunk_id,
                                              "generation": slot.hold.generation,
                                              "slot": slot.serial})
+        if slot.account is None:  # never registered: nothing to un-register
+            slot.unregistered = True
+            return
         try:
             if slot.account.getInfo().regIsActive:
                 slot.account.setRegistration(False)
@@ -244,7 +297,8 @@ class Worker:
     def _slot(self, serial: int) -> TrunkSlot | None:
         return next((s for s in [*self.slots.values(), *self.leaving] if s.serial == serial), None)
 
-    def _on_reg_state(self, serial: int, code: int, reason: str, expires: int) -> None:
+    def _on_reg_state(self, serial: int, code: int, reason: str, expires: int,
+                      source: str = "") -> None:
         slot = self._slot(serial)
         if slot is None:
             return
@@ -258,9 +312,29 @@ class Worker:
             logger.info("registration response", extra={
                 "trunk_id": slot.hold.trunk_id, "sip_code": code, "reason": reason,
                 "expires": expires})
+            if code in (401, 407) and slot.challenge_refused:
+                # Our refusal to answer (domain/registration.py: Problem.CHALLENGE), not the PBX
+                # refusing the password.
+                reason = f"{CHALLENGE_REFUSED}: {slot.challenge_refused}"
+            elif source and code // 100 == 2:
+                slot.pbx.learn(parse_source(source))  # the registrar answered from there
             self._report(slot, slot.driver.on_response(code, reason, expires))
 
-    def _on_incoming_call(self, serial: int, call_id: int, invite: str) -> None:
+    def _on_challenge(self, serial: int, source: str, response: str) -> bool:
+        """A 401/407 to one of this trunk's requests: answer only the registrar's."""
+        slot = self._slot(serial)
+        if slot is None or slot.challenges is None:
+            return False
+        if slot.challenges.answer(source, response):
+            return True
+        why = slot.challenges.refused[-1]
+        logger.warning("challenge not answered", extra={"trunk_id": slot.hold.trunk_id,
+                                                        "why": why})
+        if challenge_of(response)[0] == "REGISTER":
+            slot.challenge_refused = why
+        return False
+
+    def _on_incoming_call(self, serial: int, call_id: int, invite: str, source: str) -> None:
         from .call_session import CallSession, TrunkContext
         from .sip.call import InboundCall
         from .sip.invite import parse_invite
@@ -269,7 +343,8 @@ class Worker:
         trunk_id = slot.hold.trunk_id
         call = InboundCall(slot.account, call_id)
         hold = slot.hold
-        info = parse_invite(invite, hold.account.extension)
+        from_pbx = self.policy.is_pbx(slot.serial, parse_source(source))
+        info = parse_invite(invite, hold.account.extension, trusted=from_pbx)
         agent, number = slot.routing.for_call(info.candidates)
         context = TrunkContext(hold.tenant_id, trunk_id, hold.account.extension,
                                hold.account.domain, agent, slot.routing.entries, slot.matcher)
@@ -279,6 +354,13 @@ class Worker:
                               report=lambda payload: self._report(slot, payload),
                               apology=self.apology)
         call.session = session
+        if not from_pbx:
+            # Another held trunk's PBX (the guard let it in for that one), not this trunk's:
+            # refused like any outsider, with no call record.
+            session.refuse_unrecorded(403)
+            self.calls[call_id] = session
+            self.call_slots[call_id] = slot
+            return
         active = len(self.calls)
         self.calls[call_id] = session
         self.call_slots[call_id] = slot
@@ -301,6 +383,8 @@ class Worker:
     # --- time ---
     def _tick(self) -> None:
         for trunk_id, slot in list(self.slots.items()):
+            if slot.lookup is not None and not self._lookup_done(slot):
+                continue
             if slot.awaiting_unregister:
                 if self._unregistering(trunk_id):
                     continue
@@ -338,10 +422,28 @@ class Worker:
                                      CUT_HINT)
             session.hangup()
 
+    def _lookup_done(self, slot: TrunkSlot) -> bool:
+        """Whether the registrar's name is resolved (and the account created) by now."""
+        try:
+            addresses = slot.lookup.result(time.monotonic())
+        except LookupFailed as failed:
+            slot.lookup = None
+            logger.warning("registrar lookup failed", extra={"trunk_id": slot.hold.trunk_id,
+                                                             "why": str(failed)})
+            self._report(slot, slot.driver.on_response(502, str(failed), 0))
+            return False
+        if addresses is None:
+            return False
+        slot.lookup = None
+        self._resolved(slot, addresses)
+        return True
+
     def _drop(self, slot: TrunkSlot) -> None:
         """Delete the account once un-registered and none of its calls is left: pjsua2 keeps
         using a call's account (in-dialog requests, transfers) until the call ends."""
-        slot.account.destroy()
+        self.policy.forget(slot.serial)
+        if slot.account is not None:
+            slot.account.destroy()
 
     def _report(self, slot: TrunkSlot, payload) -> None:
         if payload is not None:
@@ -359,6 +461,13 @@ class Worker:
         # Every account is un-registered by now; the default destroy waits ~1 s for network
         # clean-up we no longer need (docs/measurements/pjsua2-registration.md).
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+
+
+def _log_refusal(refusal: Refusal) -> None:
+    """At most once a minute per source address (InboundPolicy rate-limits the calls)."""
+    logger.warning("request from outside the PBX refused", extra={
+        "method": refusal.method, "source": refusal.source, "user": refusal.request_user,
+        "answered": refusal.answered})
 
 
 def _agent_id(routing: CallRouting) -> str | None:

@@ -1,5 +1,5 @@
 """A trunk's SIP account: its pjsua2 configuration, and the account object that passes
-registration and incoming-call events on to the worker."""
+registration, incoming-call and challenge events on to the worker."""
 
 from __future__ import annotations
 
@@ -22,11 +22,20 @@ RTP_PORT_RANGE = 10000
 
 
 def account_config(account: SipAccount, password: str, transport_id: int,
-                   bind: str | None = None, public: str | None = None) -> pj.AccountConfig:
+                   bind: str | None = None, public: str | None = None,
+                   pinned: str | None = None) -> pj.AccountConfig:
+    """`pinned`: the registrar's address as the edge resolved it (edge/resolver.py). Requests
+    go there, through a loose route, while the Request-URI, From and To keep the domain the
+    admin typed, like a desk phone with an outbound proxy. Not for TLS, whose certificate is
+    checked against the name the request is sent to."""
     host = uri_host(account.domain)
+    transport = account.transport.value
     cfg = pj.AccountConfig()
     cfg.idUri = f"sip:{account.extension}@{host}"
-    cfg.regConfig.registrarUri = f"sip:{host}:{account.port};transport={account.transport.value}"
+    cfg.regConfig.registrarUri = f"sip:{host}:{account.port};transport={transport}"
+    if pinned:
+        cfg.sipConfig.proxies.append(f"sip:{uri_host(pinned)}:{account.port};"
+                                     f"transport={transport};lr")
     cfg.regConfig.registerOnAdd = False  # the worker starts each attempt itself
     cfg.regConfig.timeoutSec = REGISTRATION_EXPIRES
     cfg.regConfig.delayBeforeRefreshSec = REFRESH_BEFORE_EXPIRY
@@ -44,20 +53,37 @@ def account_config(account: SipAccount, password: str, transport_id: int,
 
 
 class TrunkAccount(pj.Account):
-    """Forwards onRegState (code, reason, expiration) and onIncomingCall (call id, INVITE text)
-    to plain callbacks."""
+    """Forwards onRegState (code, reason, expiration, source), onIncomingCall (call id, INVITE
+    text, source) and onAuthChallenge (source, response text → answer or not) to plain
+    callbacks. Sources are pjsip's "ip:port" strings ("" for locally generated outcomes)."""
 
-    def __init__(self, on_reg_state: Callable[[int, str, int], None],
-                 on_incoming_call: Callable[[int, str], None]):
+    def __init__(self, on_reg_state: Callable[[int, str, int, str], None],
+                 on_incoming_call: Callable[[int, str, str], None],
+                 on_challenge: Callable[[str, str], bool]):
         super().__init__()
         self._on_reg_state = on_reg_state
         self._on_incoming_call = on_incoming_call
+        self._on_challenge = on_challenge
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
-        self._on_reg_state(int(prm.code), str(prm.reason), int(prm.expiration))
+        self._on_reg_state(int(prm.code), str(prm.reason), int(prm.expiration),
+                           str(prm.rdata.srcAddress))
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
-        self._on_incoming_call(prm.callId, prm.rdata.wholeMsg)
+        self._on_incoming_call(prm.callId, prm.rdata.wholeMsg, str(prm.rdata.srcAddress))
+
+    def onAuthChallenge(self, prm: pj.OnAuthChallengeParam) -> None:
+        """Answer only what the worker's ChallengePolicy allows; abandoning fails the request.
+        Left alone (also when the callback raises) pjsua would answer any challenge with the
+        trunk's password, hence the finally."""
+        answer = False
+        try:
+            answer = self._on_challenge(str(prm.rdata.srcAddress), str(prm.rdata.wholeMsg))
+        finally:
+            if answer:
+                prm.challenge.respond()
+            else:
+                prm.challenge.abandon()
 
     def destroy(self) -> None:
         """Delete the pjsua account now, through the C++ destructor, while its id is ours.

@@ -1,8 +1,13 @@
-"""The pjsua2 Call subclass: forwards callbacks to the call's session, nothing more."""
+"""The pjsua2 Call subclass: forwards callbacks to the call's session, and keeps two doors shut
+that pjsua would open by itself: a REFER from the other side (pjsua would dial its Refer-To
+as our extension) and media from anyone but the peer the SDP named."""
 
 from __future__ import annotations
 
 import pjsua2 as pj
+
+# Our answer to an incoming REFER, in or out of a dialog (docs/registration.md).
+REFER_REFUSED = 403
 
 
 class InboundCall(pj.Call):
@@ -22,6 +27,20 @@ class InboundCall(pj.Call):
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         if self.session:
             self.session.on_dtmf(prm.digit)
+
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:
+        """Always refused: the AI transfers callers itself and never dials on anyone's behalf.
+        (Accepting also made pjsua reuse this Call object for the new leg, which crashed the
+        worker once either leg ended: docs/measurements/pjsua2-build.md.)"""
+        prm.statusCode = REFER_REFUSED
+        if self.session:
+            self.session.on_transfer_request()
+
+    def onCallRedirected(self, prm: pj.OnCallRedirectedParam) -> int:
+        return pj.PJSIP_REDIRECT_REJECT  # a 3xx never makes the edge send a new INVITE
+
+    def onCreateMediaTransport(self, prm: pj.OnCreateMediaTransportParam) -> None:
+        pj.filterMediaSources(prm)  # edge/sip/native/media_source_filter.hpp
 
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
         if self.session:

@@ -20,8 +20,12 @@ _TRANSPORT_TYPES = {
 
 
 def create_endpoint(log_level: int = 1, nameservers: tuple[str, ...] = (),
-                    user_agent: str = "SmartAlex-Edge") -> pj.Endpoint:
-    """Single-threaded: the caller pumps `libHandleEvents` (threadCnt 0, mainThreadOnly)."""
+                    user_agent: str = "SmartAlex-Edge",
+                    log_writer: pj.LogWriter | None = None) -> pj.Endpoint:
+    """Single-threaded: the caller pumps `libHandleEvents` (threadCnt 0, mainThreadOnly).
+
+    `log_writer` receives every pjsua log line (edge/sip/log.py redacts credentials); the caller
+    keeps it referenced as long as the endpoint lives."""
     ep = pj.Endpoint()
     ep.libCreate()
     cfg = pj.EpConfig()
@@ -33,6 +37,8 @@ def create_endpoint(log_level: int = 1, nameservers: tuple[str, ...] = (),
     cfg.uaConfig.maxCalls = MAX_CALLS
     cfg.logConfig.level = log_level
     cfg.logConfig.consoleLevel = log_level
+    if log_writer is not None:
+        cfg.logConfig.writer = log_writer
     # G.711 end to end: the conference bridge runs at 8 kHz, so agent audio is never resampled.
     cfg.medConfig.clockRate = 8000
     cfg.medConfig.sndClockRate = 8000

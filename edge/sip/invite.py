@@ -74,8 +74,18 @@ def _history_info_targets(values: list[str]) -> list[str]:
     return numbers
 
 
-def parse_invite(message: str, own_extension: str) -> InviteInfo:
+# What only the PBX may tell us: who the caller really is, and which number they dialled.
+TRUSTED_ONLY = ("p-asserted-identity", "remote-party-id", "diversion", "history-info",
+                "p-called-party-id")
+
+
+def parse_invite(message: str, own_extension: str, trusted: bool = True) -> InviteInfo:
+    """`trusted`: the INVITE came from the trunk's PBX. Otherwise the identity and routing
+    headers are ignored: anyone can write "Your Bank" into P-Asserted-Identity, or a Diversion
+    that picks which bound number's agent answers."""
     request_line, headers = parse_headers(message)
+    if not trusted:
+        headers = {k: v for k, v in headers.items() if k not in TRUSTED_ONLY}
     caller = name_addr(_first(headers, "from") or "")
     for header in ("p-asserted-identity", "remote-party-id"):
         value = _first(headers, header)

@@ -16,6 +16,9 @@ DIMENSION = "Stage"  # value: SMARTALEX_STAGE
 HELD_PER_WORKER = "HeldRegistrationsPerWorker"
 # Registration failures reported in the period (a burst fleet-wide raises an alarm).
 REGISTRATION_FAILURES = "RegistrationFailures"
+# SIP requests from outside the trunks' PBXs refused (403) or dropped in the period
+# (edge/inbound_policy.py): a scan or a toll-fraud attempt shows here, not in Diagnostics.
+INBOUND_REFUSED = "InboundRequestsRefused"
 
 
 class CloudWatchMetrics:

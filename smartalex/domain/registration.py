@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+# The reason the edge reports when it did not answer a REGISTER challenge (edge/challenges.py).
+CHALLENGE_REFUSED = "Challenge not answered"
 AUTH_MESSAGE = (
     "Authentication required — wrong username or password. "
     "Re-enter the credentials and click Re-register."
@@ -36,6 +38,9 @@ class Problem(StrEnum):
     SERVER = "server"
     REJECTED = "rejected"
     NO_CREDENTIALS = "no_credentials"
+    # A REGISTER challenge came from an address or realm that is not the registrar's
+    # (edge/challenges.py): the edge did not answer it with the password.
+    CHALLENGE = "challenge"
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
     `code` None means the PBX has not answered at all yet.
     """
     text = (reason or "").lower()
+    if text.startswith(CHALLENGE_REFUSED.lower()):
+        return Problem.CHALLENGE
     if code is None or code == 408:
         return Problem.NO_RESPONSE
     if 200 <= code < 300:
@@ -169,6 +176,13 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
         Problem.REJECTED: (
             f"The PBX rejected the registration with {said}. Check the extension's settings on "
             "the PBX (registration allowed, IP restrictions), then click Re-register."
+        ),
+        Problem.CHALLENGE: (
+            f"The PBX at {target.domain} asked for the password from an address or with a "
+            "realm its registrar did not use when this extension registered, so we did not "
+            "answer (a digest answer can be used to guess the password). If the PBX's address "
+            "or SIP realm changed on purpose, click Re-register; otherwise check what sits "
+            "between us and the PBX."
         ),
         Problem.NO_CREDENTIALS: (
             "The SIP password for this trunk could not be read. We keep retrying; if this "

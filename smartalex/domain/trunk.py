@@ -46,6 +46,10 @@ class SipAccount:
     # TLS only: check the PBX's certificate against public CAs. Off accepts any certificate
     # (a self-signed PBX): still encrypted, but not protected from an impostor.
     tls_verify: bool = True
+    # Addresses or networks (CIDR) the PBX also sends calls from, besides the address its
+    # domain resolves to (a PBX cluster, a separate media/signalling node). Empty: only the
+    # registrar may start calls (edge/inbound_policy.py).
+    pbx_source_addresses: tuple[str, ...] = ()
 
     @property
     def target(self) -> Target:

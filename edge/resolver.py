@@ -1,0 +1,110 @@
+"""The PBX's addresses, looked up off the pjsua thread and within a time limit.
+
+pjsua would resolve a registrar's name itself, inside the event loop every registration and
+call of the worker shares (with the blocking getaddrinfo() when it has no name server of its
+own), and it would connect to whatever the name resolves to at that moment. The worker looks the
+name up here instead, on a small thread pool with a deadline, and then registers with that very
+address pinned (edge/sip/account.py): the addresses are what the inbound policy accepts requests
+from, and what the target check approved, so a name that re-resolves elsewhere afterwards (DNS
+rebinding) changes nothing until the next registration attempt.
+
+Names are looked up through the same DNS servers pjsua was given (SMARTALEX_EDGE_NAMESERVERS,
+else the host's resolv.conf), with dnspython, so a look-up has a deadline and never goes
+anywhere the operator did not configure. IPv4 only: the edge's SIP transports are IPv4
+(edge/sip/endpoint.py).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ipaddress
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import dns.exception
+import dns.resolver
+
+LOOKUP_TIMEOUT = 5.0
+MAX_ADDRESSES = 8
+
+Lookup = Callable[[str], list[str]]
+
+
+def dns_lookup(nameservers: tuple[str, ...]) -> Lookup:
+    """A look-up of A records through `nameservers` only (no search domains, no hosts file)."""
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = list(nameservers)
+    resolver.lifetime = LOOKUP_TIMEOUT
+
+    def lookup(name: str) -> list[str]:
+        if not nameservers:
+            raise LookupFailed(f"DNS lookup of {name} failed: the edge has no DNS server "
+                               "configured (SMARTALEX_EDGE_NAMESERVERS)")
+        try:
+            answer = resolver.resolve(name.rstrip(".") + ".", "A", search=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            raise LookupFailed(f"DNS lookup of {name} failed: host not found") from None
+        except dns.exception.Timeout:
+            raise LookupFailed(f"DNS lookup of {name} timed out after "
+                               f"{LOOKUP_TIMEOUT:.0f} s") from None
+        except dns.exception.DNSException as err:
+            raise LookupFailed(f"DNS lookup of {name} failed: {err}") from None
+        found: list[str] = []
+        for record in answer:
+            if record.address not in found:
+                found.append(record.address)
+        return found[:MAX_ADDRESSES]
+
+    return lookup
+
+
+class LookupFailed(Exception):
+    """The name does not resolve (or not in time); str() is what the admin reads."""
+
+
+@dataclass
+class PendingLookup:
+    name: str
+    future: concurrent.futures.Future | None
+    deadline: float
+    literal: list[str] | None = None
+
+    def result(self, now: float) -> list[str] | None:
+        """The addresses, None while the look-up runs; raises LookupFailed."""
+        if self.literal is not None:
+            return self.literal
+        if not self.future.done():
+            if now < self.deadline:
+                return None
+            self.future.cancel()
+            raise LookupFailed(f"DNS lookup of {self.name} timed out after "
+                               f"{LOOKUP_TIMEOUT:.0f} s")
+        try:
+            addresses = self.future.result()
+        except LookupFailed:
+            raise
+        except Exception as err:  # a name dnspython cannot even encode, for one
+            raise LookupFailed(f"DNS lookup of {self.name} failed: {err}") from None
+        if not addresses:
+            raise LookupFailed(f"DNS lookup of {self.name} failed: host not found (no IPv4 "
+                               "address)")
+        return addresses
+
+
+class Resolver:
+    def __init__(self, lookup: Lookup, workers: int = 4,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self._lookup = lookup
+        self._pool = concurrent.futures.ThreadPoolExecutor(workers, "dns")
+        self._monotonic = monotonic
+
+    def start(self, name: str) -> PendingLookup:
+        deadline = self._monotonic() + LOOKUP_TIMEOUT
+        try:
+            return PendingLookup(name, None, deadline, [str(ipaddress.ip_address(name))])
+        except ValueError:
+            return PendingLookup(name, self._pool.submit(self._lookup, name), deadline)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
