@@ -140,17 +140,23 @@ def phone_factory(tmp_path):
 
 @pytest.fixture
 def sipp_factory(tmp_path):
-    """sipp_factory(scenario, remote, *extra, service=None) -> Popen of one sipp call (-m 1).
+    """sipp_factory(scenario, remote, *extra, service=None, local_ip=...) -> Popen of one sipp
+    call (-m 1).
 
-    `scenario` is a file name in tests/support/sipp; `remote` is "host:port". sipp gets free
-    loopback SIP and media ports and a 30 s global timeout; whatever is left is killed."""
+    `scenario` is a file name in tests/support/sipp; `remote` is "host:port"; `local_ip` is the
+    loopback address sipp sends from (127.0.0.5 plays a host that is not the PBX). sipp gets
+    free SIP and media ports and a 30 s global timeout; every message it sends or receives is
+    in `<tmp>/sipp-<n>.msg` (.messages(n)); whatever is left is killed."""
     procs: list[subprocess.Popen] = []
 
-    def start(scenario: str, remote: str, *extra: str, service: str | None = None):
+    def start(scenario: str, remote: str, *extra: str, service: str | None = None,
+              local_ip: str = "127.0.0.1"):
         n = len(procs)
-        cmd = ["sipp", remote, "-sf", str(SIPP_SCENARIOS / scenario), "-i", "127.0.0.1",
-               "-p", str(free_port()), "-mp", str(free_port()), "-m", "1", "-nostdin",
-               "-timeout", "30", "-trace_err", "-error_file", str(tmp_path / f"sipp-{n}.err")]
+        cmd = ["sipp", remote, "-sf", str(SIPP_SCENARIOS / scenario), "-i", local_ip,
+               "-p", str(free_port(host=local_ip)), "-mp", str(free_port(host=local_ip)),
+               "-m", "1", "-nostdin", "-timeout", "30", "-trace_err",
+               "-error_file", str(tmp_path / f"sipp-{n}.err"),
+               "-trace_msg", "-message_file", str(tmp_path / f"sipp-{n}.msg")]
         if service:
             cmd += ["-s", service]
         log = open(tmp_path / f"sipp-{n}.log", "ab")
@@ -207,6 +213,16 @@ def edge_events_queue(aws_endpoint) -> str:
     url = aws_endpoint["queues"]["edge_events"]
     empty(url)
     return url
+
+
+@pytest.fixture
+def pump(aws_endpoint) -> QueuePump:
+    """The edge-events handler's event source on its queue, driven by hand (pump_once, drain):
+    receiving, the handler and deleting run as the handler's own IAM identity."""
+    from functions.edge_events.handler import lambda_handler
+
+    return QueuePump(aws_endpoint["queues"]["edge_events"], lambda_handler, "edge-events",
+                     identity=aws_endpoint["identities"]["edge-events"])
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ class ScriptedAgent:
     transfer_to: str | None = None
     audio_frames: int = 25
     hang_up_after_transfer_failure: bool = False
+    hang_up_after_greeting: bool = False  # the AI ends the call itself
     received: "queue.Queue[dict]" = field(default_factory=queue.Queue)
     connections: int = 0
 
@@ -47,6 +48,8 @@ class ScriptedAgent:
                                         "media": {"payload": TONE}}))
                 ws.send(json.dumps({"event": "mark", "streamSid": stream_sid,
                                     "mark": {"name": "greeting-done"}}))
+                if self.hang_up_after_greeting:
+                    ws.send(json.dumps({"event": "hangup"}))
             elif event == "mark" and self.transfer_to:
                 ws.send(json.dumps({"event": "transfer",
                                     "transfer": {"target": self.transfer_to}}))
