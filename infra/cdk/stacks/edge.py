@@ -294,8 +294,13 @@ class EdgeStack(Stack):
         s = self.settings
         acknowledge(self.security_group, "AwsSolutions-EC23",
                     "SIP/RTP must be reachable from customer PBXs anywhere on the internet "
-                    "(their addresses are not known in advance); only SIP and RTP ports are "
-                    "open and calls are only accepted from the registrar of a held trunk.")
+                    "(their addresses are not known in advance), so the security group opens "
+                    "only the SIP and RTP ports and the edge itself filters by source: a SIP "
+                    "request outside the edge's dialogs is answered (403) or dropped unless it "
+                    "comes from a held trunk's PBX addresses and names its extension; REFER is "
+                    "never followed; challenges are answered only for the registrar's realm; "
+                    "RTP/RTCP is taken only from the address the call's SDP named "
+                    "(docs/registration.md, 'What the edge accepts').")
         acknowledge(self.task_definition, "AwsSolutions-ECS2",
                     "The variables are resource names and settings (the names.py contract); "
                     "the only secrets, SIP passwords, are read from Secrets Manager at run time.")
