@@ -14,7 +14,17 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice
 from chalice.app import Request
 
-from chalicelib.routes import agents, diagnostics, directory, docs, numbers, settings, trunks
+from chalicelib.errors import to_response
+from chalicelib.routes import (
+    agents,
+    diagnostics,
+    directory,
+    docs,
+    fallback,
+    numbers,
+    settings,
+    trunks,
+)
 
 app = Chalice(app_name="smartalex-control")
 # Structured JSON logs, one line per request plus what the routes log. Bodies are never
@@ -28,17 +38,22 @@ app.register_blueprint(numbers.bp)
 app.register_blueprint(diagnostics.bp)
 app.register_blueprint(settings.bp)
 app.register_blueprint(docs.bp)
+fallback.install(app)  # last: it answers what the routes above do not take
 
 
 @app.middleware("http")
 def log_request(event: Request, get_response):
-    """Tag every log line of this request with API Gateway's request id, then log the outcome."""
+    """Tag every log line of this request with API Gateway's request id, then log the outcome.
+    What Chalice answers by itself (a 405, a 415) or raises leaves here in our error format."""
     logger.clear_state()
     context = event.context or {}
     logger.set_correlation_id(context.get("requestId")
                               or getattr(event.lambda_context, "aws_request_id", None))
     started = time.perf_counter()
-    response = get_response(event)
+    try:
+        response = fallback.translate(get_response(event), app, event.path)
+    except Exception as exc:  # noqa: BLE001 - outside every view's api_errors
+        response = to_response(exc)
     logger.info("Request handled", extra={
         "method": event.method, "route": context.get("resourcePath"),
         "status": response.status_code,

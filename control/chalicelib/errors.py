@@ -14,9 +14,10 @@ from aws_lambda_powertools import Logger
 from chalice import Response
 from pydantic import ValidationError
 
-from smartalex.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from smartalex.domain.errors import Conflict, DomainError, InvalidInput, NotFound, QuotaExceeded
 
 from .auth import AuthenticationFailed, ConfigurationError
+from .inputs import field_name
 
 logger = Logger(service="control", child=True)
 
@@ -28,6 +29,7 @@ INTERNAL = ("Something went wrong on our side; nothing was changed if the reques
 _DOMAIN = (
     (InvalidInput, 400, "invalid_input"),
     (NotFound, 404, "not_found"),
+    (QuotaExceeded, 409, "quota_exceeded"),
     (Conflict, 409, "conflict"),
     (DomainError, 400, "rejected"),
 )
@@ -48,8 +50,11 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def describe(exc: ValidationError) -> tuple[str, str | None]:
     """(message, field) for the first error, e.g. ("port must be a valid integer", "port")."""
     error = exc.errors(include_url=False, include_input=False, include_context=False)[0]
-    field = ".".join(str(part) for part in error["loc"]) or None
+    parts = [str(p) if isinstance(p, int) else field_name(p) for p in error["loc"]]
     what = _REWORDED.get(error["type"]) or _reword(error["msg"])
+    if None in parts:  # a field name too odd to repeat (unknown fields are named by the caller)
+        return f"A field in the request body {what}", None
+    field = ".".join(parts) or None
     return (f"{field} {what}" if field else what[:1].upper() + what[1:]), field
 
 

@@ -62,7 +62,9 @@ def check_greeting(value: str | None) -> str | None:
 
 
 def check_stream_url(value: str) -> str:
-    """A WebSocket URL with a host: `ws://` or `wss://`, at most 2048 characters."""
+    """A WebSocket URL with a host: `ws://` or `wss://`, at most 2048 characters, without
+    credentials (the edge signs each handshake instead: agent_signature.py) or a fragment.
+    Whether its host may be reached from this deployment is `targets.TargetGuard`'s call."""
     url = value.strip()
     if not url:
         raise ValueError("is required")
@@ -70,16 +72,31 @@ def check_stream_url(value: str) -> str:
         raise ValueError(f"must be at most {MAX_STREAM_URL} characters")
     if any(ch.isspace() for ch in url) or _has_control(url):
         raise ValueError("must not contain spaces or control characters")
-    parts = urlsplit(url)
-    if parts.scheme not in STREAM_SCHEMES:
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        raise ValueError(f"must be a WebSocket URL such as {EXAMPLE_URL}") from None
+    if scheme not in STREAM_SCHEMES:
         raise ValueError("must be a WebSocket URL starting with ws:// or wss://, "
                          f"e.g. {EXAMPLE_URL}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password; the edge signs every "
+                         "connection instead (docs/agent-protocol.md)")
+    if parts.fragment or url.endswith("#"):
+        raise ValueError("must not have a #fragment (WebSocket URLs have none)")
     try:
-        host, _ = parts.hostname, parts.port
         sip.check_host(host or "")
+        if parts.port == 0:  # urlsplit refuses the others outside 0-65535
+            raise ValueError("port 0")
     except ValueError:
         raise ValueError(f"must name a valid host (and port, if any), e.g. {EXAMPLE_URL}") from None
     return url
+
+
+def stream_host(url: str) -> str:
+    """The host a checked stream URL connects to, as `sip.check_host` normalises it."""
+    return sip.check_host(urlsplit(url).hostname or "")
 
 
 def check_id(value: str) -> str:

@@ -62,6 +62,8 @@ def _check_label(value: str | None) -> str | None:
     value = value.strip()
     if len(value) > 64:
         raise ValueError("must be at most 64 characters")
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
+        raise ValueError("must not contain control characters or line breaks")
     return value or None
 
 

@@ -13,6 +13,10 @@ class Conflict(DomainError):
     """The request collides with existing state, e.g. the same extension on the same PBX twice."""
 
 
+class QuotaExceeded(Conflict):
+    """The tenant already has as many of something as its quota allows (smartalex/domain/quotas.py)."""
+
+
 class InvalidInput(DomainError):
     """Input failed validation; `field` names the offending field."""
 

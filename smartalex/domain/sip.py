@@ -8,38 +8,67 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 # RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved )
 _USER_PART = re.compile(r"^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$")
 
 
+MAX_HOST = 253  # RFC 1035: a name of at most 253 characters, labels of at most 63
+
+
 def check_host(value: str) -> str:
-    """Return the host normalised (lower case, IPv6 without brackets) or raise ValueError."""
+    """Return the host normalised (lower case, IPv6 without brackets, an internationalised
+    name in its ASCII `xn--` form) or raise ValueError.
+
+    The host goes into SIP URIs (`sip:1000@<host>`) and certificate checks, so only a host name
+    or an IPv4/IPv6 literal passes: no zone id (`fe80::1%eth0`, which also lets `<>;@` through
+    ipaddress), no control characters, nothing longer than DNS allows."""
     host = value.strip()
     if not host:
         raise ValueError("is required")
+    if len(host) > MAX_HOST + 2:  # + 2: the brackets of an IPv6 literal
+        raise ValueError(f"must be at most {MAX_HOST} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in host):
+        raise ValueError("must not contain control characters or line breaks")
     if "://" in host or host.lower().startswith(("sip:", "sips:")):
         raise ValueError("must be a host name or IP address without a scheme, e.g. pbx.example.com")
     if any(ch.isspace() for ch in host):
         raise ValueError("must not contain spaces")
-    if host.startswith("[") and host.endswith("]"):
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed:
         host = host[1:-1]
+    if "%" in host:
+        raise ValueError("must not include a zone id (the %... of a link-local IPv6 address); "
+                         "give the PBX's routable address or its host name")
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
-        pass
+        if bracketed:
+            raise ValueError("is not a valid IPv6 address") from None
     if "/" in host or "@" in host:
         raise ValueError("must be a host name or IP address only, without user or path")
     if ":" in host:
         raise ValueError("must not include a port; put the port in the port field")
-    name = host.rstrip(".").lower()
+    name = _ascii_name(host.rstrip(".").lower())
     labels = name.split(".")
-    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+    if len(name) > MAX_HOST or not all(_LABEL.match(label) for label in labels):
         raise ValueError("is not a valid host name (letters, digits, hyphens and dots)")
     if labels[-1].isdigit():
         raise ValueError("is not a valid host name or IPv4 address")
     return name
+
+
+def _ascii_name(name: str) -> str:
+    """An internationalised name (bücher.example) in the form DNS and SIP carry
+    (xn--bcher-kva.example); ASCII names as they are."""
+    if name.isascii():
+        return name
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError("is not a valid host name (letters, digits, hyphens and dots)") from None
 
 
 def check_user_part(value: str, max_length: int) -> str:

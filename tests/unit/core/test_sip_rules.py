@@ -18,6 +18,10 @@ from smartalex.domain.sip import check_host, check_user_part, uri_host
     ("[2001:db8::10]", "2001:db8::10"),
     ("2001:DB8:0:0:0:0:0:10", "2001:db8::10"),
     ("a" * 63 + ".example.com", "a" * 63 + ".example.com"),
+    ("pbx.exämple.com", "pbx.xn--exmple-cua.com"),  # IDNA: the form DNS and SIP carry
+    ("PBX.Bücher.example", "pbx.xn--bcher-kva.example"),
+    ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+    ("fe80::1", "fe80::1"),
 ])
 def test_a_valid_host_is_accepted_and_normalised(typed, stored):
     assert check_host(typed) == stored
@@ -45,8 +49,23 @@ def test_a_valid_host_is_accepted_and_normalised(typed, stored):
     "pbx-.example.com",
     "pbx..example.com",
     "pbx_1.example.com",
-    "pbx.exämple.com",
     ".",
+    # Zone ids: ipaddress accepts any text after the %, which would end up in SIP URIs.
+    "fe80::1%eth0",
+    "[fe80::1%eth0]",
+    "fe80::1%a>;x=<sip:y@evil.example",
+    "fe80::1%" + "a" * 2000,
+    # SIP URI metacharacters, control characters, lengths.
+    "pbx.example.com;transport=tcp",
+    "<pbx.example.com>",
+    '"pbx.example.com"',
+    "pbx.example.com,evil.example",
+    "pbx\x00.example.com",
+    "pbx.example.com\r\nVia: x",
+    "pbx\u200b.example.com",
+    "[pbx.example.com]",
+    "a" * 300,
+    "exa\u0301mple..com",
 ])
 def test_an_invalid_host_is_rejected(typed):
     with pytest.raises(ValueError):
@@ -60,6 +79,9 @@ def test_an_invalid_host_is_rejected(typed):
     ("1000@pbx.example.com", "user"),
     ("pbx example.com", "spaces"),
     ("", "required"),
+    ("fe80::1%eth0", "zone id"),
+    ("pbx\x07.example.com", "control characters"),
+    ("x" * 300, "at most 253 characters"),
 ])
 def test_a_rejected_host_says_what_to_fix(typed, hint):
     with pytest.raises(ValueError, match=hint):
