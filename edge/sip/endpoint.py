@@ -90,6 +90,9 @@ def transport_for(transports: dict[Transport | str, int], account: SipAccount) -
 def _transport_config(bind: str, public_address: str | None) -> pj.TransportConfig:
     cfg = pj.TransportConfig()
     cfg.boundAddress = bind
+    # pjsip's default offers TLS 1.0–1.2 only; a PBX that requires 1.3 must work, 1.0/1.1 are
+    # obsolete (RFC 8996). Measured: docs/measurements/pjsua2-build.md.
+    cfg.tlsConfig.proto = pj.PJ_SSL_SOCK_PROTO_TLS1_2 | pj.PJ_SSL_SOCK_PROTO_TLS1_3
     if public_address:  # Contact and Via carry the Elastic IP, not the private address
         cfg.publicAddress = public_address
     return cfg
