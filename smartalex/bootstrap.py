@@ -15,6 +15,7 @@ from .service_layer.ports import (
     TenantSettingsRepository,
     TrunkRepository,
 )
+from .domain.targets import TargetGuard
 
 
 def _dynamodb(module: str, cls: str):
@@ -41,6 +42,14 @@ class Services:
         from .adapters.secrets import SecretsManagerStore
 
         return SecretsManagerStore()
+
+    @cached_property
+    def targets(self) -> TargetGuard:
+        """What trunk domains and agent URLs may point at, in this stage (SMARTALEX_STAGE)."""
+        from .adapters import names
+        from .domain.targets import policy_for_stage
+
+        return TargetGuard(policy_for_stage(names.stage(), names.vpc_cidrs()))
 
     @cached_property
     def agents(self) -> AgentRepository:

@@ -55,7 +55,8 @@ def build(app: App, settings: Environment, control_dir: Path = CONTROL_DIR) -> S
                                **common)
     secrets = SecretsStack(app, name("Secrets"), **common)
     runtime_env = contract.runtime_environment(settings.stage, secrets.prefix, secrets.key.key_arn,
-                                               data.tables, messaging.queues)
+                                               data.tables, messaging.queues,
+                                               (settings.vpc_cidr,))
     api = ApiStack(app, name("Api"), data=data, secrets=secrets, runtime_env=runtime_env,
                    source_dir=control_dir, **common)
     functions = FunctionsStack(app, name("Functions"), data=data, queues=messaging.queues,

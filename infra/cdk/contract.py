@@ -42,6 +42,8 @@ STAGE = "SMARTALEX_STAGE"
 SECRET_PREFIX = "SMARTALEX_SECRET_PREFIX"
 # The KMS key new SIP secrets are created with (API only; names.secrets_kms_key()).
 SECRETS_KMS_KEY = "SMARTALEX_SECRETS_KMS_KEY_ID"
+# Our own networks, never a connection target (names.vpc_cidrs()).
+VPC_CIDRS = "SMARTALEX_VPC_CIDRS"
 
 # Metrics the edge publishes (cloudwatch:PutMetricData, namespace-restricted in IAM).
 # The edge publishes these (smartalex/adapters/metrics.py is the one definition).
@@ -58,11 +60,13 @@ def queue_env_var(spec_env_var: str) -> tuple[str, str]:
 
 def runtime_environment(stage: str, secret_prefix: str, secrets_key_arn: str,
                         tables: Mapping[str, dynamodb.ITable],
-                        queues: Mapping[str, sqs.IQueue]) -> dict[str, str]:
+                        queues: Mapping[str, sqs.IQueue],
+                        vpc_cidrs: tuple[str, ...] = ()) -> dict[str, str]:
     """The variables every runtime (API, handlers, edge) gets; `tables` by model name,
     `queues` by QueueSpec key. Only the API creates secrets with the key, but every runtime
     gets the whole contract: one list to check, nothing runtime-specific to forget."""
-    env = {STAGE: stage, SECRET_PREFIX: secret_prefix, SECRETS_KMS_KEY: secrets_key_arn}
+    env = {STAGE: stage, SECRET_PREFIX: secret_prefix, SECRETS_KMS_KEY: secrets_key_arn,
+           VPC_CIDRS: ",".join(vpc_cidrs)}
     for model, var in table_env_vars().items():
         env[var] = tables[model].table_name
     for spec in QUEUES:

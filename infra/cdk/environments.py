@@ -44,6 +44,9 @@ class Environment:
     # Who may reach SIP/RTP. Customer PBXs sit anywhere on the internet; narrow per tenant
     # network if all PBXs of an environment are known (e.g. staging's test PBX).
     sip_allowed_cidrs: tuple[str, ...]
+    # The edge's VPC. Runtimes refuse trunk domains and agent URLs inside it
+    # (SMARTALEX_VPC_CIDRS, smartalex/domain/targets.py).
+    vpc_cidr: str
     container_insights: bool
     # Edge-events handler (SQS -> Lambda).
     handler_max_concurrency: int  # event source mapping cap (2..1000)
@@ -93,6 +96,7 @@ _DEV = Environment(
     edge_memory_mib=1024,
     edge_target_registrations_per_worker=0.75,
     sip_allowed_cidrs=("0.0.0.0/0",),
+    vpc_cidr="10.40.0.0/16",
     container_insights=False,
     handler_max_concurrency=2,
     handler_reserved_concurrency=None,

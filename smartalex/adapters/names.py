@@ -56,6 +56,13 @@ def secret_prefix() -> str:
     return os.environ.get("SMARTALEX_SECRET_PREFIX") or f"smartalex/{stage()}/trunks"
 
 
+def vpc_cidrs() -> tuple[str, ...]:
+    """Our own networks (SMARTALEX_VPC_CIDRS, comma-separated CIDRs): never a trunk's or an
+    agent's address in a deployed stage (smartalex/domain/targets.py)."""
+    raw = os.environ.get("SMARTALEX_VPC_CIDRS", "")
+    return tuple(cidr.strip() for cidr in raw.split(",") if cidr.strip())
+
+
 def secrets_kms_key() -> str | None:
     """The customer-managed KMS key for SIP secrets, when the stack provides one."""
     return os.environ.get("SMARTALEX_SECRETS_KMS_KEY_ID") or None

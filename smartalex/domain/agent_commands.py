@@ -94,11 +94,6 @@ def check_stream_url(value: str) -> str:
     return url
 
 
-def stream_host(url: str) -> str:
-    """The host a checked stream URL connects to, as `sip.check_host` normalises it."""
-    return sip.check_host(urlsplit(url).hostname or "")
-
-
 def check_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError("must be an id such as trk_0123456789abcdef0123")

@@ -22,6 +22,7 @@ from ..domain.agent_commands import (
 )
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.phone_number import still_bound
+from ..domain.targets import ANYWHERE, TargetGuard
 from .ports import AgentRepository, PhoneNumberRepository, TrunkRepository
 from .trunks import Clock, utcnow
 
@@ -30,7 +31,12 @@ def new_agent_id() -> str:
     return f"agt_{uuid.uuid4().hex[:20]}"
 
 
-def create_agent(cmd: CreateAgent, *, agents: AgentRepository, clock: Clock = utcnow) -> Agent:
+def create_agent(cmd: CreateAgent, *, agents: AgentRepository, targets: TargetGuard = ANYWHERE,
+                 clock: Clock = utcnow) -> Agent:
+    """`targets` refuses a stream URL the edge must not connect to (the API passes the
+    deployment's)."""
+    if cmd.stream_url is not None:
+        targets.check_url(cmd.stream_url, field="stream_url")
     now = clock()
     agent = Agent(
         agent_id=new_agent_id(), tenant_id=cmd.tenant_id, name=cmd.name, kind=cmd.kind,
@@ -40,9 +46,11 @@ def create_agent(cmd: CreateAgent, *, agents: AgentRepository, clock: Clock = ut
     return agent
 
 
-def update_agent(cmd: UpdateAgent, *, agents: AgentRepository, clock: Clock = utcnow) -> Agent:
+def update_agent(cmd: UpdateAgent, *, agents: AgentRepository, targets: TargetGuard = ANYWHERE,
+                 clock: Clock = utcnow) -> Agent:
     """Apply a PATCH. Changing the kind drops the fields the new kind has no use for (the old
-    URL or greeting); sending such a field explicitly is an error, as on create."""
+    URL or greeting); sending such a field explicitly is an error, as on create. A new
+    stream URL is checked with `targets`, as on create."""
     before = agents.get(cmd.tenant_id, cmd.agent_id)
     changes = cmd.changes()
     kind = changes.get("kind", before.kind)
@@ -52,6 +60,8 @@ def update_agent(cmd: UpdateAgent, *, agents: AgentRepository, clock: Clock = ut
         stream_url, greeting = changes.get("stream_url", before.stream_url), None
         if stream_url is None:
             raise InvalidInput(STREAM_URL_REQUIRED, field="stream_url")
+        if changes.get("stream_url") is not None:
+            targets.check_url(stream_url, field="stream_url")
     else:
         if "stream_url" in changes:
             raise InvalidInput(STREAM_URL_NOT_APPLICABLE, field="stream_url")

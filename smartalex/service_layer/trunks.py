@@ -11,6 +11,7 @@ from ..domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateT
 from ..domain.errors import Conflict, NotFound
 from ..domain.phone_number import still_bound
 from ..domain.registration import RegistrationStatus
+from ..domain.targets import ANYWHERE, TargetGuard
 from ..domain.trunk import REGISTRATION_FIELDS, SipAccount, Trunk
 from .ports import DirectoryRepository, PhoneNumberRepository, SecretStore, TrunkRepository
 
@@ -26,8 +27,10 @@ def new_trunk_id() -> str:
 
 
 def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretStore,
-                 clock: Clock = utcnow) -> Trunk:
-    """Store the password first (under the new id), then the trunk; undo the secret on conflict."""
+                 targets: TargetGuard = ANYWHERE, clock: Clock = utcnow) -> Trunk:
+    """Store the password first (under the new id), then the trunk; undo the secret on conflict.
+    `targets` refuses a domain the edge must not connect to (the API passes the deployment's)."""
+    targets.check_host(cmd.domain, field="domain")
     now = clock()
     account = SipAccount(cmd.domain, cmd.extension, cmd.username, cmd.transport, cmd.port,
                          cmd.tls_verify)
@@ -46,10 +49,12 @@ def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
 
 
 def update_trunk(cmd: UpdateTrunk, *, trunks: TrunkRepository, secrets: SecretStore,
-                 clock: Clock = utcnow) -> Trunk:
+                 targets: TargetGuard = ANYWHERE, clock: Clock = utcnow) -> Trunk:
     """Apply a PATCH; anything the PBX must see again bumps the generation (re-register)."""
     before = trunks.get(cmd.tenant_id, cmd.trunk_id)
     changes = cmd.changes()
+    if "domain" in changes:
+        targets.check_host(changes["domain"], field="domain")
     now = clock()
     account = before.account
     account_fields = {k: v for k, v in changes.items() if k in REGISTRATION_FIELDS - {"password"}}

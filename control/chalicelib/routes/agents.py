@@ -58,7 +58,8 @@ def _checked(value: str) -> str:
 def create_agent() -> Response:
     tenant = _tenant()
     cmd = command(CreateAgent, json_object(bp.current_request), tenant_id=tenant)
-    agent = use_cases.create_agent(cmd, agents=services().agents)
+    s = services()
+    agent = use_cases.create_agent(cmd, agents=s.agents, targets=s.targets)
     logger.info("Agent created", extra={"tenant": tenant, "agent_id": agent.agent_id,
                                         "kind": agent.kind.value})
     return render_agents.agent(agent, 201)
@@ -82,7 +83,8 @@ def update_agent(agent_id: str) -> Response:
     tenant = _tenant()
     cmd = command(UpdateAgent, json_object(bp.current_request), tenant_id=tenant,
                   agent_id=_checked(agent_id))
-    agent = use_cases.update_agent(cmd, agents=services().agents)
+    s = services()
+    agent = use_cases.update_agent(cmd, agents=s.agents, targets=s.targets)
     logger.info("Agent updated", extra={"tenant": tenant, "agent_id": agent_id,
                                         "fields": sorted(cmd.changes().keys())})
     return render_agents.agent(agent)

@@ -57,7 +57,7 @@ def create_trunk() -> Response:
     tenant = _tenant()
     cmd = command(CreateTrunk, json_object(bp.current_request), tenant_id=tenant)
     s = services()
-    trunk = use_cases.create_trunk(cmd, trunks=s.trunks, secrets=s.secrets)
+    trunk = use_cases.create_trunk(cmd, trunks=s.trunks, secrets=s.secrets, targets=s.targets)
     logger.info("Trunk created", extra={"tenant": tenant, "trunk_id": trunk.trunk_id})
     return render.trunk(trunk, 201)
 
@@ -85,7 +85,7 @@ def update_trunk(trunk_id: str) -> Response:
     cmd = command(UpdateTrunk, json_object(bp.current_request), tenant_id=tenant,
                   trunk_id=_checked(trunk_id))
     s = services()
-    trunk = use_cases.update_trunk(cmd, trunks=s.trunks, secrets=s.secrets)
+    trunk = use_cases.update_trunk(cmd, trunks=s.trunks, secrets=s.secrets, targets=s.targets)
     logger.info("Trunk updated", extra={"tenant": tenant, "trunk_id": trunk_id,
                                         "fields": sorted(cmd.changes().keys()),  # names only
                                         "generation": trunk.generation})

@@ -117,7 +117,7 @@ class EdgeStack(Stack):
         # Public subnets only: every edge has a public address anyway, so NAT gateways
         # (~$32/month each) would buy nothing.
         vpc = ec2.Vpc(self, "Vpc", max_azs=2, nat_gateways=0,
-                      ip_addresses=ec2.IpAddresses.cidr("10.40.0.0/16"),
+                      ip_addresses=ec2.IpAddresses.cidr(self.settings.vpc_cidr),
                       subnet_configuration=[ec2.SubnetConfiguration(
                           name="edge", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)])
         # Free, and keeps DynamoDB traffic off the internet gateway.
