@@ -15,6 +15,7 @@ from .service_layer.ports import (
     TenantSettingsRepository,
     TrunkRepository,
 )
+from .domain.quotas import Quotas
 from .domain.targets import TargetGuard
 
 
@@ -50,6 +51,13 @@ class Services:
         from .domain.targets import policy_for_stage
 
         return TargetGuard(policy_for_stage(names.stage(), names.vpc_cidrs()))
+
+    @cached_property
+    def quotas(self) -> Quotas:
+        """This stage's per-tenant quotas (SMARTALEX_QUOTA_*; the defaults where unset)."""
+        from .adapters import names
+
+        return Quotas.from_settings(names.quota_settings())
 
     @cached_property
     def agents(self) -> AgentRepository:

@@ -12,7 +12,8 @@ ERRORS = {
     400: "Invalid input: `error.field` names the offending field",
     401: "Missing, invalid or expired bearer token",
     404: "No such resource for this tenant",
-    409: "Conflicts with existing data (a duplicate) or a concurrent change",
+    409: "Conflicts with existing data (a duplicate), a concurrent change, or the tenant's "
+         "quota (`error.code` quota_exceeded: the message gives the limit)",
 }
 
 

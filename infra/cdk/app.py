@@ -56,7 +56,7 @@ def build(app: App, settings: Environment, control_dir: Path = CONTROL_DIR) -> S
     secrets = SecretsStack(app, name("Secrets"), **common)
     runtime_env = contract.runtime_environment(settings.stage, secrets.prefix, secrets.key.key_arn,
                                                data.tables, messaging.queues,
-                                               (settings.vpc_cidr,))
+                                               (settings.vpc_cidr,), settings.tenant_quotas)
     api = ApiStack(app, name("Api"), data=data, secrets=secrets, runtime_env=runtime_env,
                    source_dir=control_dir, **common)
     functions = FunctionsStack(app, name("Functions"), data=data, queues=messaging.queues,

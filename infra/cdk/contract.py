@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from smartalex.adapters import metrics, names
 from smartalex.adapters.dynamodb.schema import table_specs
 from smartalex.adapters.queues import QUEUES
+from smartalex.domain.quotas import Quotas
 
 
 def table_env_vars() -> dict[str, str]:
@@ -44,6 +45,7 @@ SECRET_PREFIX = "SMARTALEX_SECRET_PREFIX"
 SECRETS_KMS_KEY = "SMARTALEX_SECRETS_KMS_KEY_ID"
 # Our own networks, never a connection target (names.vpc_cidrs()).
 VPC_CIDRS = "SMARTALEX_VPC_CIDRS"
+QUOTAS = names.QUOTA_VARIABLES  # Quotas field -> variable
 
 # Metrics the edge publishes (cloudwatch:PutMetricData, namespace-restricted in IAM).
 # The edge publishes these (smartalex/adapters/metrics.py is the one definition).
@@ -61,12 +63,14 @@ def queue_env_var(spec_env_var: str) -> tuple[str, str]:
 def runtime_environment(stage: str, secret_prefix: str, secrets_key_arn: str,
                         tables: Mapping[str, dynamodb.ITable],
                         queues: Mapping[str, sqs.IQueue],
-                        vpc_cidrs: tuple[str, ...] = ()) -> dict[str, str]:
+                        vpc_cidrs: tuple[str, ...] = (),
+                        quotas: Quotas = Quotas()) -> dict[str, str]:
     """The variables every runtime (API, handlers, edge) gets; `tables` by model name,
     `queues` by QueueSpec key. Only the API creates secrets with the key, but every runtime
     gets the whole contract: one list to check, nothing runtime-specific to forget."""
     env = {STAGE: stage, SECRET_PREFIX: secret_prefix, SECRETS_KMS_KEY: secrets_key_arn,
            VPC_CIDRS: ",".join(vpc_cidrs)}
+    env.update({QUOTAS[name]: value for name, value in quotas.as_settings().items()})
     for model, var in table_env_vars().items():
         env[var] = tables[model].table_name
     for spec in QUEUES:

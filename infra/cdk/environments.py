@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
+from smartalex.domain.quotas import Quotas
+
 
 @dataclass(frozen=True)
 class Environment:
@@ -55,6 +57,8 @@ class Environment:
     api_rate_limit: int
     api_burst_limit: int
     cognito_mfa_required: bool
+    # Per-tenant quotas (SMARTALEX_QUOTA_* on the runtimes): the defaults fit a real office.
+    tenant_quotas: Quotas
 
     @property
     def stage(self) -> str:
@@ -103,6 +107,7 @@ _DEV = Environment(
     api_rate_limit=20,
     api_burst_limit=40,
     cognito_mfa_required=False,
+    tenant_quotas=Quotas(),
 )
 
 ENVIRONMENTS: dict[str, Environment] = {

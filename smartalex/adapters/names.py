@@ -63,6 +63,19 @@ def vpc_cidrs() -> tuple[str, ...]:
     return tuple(cidr.strip() for cidr in raw.split(",") if cidr.strip())
 
 
+# A stage's per-tenant quotas (smartalex/domain/quotas.py), by Quotas field; unset: the default.
+QUOTA_VARIABLES = {
+    "trunks": "SMARTALEX_QUOTA_TRUNKS",
+    "agents": "SMARTALEX_QUOTA_AGENTS",
+    "phone_numbers": "SMARTALEX_QUOTA_PHONE_NUMBERS",
+    "directory_entries": "SMARTALEX_QUOTA_DIRECTORY_ENTRIES",
+}
+
+
+def quota_settings() -> dict[str, str]:
+    return {name: os.environ[var] for name, var in QUOTA_VARIABLES.items() if os.environ.get(var)}
+
+
 def secrets_kms_key() -> str | None:
     """The customer-managed KMS key for SIP secrets, when the stack provides one."""
     return os.environ.get("SMARTALEX_SECRETS_KMS_KEY_ID") or None

@@ -18,7 +18,7 @@ MAX_EXTENSION = 32
 MAX_NAME = 64
 MAX_ALIAS = 64
 MAX_ALIASES = 20
-MAX_ENTRIES = 1000          # per trunk; enforced by the service, stated in the OpenAPI document
+MAX_ENTRIES = 1000          # per trunk: the default quota (quotas.py), what the matcher is sized for
 MAX_TEXT = 1000             # a resolve request: one utterance, not a transcript
 
 

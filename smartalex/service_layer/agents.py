@@ -22,6 +22,7 @@ from ..domain.agent_commands import (
 )
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.phone_number import still_bound
+from ..domain.quotas import DEFAULT_QUOTAS, Quotas
 from ..domain.targets import ANYWHERE, TargetGuard
 from .ports import AgentRepository, PhoneNumberRepository, TrunkRepository
 from .trunks import Clock, utcnow
@@ -32,9 +33,10 @@ def new_agent_id() -> str:
 
 
 def create_agent(cmd: CreateAgent, *, agents: AgentRepository, targets: TargetGuard = ANYWHERE,
-                 clock: Clock = utcnow) -> Agent:
-    """`targets` refuses a stream URL the edge must not connect to (the API passes the
-    deployment's)."""
+                 quotas: Quotas = DEFAULT_QUOTAS, clock: Clock = utcnow) -> Agent:
+    """`targets` refuses a stream URL the edge must not connect to, `quotas` an agent too many
+    (the API passes the deployment's)."""
+    quotas.check_agents(len(agents.list(cmd.tenant_id)))
     if cmd.stream_url is not None:
         targets.check_url(cmd.stream_url, field="stream_url")
     now = clock()

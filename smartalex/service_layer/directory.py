@@ -7,18 +7,14 @@ from functools import lru_cache
 
 from ..domain.directory import DirectoryEntry, Resolution
 from ..domain.directory_commands import (
-    MAX_ENTRIES,
     CreateDirectoryEntry,
     DeleteDirectoryEntry,
     ReplaceDirectoryEntry,
     ResolveRequest,
 )
-from ..domain.errors import Conflict
 from ..domain.matching import Matcher
+from ..domain.quotas import DEFAULT_QUOTAS, Quotas
 from .ports import DirectoryRepository, TrunkRepository
-
-FULL = (f"This trunk's directory already has {MAX_ENTRIES:,} entries, the most it can hold; "
-        "remove one first.")
 
 
 def list_entries(tenant_id: str, trunk_id: str, *, trunks: TrunkRepository,
@@ -28,21 +24,22 @@ def list_entries(tenant_id: str, trunk_id: str, *, trunks: TrunkRepository,
 
 
 def add_entry(cmd: CreateDirectoryEntry, *, trunks: TrunkRepository,
-              directory: DirectoryRepository) -> DirectoryEntry:
-    """Conflict if the extension is listed already or the directory is full."""
+              directory: DirectoryRepository, quotas: Quotas = DEFAULT_QUOTAS) -> DirectoryEntry:
+    """Conflict if the extension is listed already, QuotaExceeded if the directory is full."""
     trunks.get(cmd.tenant_id, cmd.trunk_id)
     entry = cmd.entry()
-    _check_room(directory.list(cmd.trunk_id), entry.extension)
+    _check_room(directory.list(cmd.trunk_id), entry.extension, quotas)
     directory.put(cmd.tenant_id, cmd.trunk_id, entry, create=True)
     return entry
 
 
 def replace_entry(cmd: ReplaceDirectoryEntry, *, trunks: TrunkRepository,
-                  directory: DirectoryRepository) -> DirectoryEntry:
-    """PUT: create the entry or replace it whole."""
+                  directory: DirectoryRepository,
+                  quotas: Quotas = DEFAULT_QUOTAS) -> DirectoryEntry:
+    """PUT: create the entry or replace it whole (a new extension counts against the quota)."""
     trunks.get(cmd.tenant_id, cmd.trunk_id)
     entry = cmd.entry()
-    _check_room(directory.list(cmd.trunk_id), entry.extension)
+    _check_room(directory.list(cmd.trunk_id), entry.extension, quotas)
     directory.put(cmd.tenant_id, cmd.trunk_id, entry, create=False)
     return entry
 
@@ -66,8 +63,8 @@ def matcher_for(entries: tuple[DirectoryEntry, ...]) -> Matcher:
     return Matcher(entries)
 
 
-def _check_room(current: list[DirectoryEntry], extension: str) -> None:
-    # Counted before writing, so two adds racing at 999 entries can reach 1,001: the limit
-    # protects matching speed and item sizes, not an invariant, so that is acceptable.
-    if len(current) >= MAX_ENTRIES and all(e.extension != extension for e in current):
-        raise Conflict(FULL)
+def _check_room(current: list[DirectoryEntry], extension: str, quotas: Quotas) -> None:
+    # Counted before writing (quotas.py says why that is enough): replacing an entry that is
+    # listed already needs no room.
+    if all(e.extension != extension for e in current):
+        quotas.check_directory(len(current))

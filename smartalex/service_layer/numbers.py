@@ -15,6 +15,7 @@ from ..domain.errors import InvalidInput, NotFound
 from ..domain.number_commands import BindPbxExtension, UnbindNumber
 from ..domain.number_routing import NumberRouting
 from ..domain.phone_number import PhoneNumber
+from ..domain.quotas import DEFAULT_QUOTAS, Quotas
 from .ports import AgentRepository, PhoneNumberRepository, TrunkRepository
 from .trunks import Clock, utcnow
 
@@ -30,9 +31,10 @@ def new_number_id() -> str:
 
 def bind_pbx_extension(cmd: BindPbxExtension, *, trunks: TrunkRepository,
                        agents: AgentRepository, numbers: PhoneNumberRepository,
-                       clock: Clock = utcnow) -> NumberRouting:
+                       quotas: Quotas = DEFAULT_QUOTAS, clock: Clock = utcnow) -> NumberRouting:
     """Bind `cmd.did` (already E.164) to the trunk's AI extension and the agent; Conflict if the
-    DID is bound already, by this tenant or any other."""
+    DID is bound already, by this tenant or any other; QuotaExceeded if the tenant has as many
+    numbers as its quota allows."""
     try:
         trunk = trunks.get(cmd.tenant_id, cmd.trunk_id)
     except NotFound:
@@ -46,6 +48,7 @@ def bind_pbx_extension(cmd: BindPbxExtension, *, trunks: TrunkRepository,
         agent = agents.get(cmd.tenant_id, cmd.agent_id)
     except NotFound:
         raise InvalidInput(NO_AGENT, field="agent_id") from None
+    quotas.check_phone_numbers(len(numbers.list(cmd.tenant_id)))
     number = PhoneNumber(
         number_id=new_number_id(), tenant_id=cmd.tenant_id, e164=cmd.did,
         national_number=national_significant(cmd.did), label=cmd.label,

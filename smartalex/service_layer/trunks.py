@@ -10,6 +10,7 @@ from typing import Callable
 from ..domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
 from ..domain.errors import Conflict, NotFound
 from ..domain.phone_number import still_bound
+from ..domain.quotas import DEFAULT_QUOTAS, Quotas
 from ..domain.registration import RegistrationStatus
 from ..domain.targets import ANYWHERE, TargetGuard
 from ..domain.trunk import REGISTRATION_FIELDS, SipAccount, Trunk
@@ -27,9 +28,12 @@ def new_trunk_id() -> str:
 
 
 def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretStore,
-                 targets: TargetGuard = ANYWHERE, clock: Clock = utcnow) -> Trunk:
+                 targets: TargetGuard = ANYWHERE, quotas: Quotas = DEFAULT_QUOTAS,
+                 clock: Clock = utcnow) -> Trunk:
     """Store the password first (under the new id), then the trunk; undo the secret on conflict.
-    `targets` refuses a domain the edge must not connect to (the API passes the deployment's)."""
+    `targets` refuses a domain the edge must not connect to, `quotas` a trunk too many (the API
+    passes the deployment's)."""
+    quotas.check_trunks(len(trunks.list(cmd.tenant_id)))
     targets.check_host(cmd.domain, field="domain")
     now = clock()
     account = SipAccount(cmd.domain, cmd.extension, cmd.username, cmd.transport, cmd.port,

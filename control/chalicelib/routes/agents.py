@@ -29,7 +29,7 @@ TELEPHONY = AGENT + "/telephony"
 
 OPERATIONS = (
     Operation("POST", "/v1/agents", "Create an agent: an external media-stream agent or the "
-              "built-in receptionist", 201, AgentView, CreateAgent, (400,)),
+              "built-in receptionist", 201, AgentView, CreateAgent, (400, 409)),
     Operation("GET", "/v1/agents", "List the tenant's agents", 200, AgentList),
     Operation("GET", AGENT, "Get an agent and the trunk it answers", 200, AgentView,
               errors=(404,)),
@@ -59,7 +59,7 @@ def create_agent() -> Response:
     tenant = _tenant()
     cmd = command(CreateAgent, json_object(bp.current_request), tenant_id=tenant)
     s = services()
-    agent = use_cases.create_agent(cmd, agents=s.agents, targets=s.targets)
+    agent = use_cases.create_agent(cmd, agents=s.agents, targets=s.targets, quotas=s.quotas)
     logger.info("Agent created", extra={"tenant": tenant, "agent_id": agent.agent_id,
                                         "kind": agent.kind.value})
     return render_agents.agent(agent, 201)

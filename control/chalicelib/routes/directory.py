@@ -34,7 +34,8 @@ ENTRY = DIRECTORY + "/{extension}"
 OPERATIONS = (
     Operation("GET", DIRECTORY, "List the trunk's directory, sorted by extension", 200,
               DirectoryView, errors=(404,)),
-    Operation("POST", DIRECTORY, "Add who callers can ask for (at most 1,000 entries)", 201,
+    Operation("POST", DIRECTORY, "Add who callers can ask for (a quota per trunk: 1,000 entries by "
+              "default)", 201,
               DirectoryEntryView, CreateDirectoryEntry, (400, 404, 409)),
     Operation("PUT", ENTRY, "Create or replace the entry for this extension", 200,
               DirectoryEntryView, ReplaceDirectoryEntry, (400, 404, 409)),
@@ -73,7 +74,7 @@ def add_directory_entry(trunk_id: str) -> Response:
     cmd = command(CreateDirectoryEntry, json_object(bp.current_request), tenant_id=tenant,
                   trunk_id=_checked(trunk_id))
     s = services()
-    entry = use_cases.add_entry(cmd, trunks=s.trunks, directory=s.directory)
+    entry = use_cases.add_entry(cmd, trunks=s.trunks, directory=s.directory, quotas=s.quotas)
     _log("Directory entry added", tenant, trunk_id, extension=entry.extension)
     return render_directory.entry(entry, 201)
 
@@ -92,7 +93,8 @@ def replace_directory_entry(trunk_id: str, extension: str) -> Response:
     cmd = command(ReplaceDirectoryEntry, body, tenant_id=tenant, trunk_id=_checked(trunk_id),
                   extension=extension)
     s = services()
-    entry = use_cases.replace_entry(cmd, trunks=s.trunks, directory=s.directory)
+    entry = use_cases.replace_entry(cmd, trunks=s.trunks, directory=s.directory,
+                                   quotas=s.quotas)
     _log("Directory entry replaced", tenant, trunk_id, extension=entry.extension)
     return render_directory.entry(entry)
 

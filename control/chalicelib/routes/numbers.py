@@ -60,7 +60,7 @@ def bind_pbx_extension() -> Response:
     cmd = command(BindPbxExtension, json_object(bp.current_request), tenant_id=tenant,
                   context={"default_country": defaults.default_country})
     routing = use_cases.bind_pbx_extension(cmd, trunks=s.trunks, agents=s.agents,
-                                           numbers=s.numbers)
+                                           numbers=s.numbers, quotas=s.quotas)
     logger.info("Phone number bound", extra={"tenant": tenant,
                                              "number_id": routing.number.number_id,
                                              "trunk_id": cmd.trunk_id, "agent_id": cmd.agent_id})

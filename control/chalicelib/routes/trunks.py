@@ -57,7 +57,8 @@ def create_trunk() -> Response:
     tenant = _tenant()
     cmd = command(CreateTrunk, json_object(bp.current_request), tenant_id=tenant)
     s = services()
-    trunk = use_cases.create_trunk(cmd, trunks=s.trunks, secrets=s.secrets, targets=s.targets)
+    trunk = use_cases.create_trunk(cmd, trunks=s.trunks, secrets=s.secrets, targets=s.targets,
+                                   quotas=s.quotas)
     logger.info("Trunk created", extra={"tenant": tenant, "trunk_id": trunk.trunk_id})
     return render.trunk(trunk, 201)
 
