@@ -11,6 +11,7 @@ logger = Logger(service="edge")
 
 def main() -> None:
     from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
+    from smartalex.adapters.dynamodb.registration_claims import DynamoRegistrationClaims
     from smartalex.adapters.metrics import CloudWatchMetrics
     from smartalex.adapters.sqs import SqsPublisher
     from smartalex.bootstrap import bootstrap
@@ -26,6 +27,7 @@ def main() -> None:
         services=bootstrap(),
         publisher=SqsPublisher(),
         metrics=CloudWatchMetrics(),
+        claims=DynamoRegistrationClaims(),
     ).run()
 
 

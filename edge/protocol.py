@@ -77,6 +77,16 @@ class Release:
 
 
 @dataclass(frozen=True)
+class ExtensionChecked:
+    """Answer to RegistrarResolved: whether this trunk may register the extension there
+    (False: another trunk holds its registration claim)."""
+
+    trunk_id: str
+    generation: int
+    free: bool
+
+
+@dataclass(frozen=True)
 class Shutdown:
     """Un-register everything and exit once the calls in progress have ended; calls still up
     `calls_for` seconds from now are hung up (0: at once)."""
@@ -106,6 +116,16 @@ class Report:
     trunk_id: str
     generation: int
     payload: MessagePayload
+
+
+@dataclass(frozen=True)
+class RegistrarResolved:
+    """The trunk's registrar resolved to these addresses: claim the registration identity
+    (domain/assignment.py) before the worker sends any REGISTER."""
+
+    trunk_id: str
+    generation: int
+    addresses: tuple[str, ...]
 
 
 @dataclass(frozen=True)

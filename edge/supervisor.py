@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger
 
 from smartalex.adapters.metrics import HELD_PER_WORKER, INBOUND_REFUSED, REGISTRATION_FAILURES
 from smartalex.domain.agent import AgentKind
+from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, registration_identity
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.messages import RegistrationObserved, wrap
 from smartalex.domain.registration import Problem, RegistrationState, retry_delay
@@ -31,9 +32,11 @@ from .protocol import (
     AgentLink,
     BoundNumber,
     CallRouting,
+    ExtensionChecked,
     Heartbeat,
     Hold,
     Ready,
+    RegistrarResolved,
     Release,
     Released,
     Report,
@@ -107,16 +110,28 @@ class WorkerProcess:
             self.process.join(timeout)
 
 
+@dataclass
+class RegistrationClaim:
+    """The registration identity a held trunk claimed (domain/assignment.py)."""
+
+    keys: tuple[str, ...]
+    renewed_at: float  # monotonic
+
+
 class Supervisor:
     def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, services, publisher,
-                 metrics=None):
+                 metrics=None, claims=None):
         """`services` provides the secrets, agents, directory and numbers ports
-        (smartalex.bootstrap); `metrics` publishes the edge's CloudWatch metrics."""
+        (smartalex.bootstrap); `metrics` publishes the edge's CloudWatch metrics; `claims`
+        holds registration identities (adapters/dynamodb/registration_claims.py)."""
         self.settings = settings
         self.metrics = metrics
         self.registration_failures = 0
         self.inbound_refused = 0
         self.keeper = keeper
+        self.claims = claims
+        self.claimed: dict[str, RegistrationClaim] = {}
+        self.unchecked: dict[str, tuple[WorkerProcess, RegistrarResolved, float]] = {}
         self.services = services
         self.publisher = publisher
         self.receptionist = ReceptionistProcess(settings.receptionist_port)
@@ -156,6 +171,7 @@ class Supervisor:
             if time.monotonic() >= next_sync:
                 more_waiting = self.sync_assignments()
                 self.retry_unstarted()
+                self.keep_registration_claims()
                 next_sync = time.monotonic() + (0.2 if more_waiting else self.settings.poll_seconds)
             self.flush_outbox()
             self.write_health()
@@ -221,6 +237,8 @@ class Supervisor:
                 w.send(first)
         elif isinstance(message, Report):
             self.publish(message)
+        elif isinstance(message, RegistrarResolved):
+            self.check_extension(w, message)
         elif isinstance(message, Released):
             if w.trunk_id == message.trunk_id:
                 w.trunk_id = None
@@ -270,6 +288,11 @@ class Supervisor:
         return changes.more_waiting
 
     def apply(self, changes: Changes) -> None:
+        for trunk_id in changes.drop:  # deleted: its extension is free for another trunk
+            self._release_claim(trunk_id)
+        for trunk_id in changes.lost:  # another edge holds it: the claim is theirs to renew
+            self.claimed.pop(trunk_id, None)
+            self.unchecked.pop(trunk_id, None)
         for trunk_id in changes.lost + changes.drop:
             self.unstarted.pop(trunk_id, None)
             w = self.worker_for(trunk_id)
@@ -321,6 +344,83 @@ class Supervisor:
                 del self.unstarted[trunk_id]
         if holds:
             self.apply(Changes(hold=holds))
+
+    # --- registration claims: one PBX extension, one trunk ---
+    def check_extension(self, w: WorkerProcess, resolved: RegistrarResolved) -> None:
+        """Claim the registration identity the worker resolved, and tell it whether it may
+        register. A claim that cannot be written now is tried again on the next poll (the
+        worker waits: nothing is registered without it)."""
+        holding = self.keeper.held.get(resolved.trunk_id)
+        self.unchecked.pop(resolved.trunk_id, None)
+        if holding is None or holding.trunk.generation != resolved.generation:
+            return  # no longer ours, or changed since: the new Hold resolves again
+        trunk = holding.trunk
+        keys = registration_identity(resolved.addresses, trunk.account.port,
+                                     trunk.account.extension)
+        try:
+            free = self.claims is None or self.claims.claim(keys, trunk.trunk_id,
+                                                            trunk.tenant_id, time.time())
+        except Exception:
+            logger.exception("could not claim the registration; retrying",
+                             extra={"trunk_id": trunk.trunk_id})
+            self.unchecked[trunk.trunk_id] = (w, resolved, time.monotonic())
+            return
+        if free:
+            earlier = self.claimed.get(trunk.trunk_id)
+            self.claimed[trunk.trunk_id] = RegistrationClaim(keys, time.monotonic())
+            if earlier and set(earlier.keys) - set(keys):  # a changed trunk: the old one goes
+                self._release_keys(trunk.trunk_id, tuple(set(earlier.keys) - set(keys)))
+        else:
+            logger.warning("extension already registered by another trunk",
+                           extra={"trunk_id": trunk.trunk_id})
+        w.send(ExtensionChecked(trunk.trunk_id, resolved.generation, free))
+
+    def keep_registration_claims(self) -> None:
+        """Renew the claims of held trunks; forget those no longer held (the next holder of the
+        trunk renews them, the claim being the trunk's); retry claims that failed to write."""
+        for trunk_id, (w, resolved, _) in list(self.unchecked.items()):
+            self.check_extension(w, resolved)
+        now = time.monotonic()
+        for trunk_id, claim in list(self.claimed.items()):
+            holding = self.keeper.held.get(trunk_id)
+            if holding is None:
+                del self.claimed[trunk_id]
+                continue
+            if now - claim.renewed_at < REGISTRATION_CLAIM_RENEW_SECONDS or self.claims is None:
+                continue
+            try:
+                kept = self.claims.claim(claim.keys, trunk_id, holding.trunk.tenant_id,
+                                         time.time())
+            except Exception:
+                logger.exception("could not renew the registration claim; retrying",
+                                 extra={"trunk_id": trunk_id})
+                continue
+            if kept:
+                claim.renewed_at = now
+                continue
+            # Ours lapsed (the claims table was out of reach for minutes) and another trunk
+            # took the extension: let go, so this trunk comes back as "registered elsewhere".
+            logger.error("registration claim lost to another trunk; letting the trunk go",
+                         extra={"trunk_id": trunk_id})
+            del self.claimed[trunk_id]
+            w = self.worker_for(trunk_id)
+            if w:
+                w.send(Release(trunk_id))
+
+    def _release_claim(self, trunk_id: str) -> None:
+        claim = self.claimed.pop(trunk_id, None)
+        self.unchecked.pop(trunk_id, None)
+        if claim:
+            self._release_keys(trunk_id, claim.keys)
+
+    def _release_keys(self, trunk_id: str, keys: tuple[str, ...]) -> None:
+        if self.claims is None:
+            return
+        try:
+            self.claims.release(keys, trunk_id)
+        except Exception:  # it lapses by itself (REGISTRATION_CLAIM_SECONDS)
+            logger.exception("could not release the registration claim",
+                             extra={"trunk_id": trunk_id})
 
     def worker_for(self, trunk_id: str) -> WorkerProcess | None:
         return next((w for w in self.workers if w.trunk_id == trunk_id), None)

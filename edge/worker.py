@@ -23,7 +23,7 @@ from aws_lambda_powertools import Logger
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
-from smartalex.domain.registration import CHALLENGE_REFUSED
+from smartalex.domain.registration import CHALLENGE_REFUSED, EXTENSION_TAKEN
 
 from smartalex.domain.trunk import Transport
 
@@ -31,9 +31,11 @@ from .challenges import ChallengePolicy, challenge_of
 from .inbound_policy import InboundPolicy, PbxAddresses, Refusal, parse_source
 from .protocol import (
     CallRouting,
+    ExtensionChecked,
     Heartbeat,
     Hold,
     Ready,
+    RegistrarResolved,
     Release,
     Released,
     Report,
@@ -85,6 +87,7 @@ class TrunkSlot:
     pbx: PbxAddresses = field(default_factory=PbxAddresses)
     challenges: ChallengePolicy | None = None
     lookup: PendingLookup | None = None  # the registrar's name being resolved
+    resolved: tuple[str, ...] | None = None  # its addresses, while the supervisor checks them
     challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
@@ -174,6 +177,8 @@ class Worker:
                 self._leave(slot)
             else:
                 self.conn.send(Released(message.trunk_id))
+        elif isinstance(message, ExtensionChecked):
+            self._extension_checked(message)
         elif isinstance(message, Shutdown):
             self._begin_shutdown(message.calls_for)
 
@@ -277,7 +282,7 @@ class Worker:
         import pjsua2 as pj
 
         slot.leave_by = time.monotonic() + UNREGISTER_TIMEOUT
-        slot.lookup = None
+        slot.lookup = slot.resolved = None
         self.leaving.append(slot)
         logger.info("un-registering", extra={"trunk_id": slot.hold.trunk_id,
                                              "generation": slot.hold.generation,
@@ -383,8 +388,10 @@ class Worker:
     # --- time ---
     def _tick(self) -> None:
         for trunk_id, slot in list(self.slots.items()):
-            if slot.lookup is not None and not self._lookup_done(slot):
-                continue
+            if slot.lookup is not None:
+                self._poll_lookup(slot)
+            if slot.lookup is not None or slot.resolved is not None:
+                continue  # no REGISTER yet: the name resolves, or the supervisor checks it
             if slot.awaiting_unregister:
                 if self._unregistering(trunk_id):
                     continue
@@ -422,8 +429,10 @@ class Worker:
                                      CUT_HINT)
             session.hangup()
 
-    def _lookup_done(self, slot: TrunkSlot) -> bool:
-        """Whether the registrar's name is resolved (and the account created) by now."""
+    def _poll_lookup(self, slot: TrunkSlot) -> None:
+        """The registrar's look-up, once done: its addresses go to the supervisor, which
+        claims the registration identity before any REGISTER (ExtensionChecked answers); a
+        failure is reported like a registration failure and retried with back-off."""
         try:
             addresses = slot.lookup.result(time.monotonic())
         except LookupFailed as failed:
@@ -431,12 +440,23 @@ class Worker:
             logger.warning("registrar lookup failed", extra={"trunk_id": slot.hold.trunk_id,
                                                              "why": str(failed)})
             self._report(slot, slot.driver.on_response(502, str(failed), 0))
-            return False
-        if addresses is None:
-            return False
-        slot.lookup = None
-        self._resolved(slot, addresses)
-        return True
+            return
+        if addresses is not None:
+            slot.lookup, slot.resolved = None, tuple(addresses)
+            self.conn.send(RegistrarResolved(slot.hold.trunk_id, slot.hold.generation,
+                                             slot.resolved))
+
+    def _extension_checked(self, message: ExtensionChecked) -> None:
+        slot = self.slots.get(message.trunk_id)
+        if slot is None or slot.hold.generation != message.generation or slot.resolved is None:
+            return  # an answer about an earlier generation, or one let go meanwhile
+        addresses, slot.resolved = slot.resolved, None
+        if message.free:
+            self._resolved(slot, list(addresses))
+        else:
+            logger.warning("extension registered by another trunk; not registering",
+                           extra={"trunk_id": message.trunk_id})
+            self._report(slot, slot.driver.on_response(409, EXTENSION_TAKEN, 0))
 
     def _drop(self, slot: TrunkSlot) -> None:
         """Delete the account once un-registered and none of its calls is left: pjsua2 keeps

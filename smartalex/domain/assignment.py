@@ -32,3 +32,20 @@ class Lease:
     def usable_until(self, renewed_at_local: float) -> float:
         """Local monotonic deadline after which the holder must stop registering."""
         return renewed_at_local + LEASE_SECONDS - SAFETY_MARGIN_SECONDS
+
+
+# One PBX extension, one trunk, across all tenants: two registrations of one extension take its
+# calls from each other (the newest REGISTER wins, silently). Before a trunk's first REGISTER
+# the edge claims its registration identity, the registrar as resolved, its port and the
+# extension; the claim is the trunk's (not the edge's), so whichever edge holds the trunk next
+# keeps it, and it lapses unless renewed: long enough to outlast a hand-over between edges.
+REGISTRATION_CLAIM_SECONDS = 120.0
+REGISTRATION_CLAIM_RENEW_SECONDS = 40.0
+
+
+def registration_identity(addresses: tuple[str, ...] | list[str], port: int,
+                          extension: str) -> tuple[str, ...]:
+    """The claim keys of one registration: every address the registrar resolved to (a PBX
+    reached by name and by IP address is the same PBX)."""
+    return tuple(f"registration:{address}:{port}:{extension}"
+                 for address in sorted(set(addresses)))

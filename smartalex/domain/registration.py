@@ -13,6 +13,11 @@ from enum import StrEnum
 
 # The reason the edge reports when it did not answer a REGISTER challenge (edge/challenges.py).
 CHALLENGE_REFUSED = "Challenge not answered"
+# The reason the edge reports when another trunk already registers this PBX extension
+# (domain/assignment.py: registration claims).
+EXTENSION_TAKEN = "Extension registered by another trunk"
+# How often a trunk whose extension another trunk registers checks again.
+TAKEN_RETRY_SECONDS = 30.0
 AUTH_MESSAGE = (
     "Authentication required — wrong username or password. "
     "Re-enter the credentials and click Re-register."
@@ -41,6 +46,8 @@ class Problem(StrEnum):
     # A REGISTER challenge came from an address or realm that is not the registrar's
     # (edge/challenges.py): the edge did not answer it with the password.
     CHALLENGE = "challenge"
+    # Another trunk (any tenant's) already registers this extension on this PBX.
+    EXTENSION_TAKEN = "extension_taken"
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
     text = (reason or "").lower()
     if text.startswith(CHALLENGE_REFUSED.lower()):
         return Problem.CHALLENGE
+    if text.startswith(EXTENSION_TAKEN.lower()):
+        return Problem.EXTENSION_TAKEN
     if code is None or code == 408:
         return Problem.NO_RESPONSE
     if 200 <= code < 300:
@@ -120,6 +129,8 @@ def retry_delay(problem: Problem, failures: int) -> float | None:
     """
     if problem is Problem.AUTH:
         return None
+    if problem is Problem.EXTENSION_TAKEN:
+        return TAKEN_RETRY_SECONDS  # registers soon after the other trunk lets go
     return float(min(2 ** max(failures, 1), 120))
 
 
@@ -183,6 +194,13 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
             "answer (a digest answer can be used to guess the password). If the PBX's address "
             "or SIP realm changed on purpose, click Re-register; otherwise check what sits "
             "between us and the PBX."
+        ),
+        Problem.EXTENSION_TAKEN: (
+            f"Another account already registers extension {target.extension} on this PBX, so "
+            "this trunk does not register: two registrations of one extension take each "
+            "other's calls. Use another extension for the AI, or remove the other "
+            "registration (it may be another SmartAlex account's trunk); this trunk registers "
+            "by itself within a minute of the extension becoming free."
         ),
         Problem.NO_CREDENTIALS: (
             "The SIP password for this trunk could not be read. We keep retrying; if this "

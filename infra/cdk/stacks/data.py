@@ -19,8 +19,10 @@ from ..nag import acknowledge
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER,
           "B": dynamodb.AttributeType.BINARY}
-# What each runtime may do with which table (by pynamodb model): least privilege, no Scan, no
-# batch writes. Extend here when a runtime starts using a table (AccessDenied in AWS otherwise).
+# What each runtime may do with which table (by pynamodb model): least privilege, no Scan, batch
+# writes only where a runtime deletes in bulk. Extend here when a runtime starts using a table
+# or an operation (AccessDenied in AWS otherwise; the local endpoint enforces these policies
+# too, devstack/identities.py, so the tests fail the same way).
 READ = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable")
 # API: CRUD with conditional writes and transactions (TransactWriteItems needs the per-item
 # actions), listings by index, on every table.
@@ -28,6 +30,9 @@ API_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "d
                "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
                "dynamodb:DescribeTable")
 API_ACCESS = {spec.model: API_ACTIONS for spec in table_specs()}
+# Deleting a trunk deletes its directory, 25 entries per BatchWriteItem
+# (DynamoDirectoryRepository.remove_all).
+API_ACCESS["DirectoryEntryModel"] = (*API_ACTIONS, "dynamodb:BatchWriteItem")
 # Edge-events handler: registration status (find = GetItem, record = conditional UpdateItem);
 # call and error records from edge messages (conditional PutItem, idempotent by sort key).
 HANDLER_ACCESS = {
@@ -37,13 +42,17 @@ HANDLER_ACCESS = {
     # A call is filed on its DID's line when it came through a bound number.
     "PhoneNumberModel": READ,
 }
-# Edge: leases (Query on placement-index, GetItem, conditional UpdateItem); reads the agents,
-# the directory and the bound numbers of the trunks it holds.
+# Edge: leases (Query on placement-index, GetItem, conditional UpdateItem, and every poll re-reads
+# the trunks it holds in one BatchGetItem: DynamoLeaseStore.load); reads the agents, the
+# directory and the bound numbers of the trunks it holds.
 EDGE_ACCESS = {
-    "TrunkModel": (*READ, "dynamodb:UpdateItem"),
+    "TrunkModel": (*READ, "dynamodb:UpdateItem", "dynamodb:BatchGetItem"),
     "AgentModel": READ,
     "DirectoryEntryModel": READ,
     "PhoneNumberModel": READ,  # routing calls by bound DID
+    # Registration claims (one trunk per PBX extension, adapters/dynamodb/registration_claims.py):
+    # conditional updates in one transaction, conditional deletes.
+    "ClaimModel": ("dynamodb:UpdateItem", "dynamodb:DeleteItem"),
 }
 _PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
 

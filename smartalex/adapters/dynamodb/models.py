@@ -86,8 +86,10 @@ class TrunkModel(Model):
 
 
 class ClaimModel(Model):
-    """Uniqueness claims written in the same transaction as what they protect, e.g.
-    `trunk:<tenant>:<domain>:<extension>` (and, later, a DID bound at most once)."""
+    """Uniqueness claims: `trunk:<tenant>:<domain>:<extension>` and a DID bound at most once,
+    written in the same transaction as what they protect; and the edge's
+    `registration:<address>:<port>:<extension>` (one trunk registers a PBX extension, across
+    tenants: adapters/dynamodb/registration_claims.py), which expire unless renewed."""
 
     class Meta:
         table_name = names.claims_table()
@@ -97,6 +99,7 @@ class ClaimModel(Model):
     claim = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
     tenant_id = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # epoch seconds; registration claims only
 
 
 class AgentTenantIndex(GlobalSecondaryIndex["AgentModel"]):

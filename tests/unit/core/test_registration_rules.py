@@ -201,3 +201,25 @@ def test_the_label_of_each_state():
 
 def test_a_new_status_is_connecting():
     assert RegistrationStatus().state is RegistrationState.CONNECTING
+
+
+# --- what the edge itself refused ---
+
+def test_an_unanswered_challenge_is_not_a_wrong_password():
+    from smartalex.domain.registration import CHALLENGE_REFUSED
+
+    problem = classify(401, f"{CHALLENGE_REFUSED}: a challenge for realm 'x', not 'pbx'")
+    assert problem is Problem.CHALLENGE and state_for(problem) is RegistrationState.FAILED
+    assert retry_delay(problem, 1) == 2  # backs off like any failure, unlike AUTH
+    message = explain(problem, 401, "", TARGET)
+    assert "did not answer" in message and "Re-register" in message
+
+
+def test_an_extension_registered_by_another_trunk_is_retried_every_30_seconds():
+    from smartalex.domain.registration import EXTENSION_TAKEN
+
+    problem = classify(409, EXTENSION_TAKEN)
+    assert problem is Problem.EXTENSION_TAKEN and state_for(problem) is RegistrationState.FAILED
+    assert {retry_delay(problem, n) for n in range(1, 10)} == {30.0}
+    message = explain(problem, 409, EXTENSION_TAKEN, TARGET)
+    assert message.startswith("Another account already registers extension 1042 on this PBX")

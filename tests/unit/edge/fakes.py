@@ -146,3 +146,27 @@ class FakeLeaseStore:
         trunk = self.table.trunks.get(trunk_id)
         return trunk is not None and trunk.lease is not None \
             and trunk.lease.owner == self.owner and trunk.lease.fence == lease.fence
+
+
+class FakeRegistrationClaims:
+    """The claims table's registration claims (adapters/dynamodb/registration_claims.py)."""
+
+    def __init__(self, claim_seconds: float = 120.0) -> None:
+        self.owners: dict[str, tuple[str, float]] = {}  # key → (trunk, expires_at)
+        self.claim_seconds = claim_seconds
+        self.failing = False
+
+    def claim(self, keys: tuple[str, ...], trunk_id: str, tenant_id: str, now: float) -> bool:
+        if self.failing:
+            raise ConnectionError("DynamoDB unreachable")
+        if any(self.owners.get(k, (trunk_id, 0.0))[0] != trunk_id
+               and self.owners[k][1] >= now for k in keys):
+            return False
+        for key in keys:
+            self.owners[key] = (trunk_id, now + self.claim_seconds)
+        return True
+
+    def release(self, keys: tuple[str, ...], trunk_id: str) -> None:
+        for key in keys:
+            if self.owners.get(key, ("",))[0] == trunk_id:
+                del self.owners[key]

@@ -1,0 +1,144 @@
+"""One PBX extension, one trunk, across tenants: the supervisor claims a trunk's registration
+identity before its worker may send REGISTER (no processes; fake claims table)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from edge import supervisor as supervisor_module
+from edge.assignments import AssignmentKeeper
+from edge.protocol import ExtensionChecked, RegistrarResolved, Release
+from edge.settings import EdgeSettings
+from edge.supervisor import Supervisor
+from smartalex.domain.assignment import registration_identity
+
+from .fakes import TRUNK, FakeLeaseStore, FakeRegistrationClaims
+from .test_supervisor_assignments import Secrets
+from .test_worker_process import RecordingConn
+
+OTHER = "trk_other"
+PBX = ("203.0.113.10",)
+
+
+@pytest.fixture
+def claims() -> FakeRegistrationClaims:
+    return FakeRegistrationClaims()
+
+
+@pytest.fixture
+def edge(time, table, monkeypatch, claims) -> Supervisor:
+    monotonic = time.monotonic(500.0)
+    monkeypatch.setattr(supervisor_module, "time",
+                        SimpleNamespace(monotonic=monotonic, time=time.wall))
+    keeper = AssignmentKeeper(FakeLeaseStore(table, "edge-a", time), wall=time.wall,
+                              monotonic=monotonic)
+    services = SimpleNamespace(
+        secrets=Secrets(), directory=SimpleNamespace(list=lambda trunk_id: []),
+        numbers=SimpleNamespace(for_trunk=lambda trunk_id: []),
+        agents=SimpleNamespace(find=lambda agent_id: None))
+    edge = Supervisor(EdgeSettings(edge_id="edge-a", workers=2), keeper, services,
+                      publisher=None, claims=claims)
+    for w in edge.workers:
+        w.ready, w.conn = True, RecordingConn()
+    edge.sync_assignments()
+    return edge
+
+
+def answers(edge: Supervisor) -> list[ExtensionChecked]:
+    return [m for w in edge.workers for m in w.conn.sent if isinstance(m, ExtensionChecked)]
+
+
+def resolve(edge: Supervisor, addresses=PBX, generation: int = 1) -> None:
+    w = edge.worker_for(TRUNK)
+    edge.on_worker_message(w, RegistrarResolved(TRUNK, generation, addresses))
+
+
+def identity(table, addresses=PBX) -> tuple[str, ...]:
+    account = table.trunks[TRUNK].account
+    return registration_identity(addresses, account.port, account.extension)
+
+
+def test_a_free_extension_is_claimed_for_the_trunk_and_the_worker_may_register(
+        edge, claims, table):
+    resolve(edge)
+    assert answers(edge) == [ExtensionChecked(TRUNK, 1, True)]
+    assert {k: o for k, (o, _) in claims.owners.items()} == {k: TRUNK for k in identity(table)}
+
+
+def test_an_extension_another_trunk_registers_is_refused(edge, claims, table, time):
+    for key in identity(table):
+        claims.owners[key] = (OTHER, time.wall() + 60)
+    resolve(edge)
+    assert answers(edge) == [ExtensionChecked(TRUNK, 1, False)]
+
+
+def test_any_shared_address_is_the_same_pbx(edge, claims, table, time):
+    """pbx.example.com resolving to two addresses, one of them another trunk's IP literal."""
+    claims.owners[identity(table, ("198.51.100.20",))[0]] = (OTHER, time.wall() + 60)
+    resolve(edge, addresses=("203.0.113.10", "198.51.100.20"))
+    assert answers(edge) == [ExtensionChecked(TRUNK, 1, False)]
+    assert identity(table)[0] not in claims.owners  # nothing half-claimed
+
+
+def test_an_expired_claim_of_another_trunk_is_taken(edge, claims, table, time):
+    for key in identity(table):
+        claims.owners[key] = (OTHER, time.wall() - 1)
+    resolve(edge)
+    assert answers(edge)[-1].free
+
+
+def test_an_answer_for_an_old_generation_is_not_given(edge, table):
+    resolve(edge, generation=0)
+    assert answers(edge) == []
+
+
+def test_a_claim_that_cannot_be_written_is_retried_and_the_worker_waits(edge, claims):
+    claims.failing = True
+    resolve(edge)
+    assert answers(edge) == []
+    claims.failing = False
+    edge.keep_registration_claims()
+    assert answers(edge) == [ExtensionChecked(TRUNK, 1, True)]
+
+
+def test_the_claim_is_renewed_while_the_trunk_is_held(edge, claims, table, time):
+    resolve(edge)
+    first = claims.owners[identity(table)[0]][1]
+    time.advance(41)
+    edge.keep_registration_claims()
+    assert claims.owners[identity(table)[0]][1] == first + 41
+
+
+def test_a_deleted_trunk_frees_its_extension(edge, claims, table):
+    resolve(edge)
+    table.delete(TRUNK)
+    edge.sync_assignments()
+    assert claims.owners == {}
+
+
+def test_a_trunk_moved_to_another_edge_keeps_its_claim_for_the_next_holder(
+        edge, claims, table, time):
+    resolve(edge)
+    table.take_over(TRUNK, "edge-b", time.wall())
+    edge.sync_assignments()
+    assert set(claims.owners) == set(identity(table)) and TRUNK not in edge.claimed
+
+
+def test_a_changed_registrar_gives_back_the_old_identity(edge, claims, table):
+    resolve(edge)
+    table.bump_generation(TRUNK)
+    edge.sync_assignments()
+    resolve(edge, addresses=("198.51.100.99",), generation=2)
+    assert set(claims.owners) == set(identity(table, ("198.51.100.99",)))
+
+
+def test_a_claim_lost_to_another_trunk_lets_the_trunk_go(edge, claims, table, time):
+    resolve(edge)
+    for key in identity(table):  # ours lapsed during an outage; another trunk took it
+        claims.owners[key] = (OTHER, time.wall() + 500)
+    time.advance(41)
+    edge.keep_registration_claims()
+    w = edge.workers[0] if edge.workers[0].trunk_id == TRUNK else edge.workers[1]
+    assert Release(TRUNK) in w.conn.sent and TRUNK not in edge.claimed
