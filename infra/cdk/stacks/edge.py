@@ -13,7 +13,7 @@ Why this shape:
   `distinctInstance` placement constraint enforces.
 - Scaling follows the edge's own capacity metric (held registrations per worker, published by
   the edge), not CPU: an edge is "full" when its pjsua2 workers hold all the registrations they
-  can (FACTS: 8 accounts/4 calls per process), long before its CPU is busy.
+  are given (one trunk per worker process, docs/assignments.md), long before its CPU is busy.
 - Draining: ECS sends SIGTERM to `python -m edge` (exec-form ENTRYPOINT) and waits stopTimeout
   (120 s) before SIGKILL. The supervisor un-registers at once and releases each lease as soon as
   the PBX has the un-REGISTER, so other edges pick the trunks up within seconds; calls in
