@@ -7,6 +7,7 @@ from importlib import import_module
 
 from .service_layer.ports import (
     AgentRepository,
+    AgentSecretStore,
     CallRecordRepository,
     DirectoryRepository,
     ErrorRecordRepository,
@@ -43,6 +44,12 @@ class Services:
         from .adapters.secrets import SecretsManagerStore
 
         return SecretsManagerStore()
+
+    @cached_property
+    def agent_secrets(self) -> AgentSecretStore:
+        from .adapters.secrets import SecretsManagerAgentSecrets
+
+        return SecretsManagerAgentSecrets()
 
     @cached_property
     def targets(self) -> TargetGuard:

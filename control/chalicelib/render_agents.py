@@ -4,9 +4,10 @@ document them in openapi.py)."""
 from __future__ import annotations
 
 from chalice import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from smartalex.domain.agent import DEFAULT_GREETING, Agent, AgentKind
+from smartalex.domain.agent_signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 from .render import Timestamp
 
@@ -32,12 +33,43 @@ class AgentView(BaseModel):
                    updated_at=agent.updated_at)
 
 
+SHOWN_ONCE = (f"The secret the edge signs this agent's WebSocket handshakes with "
+              f"({SIGNATURE_HEADER}, {TIMESTAMP_HEADER}: docs/agent-protocol.md). Shown only "
+              "in this answer: store it in the agent's configuration now; it cannot be read "
+              "again (POST /v1/agents/{agent_id}/signing-secret replaces it)")
+
+
+class NewAgentView(AgentView):
+    """The create answer: the agent, and its signing secret this once."""
+
+    signing_secret: str = Field(description=SHOWN_ONCE)
+
+    @classmethod
+    def with_secret(cls, agent: Agent, secret: SecretStr) -> "NewAgentView":
+        return cls(**AgentView.of(agent).model_dump(), signing_secret=secret.get_secret_value())
+
+
+class SigningSecretView(BaseModel):
+    agent_id: str
+    signing_secret: str = Field(description=SHOWN_ONCE)
+
+
 class AgentList(BaseModel):
     agents: list[AgentView]
 
 
 def agent(agent: Agent, status: int = 200) -> Response:
     return Response(body=AgentView.of(agent).model_dump(mode="json"), status_code=status)
+
+
+def new_agent(agent: Agent, secret: SecretStr) -> Response:
+    return Response(body=NewAgentView.with_secret(agent, secret).model_dump(mode="json"),
+                    status_code=201)
+
+
+def signing_secret(agent_id: str, secret: SecretStr) -> Response:
+    body = SigningSecretView(agent_id=agent_id, signing_secret=secret.get_secret_value())
+    return Response(body=body.model_dump(mode="json"), status_code=200)
 
 
 def agents(items: list[Agent]) -> Response:

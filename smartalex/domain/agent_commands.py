@@ -180,3 +180,10 @@ class LinkAgent(Command):
 class UnlinkAgent(Command):
     tenant_id: str
     agent_id: str
+
+
+class RotateSigningSecret(Command):
+    """Replace the secret the edge signs the agent's handshakes with (agent_signature.py)."""
+
+    tenant_id: str
+    agent_id: str

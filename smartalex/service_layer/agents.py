@@ -9,7 +9,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
+from pydantic import SecretStr
+
 from ..domain.agent import Agent, AgentKind
+from ..domain.agent_signature import new_secret
 from ..domain.agent_commands import (
     GREETING_NOT_APPLICABLE,
     STREAM_URL_NOT_APPLICABLE,
@@ -24,7 +27,7 @@ from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.phone_number import still_bound
 from ..domain.quotas import DEFAULT_QUOTAS, Quotas
 from ..domain.targets import ANYWHERE, TargetGuard
-from .ports import AgentRepository, PhoneNumberRepository, TrunkRepository
+from .ports import AgentRepository, AgentSecretStore, PhoneNumberRepository, TrunkRepository
 from .trunks import Clock, utcnow
 
 
@@ -33,9 +36,12 @@ def new_agent_id() -> str:
 
 
 def create_agent(cmd: CreateAgent, *, agents: AgentRepository, targets: TargetGuard = ANYWHERE,
-                 quotas: Quotas = DEFAULT_QUOTAS, clock: Clock = utcnow) -> Agent:
+                 quotas: Quotas = DEFAULT_QUOTAS, agent_secrets: AgentSecretStore | None = None,
+                 signing_secret: SecretStr | None = None, clock: Clock = utcnow) -> Agent:
     """`targets` refuses a stream URL the edge must not connect to, `quotas` an agent too many
-    (the API passes the deployment's)."""
+    (the API passes the deployment's). With `agent_secrets` and `signing_secret` (the API: a
+    `new_secret()` it shows once), the secret is stored first under the new id, then the agent;
+    the secret is removed again if the agent cannot be stored."""
     quotas.check_agents(len(agents.list(cmd.tenant_id)))
     if cmd.stream_url is not None:
         targets.check_url(cmd.stream_url, field="stream_url")
@@ -44,8 +50,27 @@ def create_agent(cmd: CreateAgent, *, agents: AgentRepository, targets: TargetGu
         agent_id=new_agent_id(), tenant_id=cmd.tenant_id, name=cmd.name, kind=cmd.kind,
         stream_url=cmd.stream_url, greeting=cmd.greeting, created_at=now, updated_at=now,
     )
-    agents.add(agent)
+    if agent_secrets is None or signing_secret is None:
+        agents.add(agent)
+        return agent
+    agent_secrets.put(agent.agent_id, signing_secret.get_secret_value())
+    try:
+        agents.add(agent)
+    except BaseException:
+        agent_secrets.delete(agent.agent_id)
+        raise
     return agent
+
+
+def rotate_signing_secret(tenant_id: str, agent_id: str, *, agents: AgentRepository,
+                          agent_secrets: AgentSecretStore) -> SecretStr:
+    """Replace the agent's handshake signing secret (or give one to an agent made before
+    signing existed); the edge signs with the new one from the next call. Returns it, to be
+    shown once."""
+    agent = agents.get(tenant_id, agent_id)
+    secret = SecretStr(new_secret())
+    agent_secrets.put(agent.agent_id, secret.get_secret_value())
+    return secret
 
 
 def update_agent(cmd: UpdateAgent, *, agents: AgentRepository, targets: TargetGuard = ANYWHERE,
@@ -78,16 +103,18 @@ def update_agent(cmd: UpdateAgent, *, agents: AgentRepository, targets: TargetGu
     return after
 
 
-def delete_agent(cmd: DeleteAgent, *, agents: AgentRepository,
-                 numbers: PhoneNumberRepository) -> None:
-    """Remove the agent; its trunk (if any) rejects calls until another agent is linked.
-    Refused (Conflict) while phone numbers route to it; `remove` is conditioned on the
-    bindings_version read here, so a number bound meanwhile cannot slip through."""
+def delete_agent(cmd: DeleteAgent, *, agents: AgentRepository, numbers: PhoneNumberRepository,
+                 agent_secrets: AgentSecretStore | None = None) -> None:
+    """Remove the agent, then its signing secret; its trunk (if any) rejects calls until another
+    agent is linked. Refused (Conflict) while phone numbers route to it; `remove` is conditioned
+    on the bindings_version read here, so a number bound meanwhile cannot slip through."""
     agent = agents.get(cmd.tenant_id, cmd.agent_id)
     bound = [n for n in numbers.list(cmd.tenant_id) if n.agent_id == agent.agent_id]
     if bound:
         raise Conflict(still_bound("agent", bound))
     agents.remove(agent)
+    if agent_secrets is not None:
+        agent_secrets.delete(agent.agent_id)
 
 
 def link_agent(cmd: LinkAgent, *, agents: AgentRepository, trunks: TrunkRepository) -> Agent:

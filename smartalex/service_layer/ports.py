@@ -63,6 +63,23 @@ class SecretStore(ABC):
     def delete(self, trunk_id: str) -> None: ...
 
 
+class AgentSecretStore(ABC):
+    """Agents' handshake signing secrets (domain/agent_signature.py), kept out of DynamoDB;
+    named after the agent id. The API creates, rotates and deletes them; the edge reads them
+    to sign the handshakes it opens."""
+
+    @abstractmethod
+    def put(self, agent_id: str, secret: str) -> None:
+        """Store or overwrite an agent's signing secret."""
+
+    @abstractmethod
+    def get(self, agent_id: str) -> str:
+        """Raise NotFound if the agent has no stored secret (agents made before signing)."""
+
+    @abstractmethod
+    def delete(self, agent_id: str) -> None: ...
+
+
 class AgentRepository(ABC):
     """Agents, and the one-agent-per-trunk link (stored on both the agent and the trunk)."""
 

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
+from pydantic import SecretStr
 
 from smartalex.domain.agent_commands import (
     CreateAgent,
     DeleteAgent,
     LinkAgent,
+    RotateSigningSecret,
     UnlinkAgent,
     UpdateAgent,
 )
+from smartalex.domain.agent_signature import new_secret
 from smartalex.service_layer import agents as use_cases
 
 from .. import auth, render, render_agents
 from ..errors import api_errors
 from ..inputs import checked_id, command, json_object
 from ..operations import Operation
-from ..render_agents import AgentList, AgentView
+from ..render_agents import AgentList, AgentView, NewAgentView, SigningSecretView
 from ..services import services
 
 bp = Blueprint(__name__)
@@ -26,10 +29,12 @@ logger = Logger(service="control", child=True)
 
 AGENT = "/v1/agents/{agent_id}"
 TELEPHONY = AGENT + "/telephony"
+SIGNING_SECRET = AGENT + "/signing-secret"
 
 OPERATIONS = (
     Operation("POST", "/v1/agents", "Create an agent: an external media-stream agent or the "
-              "built-in receptionist", 201, AgentView, CreateAgent, (400, 409)),
+              "built-in receptionist. The answer carries its handshake signing secret, this "
+              "once", 201, NewAgentView, CreateAgent, (400, 409)),
     Operation("GET", "/v1/agents", "List the tenant's agents", 200, AgentList),
     Operation("GET", AGENT, "Get an agent and the trunk it answers", 200, AgentView,
               errors=(404,)),
@@ -42,6 +47,9 @@ OPERATIONS = (
               "the next call, replacing the trunk's previous agent", 200, AgentView, LinkAgent,
               (400, 404, 409)),
     Operation("DELETE", TELEPHONY, "Unlink the agent from its trunk", 204, errors=(404, 409)),
+    Operation("POST", SIGNING_SECRET, "Replace the agent's handshake signing secret; the edge "
+              "signs with the new one from the next call. The answer carries it, this once",
+              200, SigningSecretView, errors=(400, 404)),
 )
 
 
@@ -59,10 +67,12 @@ def create_agent() -> Response:
     tenant = _tenant()
     cmd = command(CreateAgent, json_object(bp.current_request), tenant_id=tenant)
     s = services()
-    agent = use_cases.create_agent(cmd, agents=s.agents, targets=s.targets, quotas=s.quotas)
+    secret = SecretStr(new_secret())
+    agent = use_cases.create_agent(cmd, agents=s.agents, targets=s.targets, quotas=s.quotas,
+                                   agent_secrets=s.agent_secrets, signing_secret=secret)
     logger.info("Agent created", extra={"tenant": tenant, "agent_id": agent.agent_id,
                                         "kind": agent.kind.value})
-    return render_agents.agent(agent, 201)
+    return render_agents.new_agent(agent, secret)
 
 
 @bp.route("/v1/agents", methods=["GET"])
@@ -96,7 +106,7 @@ def delete_agent(agent_id: str) -> Response:
     tenant = _tenant()
     s = services()
     use_cases.delete_agent(DeleteAgent(tenant_id=tenant, agent_id=_checked(agent_id)),
-                           agents=s.agents, numbers=s.numbers)
+                           agents=s.agents, numbers=s.numbers, agent_secrets=s.agent_secrets)
     logger.info("Agent deleted", extra={"tenant": tenant, "agent_id": agent_id})
     return render.no_content()
 
@@ -122,3 +132,16 @@ def unlink_agent(agent_id: str) -> Response:
                            agents=services().agents)
     logger.info("Agent unlinked", extra={"tenant": tenant, "agent_id": agent_id})
     return render.no_content()
+
+
+@bp.route(SIGNING_SECRET, methods=["POST"])
+@api_errors
+def rotate_signing_secret(agent_id: str) -> Response:
+    tenant = _tenant()
+    body = json_object(bp.current_request, required=False)  # no fields; `{}` is fine
+    cmd = command(RotateSigningSecret, body, tenant_id=tenant, agent_id=_checked(agent_id))
+    s = services()
+    secret = use_cases.rotate_signing_secret(cmd.tenant_id, cmd.agent_id, agents=s.agents,
+                                             agent_secrets=s.agent_secrets)
+    logger.info("Agent signing secret rotated", extra={"tenant": tenant, "agent_id": agent_id})
+    return render_agents.signing_secret(cmd.agent_id, secret)
