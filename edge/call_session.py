@@ -21,9 +21,10 @@ from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
 from smartalex.domain.messages import CallEnded, ErrorObserved, PartyInfo
 from smartalex.domain.sip import uri_host
+from smartalex.domain.targets import ANYWHERE, TargetGuard
 
 from .media.loop import LoopThread
-from .media.port import AgentAudioPort
+from .media.port import MAX_QUEUED_SECONDS, AgentAudioPort
 from .media.stream import MediaStream, StreamEvent, resolution_json
 from .protocol import AgentLink
 from .sip.invite import InviteInfo
@@ -69,6 +70,7 @@ class CallSession:
     loop: LoopThread
     report: Callable[[object], None]          # CallEnded / ErrorObserved to the supervisor
     apology: Callable[[], bytes] | None = None
+    targets: TargetGuard = ANYWHERE  # where the agent's stream may connect (deployed: public)
     call_id: str = field(default_factory=lambda: f"CA{uuid.uuid4().hex}")
     started_at: datetime = field(default_factory=utcnow)
     answered_at: datetime | None = None
@@ -92,12 +94,14 @@ class CallSession:
         """Ring, connect the agent, answer with G.711."""
         self._respond(180)
         agent = self.trunk.agent
-        self.port = AgentAudioPort(on_caller_audio=self._caller_audio, on_mark=self._mark_played)
+        self.port = AgentAudioPort(on_caller_audio=self._caller_audio, on_mark=self._mark_played,
+                                   on_overflow=self._agent_audio_overflow)
         self.port.open(f"agent-{self.call_id[:12]}")
         self.stream = MediaStream(self.loop, agent.stream_url, self._start_parameters(),
                                   self.port, self.trunk.matcher,
                                   [{"extension": e.extension, "display_name": e.display_name,
-                                    "aliases": list(e.aliases)} for e in self.trunk.entries])
+                                    "aliases": list(e.aliases)} for e in self.trunk.entries],
+                                  targets=self.targets)
         self.stream.open()
         self._respond(200)
 
@@ -265,6 +269,11 @@ class CallSession:
     def _mark_played(self, name: str) -> None:
         if self.stream is not None:
             self.stream.mark_played(name)
+
+    def _agent_audio_overflow(self) -> None:
+        """Any thread (the agent's audio arrives on the loop thread): only a log line, once."""
+        logger.warning("agent audio queue full; the excess is dropped", extra={
+            "call_id": self.call_id, "max_seconds": MAX_QUEUED_SECONDS})
 
     def _check_audio(self) -> None:
         try:

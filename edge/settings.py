@@ -8,6 +8,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smartalex.adapters import names
+from smartalex.domain.targets import TargetPolicy, policy_for_stage
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -60,6 +63,15 @@ def _tls_ca_file() -> str | None:
     return next((p for p in _CA_BUNDLES if Path(p).is_file()), None)
 
 
+def _targets() -> TargetPolicy:
+    """The stage's target policy; SMARTALEX_EDGE_PUBLIC_TARGETS_ONLY=1 applies the deployed
+    stages' rule in any stage (it can only tighten), e.g. to check a local edge's refusals."""
+    policy = policy_for_stage(names.stage(), names.vpc_cidrs())
+    if os.environ.get("SMARTALEX_EDGE_PUBLIC_TARGETS_ONLY") == "1":
+        return TargetPolicy(public_only=True, vpc_networks=policy.vpc_networks)
+    return policy
+
+
 def _edge_id() -> str:
     return os.environ.get("SMARTALEX_EDGE_ID") or \
         f"edge-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -99,6 +111,9 @@ class EdgeSettings:
     # (edge/sip/native/config_site.h); the default stays where the edge's per-call CPU cost was
     # measured, until the capacity work measures a higher one.
     calls_per_trunk: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_CALLS_PER_TRUNK", 3))
+    # Where the edge may connect (PBXs, agents): public addresses only in deployed stages, and
+    # checked again right before connecting, whatever the API checked (smartalex/domain/targets.py).
+    targets: TargetPolicy = field(default_factory=_targets)
 
     def sip_port(self, worker_index: int) -> int:
         return self.sip_port_base + 2 * worker_index if self.sip_port_base else 0

@@ -145,7 +145,7 @@ class Supervisor:
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
                 log_level=settings.pjsip_log_level, nameservers=settings.nameservers,
                 public_address=settings.public_address, tls_ca_file=settings.tls_ca_file,
-                calls_per_trunk=settings.calls_per_trunk))
+                calls_per_trunk=settings.calls_per_trunk, targets=settings.targets))
             for i in range(settings.workers)
         ]
 

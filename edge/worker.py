@@ -23,7 +23,8 @@ from aws_lambda_powertools import Logger
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
-from smartalex.domain.registration import CHALLENGE_REFUSED, EXTENSION_TAKEN
+from smartalex.domain.registration import CHALLENGE_REFUSED, EXTENSION_TAKEN, TARGET_REFUSED
+from smartalex.domain.targets import ANY_TARGET, TargetGuard, TargetPolicy, refusal
 
 from smartalex.domain.trunk import Transport
 
@@ -70,6 +71,7 @@ class WorkerSettings:
     public_address: str | None = None
     tls_ca_file: str | None = None
     calls_per_trunk: int = 3
+    targets: TargetPolicy = ANY_TARGET
 
 
 @dataclass(eq=False)  # a slot is one account: compared (in/remove) by identity
@@ -322,8 +324,23 @@ class Worker:
                 # refusing the password.
                 reason = f"{CHALLENGE_REFUSED}: {slot.challenge_refused}"
             elif source and code // 100 == 2:
-                slot.pbx.learn(parse_source(source))  # the registrar answered from there
+                answered = parse_source(source)
+                refused = refusal(self.settings.targets, [str(answered)] if answered else [],
+                                  f"The domain {slot.hold.account.domain}")
+                if refused:  # TLS: pjsua resolved the name itself, and got another answer
+                    self._unregister_refused(slot)
+                    code, reason = 403, f"{TARGET_REFUSED}: {refused}"
+                else:
+                    slot.pbx.learn(answered)  # the registrar answered from there
             self._report(slot, slot.driver.on_response(code, reason, expires))
+
+    def _unregister_refused(self, slot: TrunkSlot) -> None:
+        import pjsua2 as pj
+
+        try:
+            slot.account.setRegistration(False)
+        except pj.Error:
+            pass
 
     def _on_challenge(self, serial: int, source: str, response: str) -> bool:
         """A 401/407 to one of this trunk's requests: answer only the registrar's."""
@@ -357,7 +374,7 @@ class Worker:
             info = replace(info, dialled=number.e164)
         session = CallSession(call, context, info, self.loop,
                               report=lambda payload: self._report(slot, payload),
-                              apology=self.apology)
+                              apology=self.apology, targets=TargetGuard(self.settings.targets))
         call.session = session
         if not from_pbx:
             # Another held trunk's PBX (the guard let it in for that one), not this trunk's:
@@ -441,10 +458,18 @@ class Worker:
                                                              "why": str(failed)})
             self._report(slot, slot.driver.on_response(502, str(failed), 0))
             return
-        if addresses is not None:
-            slot.lookup, slot.resolved = None, tuple(addresses)
-            self.conn.send(RegistrarResolved(slot.hold.trunk_id, slot.hold.generation,
-                                             slot.resolved))
+        if addresses is None:
+            return
+        slot.lookup = None
+        refused = refusal(self.settings.targets, addresses,
+                          f"The domain {slot.hold.account.domain}")
+        if refused:  # DNS may say otherwise than when the API checked it (rebinding)
+            logger.warning("registrar address refused", extra={"trunk_id": slot.hold.trunk_id})
+            self._report(slot, slot.driver.on_response(403, f"{TARGET_REFUSED}: {refused}", 0))
+            return
+        slot.resolved = tuple(addresses)
+        self.conn.send(RegistrarResolved(slot.hold.trunk_id, slot.hold.generation,
+                                         slot.resolved))
 
     def _extension_checked(self, message: ExtensionChecked) -> None:
         slot = self.slots.get(message.trunk_id)

@@ -1,8 +1,13 @@
 """The audio tap between a call and its agent.
 
 pjmedia calls onFrameReceived/onFrameRequested from its clock thread, not the pjsua thread, so
-these methods only touch thread-safe Python containers and never call into pjsua2 (FACTS.md).
-The conference bridge runs at 8 kHz, so frames are 20 ms of 16-bit PCM: 320 bytes.
+these methods only touch thread-safe Python containers and never call into pjsua2 (pjsua2's
+threading rules: docs/measurements/pjsua2-build.md). The conference bridge runs at 8 kHz, so
+frames are 20 ms of 16-bit PCM: 320 bytes.
+
+What an agent queues is bounded: an agent sends audio as fast as its TTS makes it, and a buggy
+or hostile one could fill the edge's memory. Past MAX_QUEUED_SECONDS of unplayed audio the
+excess is dropped (and reported once per call, `on_overflow`); `clear` empties the queue.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ FRAME_MS = 20
 FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
 ULAW_FRAME = FRAME_BYTES // 2
 _SILENCE = bytes(FRAME_BYTES)
+MAX_QUEUED_SECONDS = 120
+MAX_QUEUED_FRAMES = MAX_QUEUED_SECONDS * 1000 // FRAME_MS
 
 
 def _ignore(*_args) -> None:
@@ -37,11 +44,15 @@ class AgentAudioPort(pj.AudioMediaPort):
     """Caller audio out to `on_caller_audio` (μ-law); agent audio in through `play`."""
 
     def __init__(self, on_caller_audio: Callable[[bytes], None],
-                 on_mark: Callable[[str], None]):
+                 on_mark: Callable[[str], None],
+                 on_overflow: Callable[[], None] = lambda: None):
         super().__init__()
         self._on_caller_audio = on_caller_audio
         self._on_mark = on_mark
+        self._on_overflow = on_overflow
         self._outbound: deque[bytes | Mark] = deque()
+        self._frames = 0  # audio frames in _outbound (marks not counted)
+        self.dropped_frames = 0
         self._lock = threading.Lock()
         self._pending = b""
         self.rx_frames = 0
@@ -57,7 +68,7 @@ class AgentAudioPort(pj.AudioMediaPort):
         refcount is already 0 and frees it a second time: a rare segfault of the worker
         (measured on the test phone's identical meter port: 10 crashed processes of 150 left
         to refcounting, 0 of 150 destroyed explicitly). After this the object is inert."""
-        self._on_caller_audio = self._on_mark = _ignore
+        self._on_caller_audio = self._on_mark = self._on_overflow = _ignore
         if self.this.own():
             self.__swig_destroy__(self)  # the C++ destructor unhooks the callbacks; disowns
 
@@ -68,12 +79,20 @@ class AgentAudioPort(pj.AudioMediaPort):
 
     # --- agent side (any thread) ---
     def play(self, ulaw: bytes) -> None:
+        overflowed = False
         with self._lock:
             data = self._pending + ulaw
             whole = len(data) - len(data) % ULAW_FRAME
             for i in range(0, whole, ULAW_FRAME):
+                if self._frames >= MAX_QUEUED_FRAMES:
+                    overflowed = not self.dropped_frames
+                    self.dropped_frames += (whole - i) // ULAW_FRAME
+                    break
                 self._outbound.append(data[i:i + ULAW_FRAME])
+                self._frames += 1
             self._pending = data[whole:]
+        if overflowed:
+            self._on_overflow()
 
     def mark(self, name: str) -> None:
         with self._lock:
@@ -85,16 +104,18 @@ class AgentAudioPort(pj.AudioMediaPort):
         with self._lock:
             marks = [m.name for m in self._outbound if isinstance(m, Mark)]
             self._outbound.clear()
+            self._frames = 0
             self._pending = b""
         return marks
 
     def queued_seconds(self) -> float:
         with self._lock:
-            return sum(1 for f in self._outbound if not isinstance(f, Mark)) * FRAME_MS / 1000
+            return self._frames * FRAME_MS / 1000
 
     def _flush_pending(self) -> None:
         if self._pending:
             self._outbound.append(self._pending.ljust(ULAW_FRAME, b"\xff"))
+            self._frames += 1
             self._pending = b""
 
     # --- pjmedia clock thread ---
@@ -107,6 +128,7 @@ class AgentAudioPort(pj.AudioMediaPort):
                     self._on_mark(item.name)
                     continue
                 ulaw = item
+                self._frames -= 1
                 break
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(audioop.ulaw2lin(ulaw, 2) if ulaw else _SILENCE)

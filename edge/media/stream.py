@@ -19,6 +19,7 @@ import websockets
 from aws_lambda_powertools import Logger
 
 from smartalex.domain.matching import Matcher
+from smartalex.domain.targets import ANYWHERE, TargetGuard, TargetRefused
 
 from .loop import LoopThread
 from .port import AgentAudioPort
@@ -36,8 +37,10 @@ class StreamEvent:
 
 class MediaStream:
     def __init__(self, loop: LoopThread, url: str, start: dict[str, Any],
-                 port: AgentAudioPort, matcher: Matcher, entries: list[dict]):
+                 port: AgentAudioPort, matcher: Matcher, entries: list[dict],
+                 targets: TargetGuard = ANYWHERE):
         self.loop, self.url, self.start_params = loop, url, start
+        self.targets = targets
         # Weak: the port is a pjsua2 object the call frees on the pjsua thread; a late agent
         # message must not keep it alive past libDestroy.
         self._port = weakref.ref(port)
@@ -97,18 +100,30 @@ class MediaStream:
         try:
             async with asyncio.timeout(AGENT_START_TIMEOUT):
                 ws = await websockets.connect(self.url, open_timeout=AGENT_START_TIMEOUT,
-                                              max_size=2**20)
+                                              max_size=2**20, **await self._destination())
             async with ws:
                 await ws.send(json.dumps({"event": "connected", "protocol": "Call",
                                           "version": "1.0.0"}))
                 await ws.send(json.dumps(self._envelope("start", start=self.start_params)))
                 await self._converse(ws)
+        except TargetRefused as refused:
+            self.events.put(StreamEvent("failed", str(refused)))
+            return
         except (OSError, TimeoutError, websockets.WebSocketException) as exc:
             if not self._started:
                 self.events.put(StreamEvent("failed", f"{type(exc).__name__}: {exc}"))
                 return
             logger.warning("agent stream ended", extra={"error": str(exc)})
         self.events.put(StreamEvent("closed"))
+
+    async def _destination(self) -> dict[str, str]:
+        """Where to connect: checked right before connecting, whatever the API checked when the
+        URL was saved (the name may resolve elsewhere now), and then exactly the address the
+        check approved (the URL's name still goes in Host and the TLS handshake). Nothing to
+        pin where every address is allowed (the local stages)."""
+        addresses = await asyncio.to_thread(self.targets.check_url, self.url,
+                                            "The agent's stream URL")
+        return {"host": addresses[0]} if addresses else {}
 
     async def _converse(self, ws) -> None:
         sender = asyncio.ensure_future(self._send_loop(ws))

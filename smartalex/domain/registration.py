@@ -16,6 +16,9 @@ CHALLENGE_REFUSED = "Challenge not answered"
 # The reason the edge reports when another trunk already registers this PBX extension
 # (domain/assignment.py: registration claims).
 EXTENSION_TAKEN = "Extension registered by another trunk"
+# The reason the edge reports when the registrar resolves to an address it may not connect to
+# (domain/targets.py; deployed stages only).
+TARGET_REFUSED = "Address refused"
 # How often a trunk whose extension another trunk registers checks again.
 TAKEN_RETRY_SECONDS = 30.0
 AUTH_MESSAGE = (
@@ -48,6 +51,8 @@ class Problem(StrEnum):
     CHALLENGE = "challenge"
     # Another trunk (any tenant's) already registers this extension on this PBX.
     EXTENSION_TAKEN = "extension_taken"
+    # The registrar resolves to a private, loopback, metadata... address (domain/targets.py).
+    TARGET = "target_refused"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
         return Problem.CHALLENGE
     if text.startswith(EXTENSION_TAKEN.lower()):
         return Problem.EXTENSION_TAKEN
+    if text.startswith(TARGET_REFUSED.lower()):
+        return Problem.TARGET
     if code is None or code == 408:
         return Problem.NO_RESPONSE
     if 200 <= code < 300:
@@ -201,6 +208,10 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
             "other's calls. Use another extension for the AI, or remove the other "
             "registration (it may be another SmartAlex account's trunk); this trunk registers "
             "by itself within a minute of the extension becoming free."
+        ),
+        Problem.TARGET: (
+            (reason.split(": ", 1)[1] if ": " in reason else reason) + ". We look the domain "
+            "up again before each attempt and keep retrying."
         ),
         Problem.NO_CREDENTIALS: (
             "The SIP password for this trunk could not be read. We keep retrying; if this "

@@ -252,6 +252,18 @@ class TargetGuard:
         return self.check_host(sip.check_host(parts.hostname or ""), field)
 
 
+def refusal(policy: TargetPolicy, addresses: Iterable[str], subject: str) -> str | None:
+    """Why the edge may not connect to any of `addresses` (what `subject`, e.g. "The domain
+    pbx.example.com", resolved to), or None. For the edge's check right before it connects."""
+    if not policy.public_only:
+        return None
+    for address in addresses:
+        kind = classify(address, policy.vpc_networks)
+        if kind is not AddressKind.PUBLIC:
+            return f"{subject} resolves to {DESCRIPTIONS[kind]}{REACH}"
+    return None
+
+
 # Checks nothing: the machine-local stages' guard, and the default of the use cases' tests.
 ANYWHERE = TargetGuard(ANY_TARGET)
 
