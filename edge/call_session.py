@@ -101,7 +101,7 @@ class CallSession:
                                   self.port, self.trunk.matcher,
                                   [{"extension": e.extension, "display_name": e.display_name,
                                     "aliases": list(e.aliases)} for e in self.trunk.entries],
-                                  targets=self.targets)
+                                  targets=self.targets, signing_secret=agent.signing_secret)
         self.stream.open()
         self._respond(200)
 

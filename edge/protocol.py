@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.messages import MessagePayload
@@ -18,6 +18,9 @@ class AgentLink:
     kind: str
     stream_url: str
     greeting: str | None = None
+    # Signs the WebSocket handshake (domain/agent_signature.py); None for agents made before
+    # signing existed. Never printed.
+    signing_secret: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from smartalex.adapters.metrics import HELD_PER_WORKER, INBOUND_REFUSED, REGISTR
 from smartalex.domain.agent import AgentKind
 from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, registration_identity
 from smartalex.domain.directory import DirectoryEntry
+from smartalex.domain.errors import NotFound
 from smartalex.domain.messages import RegistrationObserved, wrap
 from smartalex.domain.registration import Problem, RegistrationState, retry_delay
 from smartalex.domain.trunk import Trunk
@@ -457,7 +458,11 @@ class Supervisor:
         if agent is None:
             return None
         url = self.receptionist.url if agent.kind is AgentKind.RECEPTIONIST else agent.stream_url
-        return AgentLink(agent.agent_id, agent.kind.value, url, agent.spoken_greeting)
+        try:
+            secret = self.services.agent_secrets.get(agent.agent_id)
+        except NotFound:  # made before signing existed: unsigned until its secret is rotated
+            secret = None
+        return AgentLink(agent.agent_id, agent.kind.value, url, agent.spoken_greeting, secret)
 
     # --- reporting ---
     def publish(self, message: Report) -> None:

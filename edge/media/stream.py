@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import queue
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import websockets
 from aws_lambda_powertools import Logger
 
+from smartalex.domain import agent_signature
 from smartalex.domain.matching import Matcher
 from smartalex.domain.targets import ANYWHERE, TargetGuard, TargetRefused
 
@@ -38,9 +40,10 @@ class StreamEvent:
 class MediaStream:
     def __init__(self, loop: LoopThread, url: str, start: dict[str, Any],
                  port: AgentAudioPort, matcher: Matcher, entries: list[dict],
-                 targets: TargetGuard = ANYWHERE):
+                 targets: TargetGuard = ANYWHERE, signing_secret: str | None = None):
         self.loop, self.url, self.start_params = loop, url, start
         self.targets = targets
+        self._signing_secret = signing_secret
         # Weak: the port is a pjsua2 object the call frees on the pjsua thread; a late agent
         # message must not keep it alive past libDestroy.
         self._port = weakref.ref(port)
@@ -100,7 +103,8 @@ class MediaStream:
         try:
             async with asyncio.timeout(AGENT_START_TIMEOUT):
                 ws = await websockets.connect(self.url, open_timeout=AGENT_START_TIMEOUT,
-                                              max_size=2**20, **await self._destination())
+                                              max_size=2**20, additional_headers=self._signed(),
+                                              **await self._destination())
             async with ws:
                 await ws.send(json.dumps({"event": "connected", "protocol": "Call",
                                           "version": "1.0.0"}))
@@ -115,6 +119,12 @@ class MediaStream:
                 return
             logger.warning("agent stream ended", extra={"error": str(exc)})
         self.events.put(StreamEvent("closed"))
+
+    def _signed(self) -> dict[str, str]:
+        """The handshake's signature headers (docs/agent-protocol.md), made now."""
+        if self._signing_secret is None:
+            return {}
+        return agent_signature.headers(self._signing_secret, self.url, time.time())
 
     async def _destination(self) -> dict[str, str]:
         """Where to connect: checked right before connecting, whatever the API checked when the

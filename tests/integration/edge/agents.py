@@ -24,6 +24,7 @@ class ScriptedAgent:
     hang_up_after_greeting: bool = False  # the AI ends the call itself
     received: "queue.Queue[dict]" = field(default_factory=queue.Queue)
     connections: int = 0
+    handshakes: list = field(default_factory=list)  # each connection's request headers
 
     def start(self) -> "ScriptedAgent":
         self._server = serve(self._handle, "127.0.0.1", 0)
@@ -36,6 +37,7 @@ class ScriptedAgent:
 
     def _handle(self, ws) -> None:
         self.connections += 1
+        self.handshakes.append(dict(ws.request.headers))
         stream_sid = None
         for raw in ws:
             message = json.loads(raw)

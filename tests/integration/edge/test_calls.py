@@ -288,3 +288,46 @@ def test_a_call_to_a_bound_did_reaches_the_bindings_agent_and_others_the_trunks(
     finally:
         main_line.stop()
         sales_line.stop()
+
+
+def test_the_agents_handshake_is_signed_with_its_own_secret(
+        control_plane, office, edge_factory, phone_factory):
+    """An agent can tell the edge from anyone else who learned its URL (docs/agent-protocol.md)."""
+    import time
+
+    from pydantic import SecretStr
+
+    from smartalex.domain import agent_signature
+    from smartalex.domain.agent_commands import CreateAgent, LinkAgent
+    from smartalex.service_layer import agents as agent_cases
+
+    from .office import TENANT
+
+    pbx, trunk, _ = office
+    agent = ScriptedAgent(audio_frames=2).start()
+    secret = agent_signature.new_secret()
+    try:
+        created = agent_cases.create_agent(
+            CreateAgent(tenant_id=TENANT, name="Signed", kind="media_stream",
+                        stream_url=agent.url),
+            agents=control_plane.agents, agent_secrets=control_plane.agent_secrets,
+            signing_secret=SecretStr(secret))
+        agent_cases.link_agent(LinkAgent(tenant_id=TENANT, agent_id=created.agent_id,
+                                         trunk_id=trunk.trunk_id),
+                               agents=control_plane.agents, trunks=control_plane.trunks)
+        edge = edge_factory(workers=1)
+        routes_to(edge, created)
+        registered(control_plane, trunk)
+        phone = caller(phone_factory, pbx)
+        dial_the_ai(phone, pbx)
+        phone.wait_for("answered", 10)
+        agent.messages_until("start")
+        headers = agent.handshakes[0]  # lower-cased names, as HTTP allows
+        timestamp = headers[agent_signature.TIMESTAMP_HEADER.lower()]
+        signature = headers[agent_signature.SIGNATURE_HEADER.lower()]
+        assert agent_signature.verify(secret, agent.url, timestamp, signature, time.time())
+        assert not agent_signature.verify(agent_signature.new_secret(), agent.url, timestamp,
+                                          signature, time.time())
+        assert secret not in edge.log_text()
+    finally:
+        agent.stop()
