@@ -56,6 +56,10 @@ class Environment:
     # API Gateway stage throttling (requests/s and burst), across all tenants.
     api_rate_limit: int
     api_burst_limit: int
+    # WAF rate-based rules, requests per 5 minutes: per Authorization header (a signed-in
+    # session) and per source address (stacks/api_protection.py says why these).
+    api_requests_per_token_per_5min: int
+    api_requests_per_ip_per_5min: int
     cognito_mfa_required: bool
     # Per-tenant quotas (SMARTALEX_QUOTA_* on the runtimes): the defaults fit a real office.
     tenant_quotas: Quotas
@@ -106,6 +110,8 @@ _DEV = Environment(
     handler_reserved_concurrency=None,
     api_rate_limit=20,
     api_burst_limit=40,
+    api_requests_per_token_per_5min=600,   # 2/s sustained: a console and a script
+    api_requests_per_ip_per_5min=1500,     # an office behind one NAT address
     cognito_mfa_required=False,
     tenant_quotas=Quotas(),
 )
@@ -144,6 +150,8 @@ ENVIRONMENTS: dict[str, Environment] = {
         handler_reserved_concurrency=10,
         api_rate_limit=200,
         api_burst_limit=400,
+        api_requests_per_token_per_5min=1500,
+        api_requests_per_ip_per_5min=3000,
         cognito_mfa_required=True,
     ),
 }

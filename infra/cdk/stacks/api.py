@@ -10,7 +10,9 @@ immutable and not writable by the app client, and self sign-up is off: only an a
 (AdminCreateUser) decides a user's tenant.
 
 Chalice packages a staged copy of control/ whose vendor/ holds the domain core and the
-requirements installed for Lambda (vendor_core.py explains why).
+requirements installed for Lambda (vendor_core.py explains why). The stage sits behind AWS WAF
+(managed rules, rate limits per token and per address) and answers what API Gateway answers
+itself in the API's error format, quoting nothing of the request (api_protection.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from constructs import Construct
 from ..environments import Environment
 from ..nag import acknowledge
 from ..vendor_core import CONTROL_DIR, stage_control_app
+from .api_protection import gateway_responses, protect_stage
 from .data import API_ACCESS, DataStack
 from .secrets import SecretsStack
 
@@ -197,6 +200,11 @@ class ApiStack(Stack):
             "ThrottlingRateLimit": s.api_rate_limit, "ThrottlingBurstLimit": s.api_burst_limit,
         }])
         rest_api.add_resource_dependency(self._create_api_gateway_logging_role())
+        # What API Gateway answers itself, in our error format and quoting nothing; and the
+        # firewall with its rate limits (api_protection.py).
+        rest_api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses",
+                                       gateway_responses())
+        self.firewall = protect_stage(self, s, "RestAPI")
 
         acknowledge(handler, "AwsSolutions-L1",
                     "Python 3.11 on purpose: chalice packages for the interpreter that runs it "
@@ -205,10 +213,9 @@ class ApiStack(Stack):
                     "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level "
                     "permissions.")
         # cdk-nag does not look inside the SAM transform (AWS::Serverless::Api), so these
-        # rules do not fire today; the acknowledgments record the decisions anyway.
+        # rules do not fire today; the acknowledgments record the decisions anyway. (APIG3,
+        # WAF on the stage, needs none: protect_stage attaches it.)
         for rule, reason in (
-            ("AwsSolutions-APIG3", "WAF is not attached yet: every route needs a verified "
-                                   "Cognito JWT and the stage is throttled; revisit with usage."),
             ("AwsSolutions-APIG4", "Authorization happens in the app: the Chalice verifier "
                                    "checks the Cognito ID token (JWKS, issuer, audience) and "
                                    "derives the tenant from it, on every route."),
