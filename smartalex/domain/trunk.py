@@ -72,6 +72,7 @@ class Trunk:
     agent_id: str | None = None      # the one agent answering this trunk's calls
     directory_version: int = 0       # bumps on every directory change (edges refresh)
     bindings_version: int = 0        # bumps when phone numbers are bound or unbound
+    agent_version: int = 0           # bumps when the linked agent's settings or secret change
 
     @property
     def unique_key(self) -> str:

@@ -63,13 +63,14 @@ def create_agent(cmd: CreateAgent, *, agents: AgentRepository, targets: TargetGu
 
 
 def rotate_signing_secret(tenant_id: str, agent_id: str, *, agents: AgentRepository,
-                          agent_secrets: AgentSecretStore) -> SecretStr:
+                          agent_secrets: AgentSecretStore, clock: Clock = utcnow) -> SecretStr:
     """Replace the agent's handshake signing secret (or give one to an agent made before
     signing existed); the edge signs with the new one from the next call. Returns it, to be
     shown once."""
     agent = agents.get(tenant_id, agent_id)
     secret = SecretStr(new_secret())
     agent_secrets.put(agent.agent_id, secret.get_secret_value())
+    agents.touch(agent, clock())  # its trunk's edge reads the new secret before the next call
     return secret
 
 

@@ -101,6 +101,11 @@ class AgentRepository(ABC):
     def replace(self, before: Agent, after: Agent) -> None: ...
 
     @abstractmethod
+    def touch(self, agent: Agent, now: datetime) -> None:
+        """Something the edge reads about the agent changed outside its item (its signing
+        secret): set `updated_at` and tell the linked trunk's edge (`agent_version`)."""
+
+    @abstractmethod
     def remove(self, agent: Agent) -> None:
         """Delete the agent and unlink it from its trunk."""
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
+from datetime import datetime
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ...domain.agent import Agent, AgentKind
@@ -77,18 +78,29 @@ class DynamoAgentRepository(AgentRepository):
         return [to_domain(i) for i in AgentModel.tenant_index.query(tenant_id)]
 
     def replace(self, before: Agent, after: Agent) -> None:
-        """Write the settings (never the link) if nobody changed them since `before`."""
+        """Write the settings (never the link) if nobody changed them since `before`; the linked
+        trunk's `agent_version` bumps in the same transaction, so its edge re-reads them."""
         values = dict(name=after.name, kind=after.kind.value, stream_url=after.stream_url,
                       greeting=after.greeting, updated_at=after.updated_at)
-        actions = [getattr(AgentModel, k).set(v) if v is not None
-                   else getattr(AgentModel, k).remove() for k, v in values.items()]
+        self._write(before, [getattr(AgentModel, k).set(v) if v is not None
+                             else getattr(AgentModel, k).remove() for k, v in values.items()])
+
+    def touch(self, agent: Agent, now: datetime) -> None:
+        self._write(self.get(agent.tenant_id, agent.agent_id),
+                    [AgentModel.updated_at.set(now)])
+
+    def _write(self, before: Agent, actions: list) -> None:
         try:
-            AgentModel(before.agent_id).update(
-                actions=actions,
-                condition=AgentModel.agent_id.exists()
-                & (AgentModel.updated_at == before.updated_at),
-            )
-        except UpdateError as exc:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.update(AgentModel(before.agent_id), actions=actions,
+                          condition=AgentModel.agent_id.exists()
+                          & (AgentModel.updated_at == before.updated_at)
+                          & _is(AgentModel.trunk_id, before.trunk_id))
+                if before.trunk_id:
+                    tx.update(TrunkModel(before.trunk_id),
+                              actions=[TrunkModel.agent_version.add(1)],
+                              condition=TrunkModel.agent_id == before.agent_id)
+        except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 raise Conflict(CHANGED) from exc
             raise

@@ -80,6 +80,8 @@ class TrunkModel(Model):
     directory_version = NumberAttribute(default=0)
     # Bumps whenever a phone number is bound to or unbound from this trunk (edges re-route).
     bindings_version = NumberAttribute(default=0)
+    # Bumps whenever the linked agent's settings or signing secret change (edges re-read it).
+    agent_version = NumberAttribute(default=0)
 
     tenant_index = TenantIndex()
     placement_index = PlacementIndex()

@@ -41,6 +41,7 @@ def to_domain(item: TrunkModel) -> Trunk:
         agent_id=item.agent_id,
         directory_version=int(item.directory_version or 0),
         bindings_version=int(item.bindings_version or 0),
+        agent_version=int(item.agent_version or 0),
     )
 
 

@@ -328,6 +328,24 @@ def test_the_agents_handshake_is_signed_with_its_own_secret(
         assert agent_signature.verify(secret, agent.url, timestamp, signature, time.time())
         assert not agent_signature.verify(agent_signature.new_secret(), agent.url, timestamp,
                                           signature, time.time())
-        assert secret not in edge.log_text()
+        phone.send("hangup")
+        phone.wait_for("disconnected", 10)
+
+        # A rotation applies from the next call.
+        applied = edge.log_text().count("call routing applied")
+        rotated = agent_cases.rotate_signing_secret(
+            TENANT, created.agent_id, agents=control_plane.agents,
+            agent_secrets=control_plane.agent_secrets).get_secret_value()
+        wait_for(lambda: edge.log_text().count("call routing applied") > applied, 10,
+                 "the edge to read the rotated secret")
+        dial_the_ai(phone, pbx)
+        phone.wait_for("answered", 10)
+        wait_for(lambda: len(agent.handshakes) == 2, 10, "the second call's handshake")
+        headers = agent.handshakes[1]
+        timestamp = headers[agent_signature.TIMESTAMP_HEADER.lower()]
+        signature = headers[agent_signature.SIGNATURE_HEADER.lower()]
+        assert agent_signature.verify(rotated, agent.url, timestamp, signature, time.time())
+        assert not agent_signature.verify(secret, agent.url, timestamp, signature, time.time())
+        assert secret not in edge.log_text() and rotated not in edge.log_text()
     finally:
         agent.stop()

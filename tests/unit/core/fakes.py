@@ -174,6 +174,18 @@ class FakeAgentRepository(AgentRepository):
         if stored is None or stored.updated_at != before.updated_at:
             raise Conflict("The agent was changed by another request at the same time.")
         self.agents[before.agent_id] = replace(after, trunk_id=stored.trunk_id)  # never the link
+        if stored.trunk_id:  # as in DynamoDB: the linked trunk's edge is told
+            trunk = self.trunks.trunks[stored.trunk_id]
+            self.trunks.trunks[stored.trunk_id] = replace(trunk,
+                                                          agent_version=trunk.agent_version + 1)
+
+    def touch(self, agent: Agent, now: datetime) -> None:
+        stored = self.agents[agent.agent_id]
+        self.agents[agent.agent_id] = replace(stored, updated_at=now)
+        if stored.trunk_id:
+            trunk = self.trunks.trunks[stored.trunk_id]
+            self.trunks.trunks[stored.trunk_id] = replace(trunk,
+                                                          agent_version=trunk.agent_version + 1)
 
     def remove(self, agent: Agent) -> None:
         if agent.agent_id in self.agents:

@@ -268,3 +268,28 @@ def test_a_link_names_a_well_formed_trunk_id():
         LinkAgent(tenant_id=TENANT, agent_id="agt_1", trunk_id="../../etc")
 
     assert caught.value.errors()[0]["loc"] == ("trunk_id",)
+
+
+# --- what the linked trunk's edge is told
+
+def test_changing_a_linked_agent_tells_its_trunks_edge(agents, trunks, clock):
+    agent = create(agents, clock, kind="media_stream", stream_url=URL)
+    link(agents, trunks, agent, "trk_x")
+    before = trunks.trunks["trk_x"].agent_version
+    update(agents, clock, agents.agents[agent.agent_id], stream_url=URL + "/v2")
+    assert trunks.trunks["trk_x"].agent_version == before + 1
+    assert trunks.trunks["trk_y"].agent_version == 0
+
+
+def test_rotating_a_linked_agents_secret_tells_its_trunks_edge(agents, trunks, clock):
+    from smartalex.service_layer.agents import rotate_signing_secret
+
+    stored = {}
+    secrets = type("Secrets", (), {"put": lambda self, agent_id, s: stored.update({agent_id: s})})()
+    agent = create(agents, clock, kind="media_stream", stream_url=URL)
+    link(agents, trunks, agent, "trk_x")
+    before = trunks.trunks["trk_x"].agent_version
+    secret = rotate_signing_secret(TENANT, agent.agent_id, agents=agents, agent_secrets=secrets,
+                                   clock=clock)
+    assert stored == {agent.agent_id: secret.get_secret_value()}
+    assert trunks.trunks["trk_x"].agent_version == before + 1
