@@ -49,6 +49,7 @@ class TrunkView(BaseModel):
     transport: Transport
     port: int
     tls_verify: bool  # TLS only: whether the PBX's certificate must be trusted
+    pbx_source_addresses: list[str]  # where else the PBX may call from (edge/inbound_policy.py)
     label: str | None
     generation: int
     created_at: Timestamp
@@ -65,6 +66,7 @@ class TrunkView(BaseModel):
             id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
             extension=account.extension, username=account.username,
             transport=account.transport, port=account.port, tls_verify=account.tls_verify,
+            pbx_source_addresses=list(account.pbx_source_addresses),
             label=trunk.label,
             generation=trunk.generation, created_at=trunk.created_at, updated_at=trunk.updated_at,
             registration=RegistrationView(

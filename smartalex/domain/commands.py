@@ -73,7 +73,18 @@ TLS_VERIFY = ("TLS only: check the PBX's certificate against public certificate 
               "certificate: still encrypted, but not protected against an impostor.")
 
 
+PBX_SOURCES = ("Extra addresses or networks (CIDR) the PBX sends calls from, besides the "
+               "address its domain resolves to, e.g. a PBX cluster's other nodes (default "
+               "empty: only the registrar may call the AI). At most 16, none wider than /16 "
+               "(IPv4) or /48 (IPv6).")
+
+
 class _TrunkFields(Command):
+    @field_validator("pbx_source_addresses", check_fields=False)
+    @classmethod
+    def _sources(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else list(sip.check_source_networks(value))
+
     @field_validator("domain", check_fields=False)
     @classmethod
     def _domain(cls, value: str | None) -> str | None:
@@ -110,6 +121,7 @@ class CreateTrunk(_TrunkFields):
     transport: Transport = Transport.UDP
     port: Port | None = None
     tls_verify: Annotated[bool, Field(strict=True, description=TLS_VERIFY)] = True
+    pbx_source_addresses: Annotated[list[str], Field(description=PBX_SOURCES)] = []
     label: str | None = None
 
     @model_validator(mode="after")
@@ -136,6 +148,7 @@ class UpdateTrunk(_TrunkFields):
     transport: Transport | None = None
     port: Port | None = None
     tls_verify: Annotated[bool | None, Field(strict=True, description=TLS_VERIFY)] = None
+    pbx_source_addresses: Annotated[list[str] | None, Field(description=PBX_SOURCES)] = None
     label: str | None = None
 
     @model_validator(mode="after")
@@ -146,7 +159,10 @@ class UpdateTrunk(_TrunkFields):
         return self
 
     def changes(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.model_fields_set - {"tenant_id", "trunk_id"}}
+        changes = {k: getattr(self, k) for k in self.model_fields_set - {"tenant_id", "trunk_id"}}
+        if "pbx_source_addresses" in changes:
+            changes["pbx_source_addresses"] = tuple(changes["pbx_source_addresses"])
+        return changes
 
 
 class DeleteTrunk(Command):

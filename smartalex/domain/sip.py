@@ -86,6 +86,35 @@ def check_user_part(value: str, max_length: int) -> str:
     return user
 
 
+# A PBX source network wider than this would let half the internet start calls.
+MIN_SOURCE_PREFIX = {4: 16, 6: 48}
+MAX_SOURCES = 16
+
+
+def check_source_networks(values: list[str]) -> tuple[str, ...]:
+    """A trunk's extra PBX source addresses: IPv4/IPv6 addresses or CIDRs, normalised
+    ("192.0.2.7/32" → "192.0.2.7"), at most MAX_SOURCES, none wider than /16 (IPv4) or /48
+    (IPv6). Raise ValueError saying which entry (by position: errors never echo input) is
+    wrong."""
+    if len(values) > MAX_SOURCES:
+        raise ValueError(f"may list at most {MAX_SOURCES} addresses or networks")
+    found: list[str] = []
+    for number, value in enumerate(values, 1):
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ValueError(f"entry {number} is not an IP address or a CIDR network such as "
+                             "198.51.100.0/28") from None
+        if net.prefixlen < MIN_SOURCE_PREFIX[net.version]:
+            raise ValueError(f"entry {number} is wider than /{MIN_SOURCE_PREFIX[net.version]}: "
+                             "list the PBX's own addresses, not a whole provider's range")
+        normal = str(net.network_address) if net.num_addresses == 1 else str(net)
+        if normal not in found:
+            found.append(normal)
+    return tuple(found)
+
+
 def uri_host(host: str) -> str:
     """Host as it appears inside a SIP URI (IPv6 literals need brackets)."""
     return f"[{host}]" if ":" in host else host

@@ -29,9 +29,10 @@ class Transport(StrEnum):
         return 5061 if self is Transport.TLS else 5060
 
 
-# Changing any of these means the PBX must see a fresh REGISTER.
+# Changing any of these means the PBX must see a fresh REGISTER (the edge starts the trunk over
+# with the new settings; for pbx_source_addresses that is what applies the new list).
 REGISTRATION_FIELDS = frozenset({"domain", "extension", "username", "password", "transport", "port",
-                                 "tls_verify"})
+                                 "tls_verify", "pbx_source_addresses"})
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
     targets.check_host(cmd.domain, field="domain")
     now = clock()
     account = SipAccount(cmd.domain, cmd.extension, cmd.username, cmd.transport, cmd.port,
-                         cmd.tls_verify)
+                         cmd.tls_verify, tuple(cmd.pbx_source_addresses))
     trunk = Trunk(
         trunk_id=new_trunk_id(), tenant_id=cmd.tenant_id, pbx_type=cmd.pbx_type,
         account=account, label=cmd.label, created_at=now, updated_at=now,

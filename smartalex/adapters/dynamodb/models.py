@@ -56,6 +56,7 @@ class TrunkModel(Model):
     transport = UnicodeAttribute()
     port = NumberAttribute()
     tls_verify = BooleanAttribute(null=True)
+    pbx_source_addresses = ListAttribute(of=UnicodeAttribute, null=True)
     label = UnicodeAttribute(null=True)
     generation = NumberAttribute()
     created_at = UTCDateTimeAttribute()

@@ -28,7 +28,8 @@ def to_domain(item: TrunkModel) -> Trunk:
         trunk_id=item.trunk_id, tenant_id=item.tenant_id, pbx_type=PbxType(item.pbx_type),
         account=SipAccount(item.domain, item.extension, item.username,
                            Transport(item.transport), int(item.port),
-                           item.tls_verify is not False),  # absent (older items): verify
+                           item.tls_verify is not False,  # absent (older items): verify
+                           tuple(item.pbx_source_addresses or ())),
         label=item.label, created_at=item.created_at, updated_at=item.updated_at,
         generation=int(item.generation),
         registration=RegistrationStatus(
@@ -58,7 +59,7 @@ def _config_attributes(trunk: Trunk) -> dict:
     return dict(
         tenant_id=trunk.tenant_id, pbx_type=trunk.pbx_type.value, domain=a.domain,
         extension=a.extension, username=a.username, transport=a.transport.value, port=a.port,
-        tls_verify=a.tls_verify,
+        tls_verify=a.tls_verify, pbx_source_addresses=list(a.pbx_source_addresses) or None,
         label=trunk.label, generation=trunk.generation, created_at=trunk.created_at,
         updated_at=trunk.updated_at,
     )

@@ -7,7 +7,7 @@ import pytest
 from .conftest import ISO_Z, valid_trunk
 
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
-                       "tls_verify", "label", "generation", "created_at", "updated_at", "registration",
+                       "tls_verify", "pbx_source_addresses", "label", "generation", "created_at", "updated_at", "registration",
                        "assignment", "agent_id"}
 
 
@@ -237,3 +237,29 @@ def test_a_malformed_trunk_id_is_404_and_not_echoed(alice):
 
     assert reply.status == 404
     assert trunk_id not in reply.body.decode()
+
+
+def test_extra_pbx_source_addresses_are_stored_normalised_and_re_register_when_changed(alice):
+    trunk = alice.create(pbx_source_addresses=[" 198.51.100.7/32", "2001:db8:1::/64",
+                                               "198.51.100.7"])
+    assert trunk["pbx_source_addresses"] == ["198.51.100.7", "2001:db8:1::/64"]
+    assert alice.create(extension="1001")["pbx_source_addresses"] == []
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"pbx_source_addresses": ["192.0.2.0/28"]})
+
+    assert reply.status == 200, reply.json
+    assert reply.json["pbx_source_addresses"] == ["192.0.2.0/28"]
+    assert reply.json["generation"] == trunk["generation"] + 1
+
+
+@pytest.mark.parametrize("sources, says", [
+    (["pbx.example.com"], "is not an IP address or a CIDR network"),
+    (["0.0.0.0/0"], "wider than /16"),
+    (["2001:db8::/32"], "wider than /48"),
+    ([f"192.0.2.{i}" for i in range(17)], "at most 16"),
+])
+def test_pbx_source_addresses_that_would_open_the_door_are_refused(alice, sources, says):
+    reply = alice.post("/v1/trunks", valid_trunk(pbx_source_addresses=sources))
+    assert reply.status == 400
+    assert reply.error["field"] == "pbx_source_addresses" and says in reply.error["message"]
+    assert "0.0.0.0" not in reply.error["message"] and "pbx.example" not in reply.error["message"]

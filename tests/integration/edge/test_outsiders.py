@@ -234,3 +234,21 @@ def test_the_refer_path_twenty_times_never_kills_the_worker(
         assert listener.received() == []
     finally:
         agent.stop()
+
+
+def test_a_pbx_node_listed_in_pbx_source_addresses_may_call_the_ai(
+        control_plane, ai, sipp_factory):
+    """A PBX that sends calls from another node than its registrar: the admin lists it."""
+    from smartalex.domain.commands import UpdateTrunk
+    from smartalex.service_layer import trunks as trunk_cases
+
+    pbx, trunk, edge, port, agent = ai
+    trunk_cases.update_trunk(UpdateTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id,
+                                         pbx_source_addresses=[OUTSIDER]),
+                             trunks=control_plane.trunks, secrets=control_plane.secrets)
+    wait_for(lambda: (t := control_plane.trunks.get(TENANT, trunk.trunk_id)).generation == 2
+             and t.registration.state == "registered", 15, "the trunk re-registered")
+    sipp = sipp_factory("caller_no_rtp.xml", f"127.0.0.1:{port}", "-d", "1000",
+                        service="1000", local_ip=OUTSIDER)
+    assert sipp.wait(20) == 0, "the listed PBX node's call was not answered"
+    assert last_call(control_plane, trunk).caller.number == "sipp"
