@@ -252,3 +252,55 @@ def test_a_pbx_node_listed_in_pbx_source_addresses_may_call_the_ai(
                         service="1000", local_ip=OUTSIDER)
     assert sipp.wait(20) == 0, "the listed PBX node's call was not answered"
     assert last_call(control_plane, trunk).caller.number == "sipp"
+
+
+def test_pjsuas_log_holds_no_credentials_at_its_most_verbose(
+        control_plane, tmp_path, edge_factory, phone_factory):
+    """At SMARTALEX_EDGE_PJSIP_LOG_LEVEL=6 pjsua prints every SIP message it sends: the
+    challenged REGISTERs and the REFER a 3CX-like PBX challenges carry digest answers."""
+    import secrets
+
+    from devstack.pbx import KamailioPBX
+    from smartalex.domain.commands import CreateTrunk
+    from smartalex.domain.directory_commands import CreateDirectoryEntry
+    from smartalex.service_layer import directory as directory_cases
+    from smartalex.service_layer import trunks as trunk_cases
+
+    password = secrets.token_hex(12)
+    users = {"1000": password, "300": "pw300", "215": "pw215"}
+    with KamailioPBX(tmp_path / "pbx", users=users, challenge_refer=True) as pbx:
+        trunk = trunk_cases.create_trunk(CreateTrunk(
+            tenant_id=TENANT, pbx_type="3cx", domain=pbx.host, port=pbx.port, extension="1000",
+            password=password), trunks=control_plane.trunks, secrets=control_plane.secrets)
+        directory_cases.add_entry(CreateDirectoryEntry(
+            tenant_id=TENANT, trunk_id=trunk.trunk_id, extension="215",
+            display_name="Sarah Murphy", aliases=["billing"]),
+            trunks=control_plane.trunks, directory=control_plane.directory)
+        agent = ScriptedAgent(audio_frames=2, transfer_to="billing").start()
+        try:
+            from smartalex.domain.agent_commands import CreateAgent, LinkAgent
+            from smartalex.service_layer import agents as agent_cases
+
+            created = agent_cases.create_agent(CreateAgent(
+                tenant_id=TENANT, name="A", kind="media_stream", stream_url=agent.url),
+                agents=control_plane.agents)
+            agent_cases.link_agent(LinkAgent(tenant_id=TENANT, agent_id=created.agent_id,
+                                             trunk_id=trunk.trunk_id),
+                                   agents=control_plane.agents, trunks=control_plane.trunks)
+            edge = edge_factory(workers=1, SMARTALEX_EDGE_PJSIP_LOG_LEVEL="6")
+            routes_to(edge, created)
+            registered(control_plane, trunk)
+            target = phone_factory(pbx, "215", "pw215", "udp", "--answer-after", "0.2")
+            target.wait_for("registered", 10)
+            phone = caller(phone_factory, pbx)
+            dial_the_ai(phone, pbx)
+            phone.wait_for("answered", 10)
+            agent.messages_until("transfer", status="completed", timeout=20)
+            assert "REFER authenticated as 1000" in pbx.log_tail(100_000)  # it was challenged
+        finally:
+            agent.stop()
+        log = edge.log_text()
+    assert "REGISTER sip:" in log and "REFER sip:" in log  # the messages are in the log...
+    assert "Authorization: <redacted>" in log               # ...with their credentials out
+    assert password not in log
+    assert 'response="' not in log.replace('response="<redacted>"', "")
