@@ -304,3 +304,39 @@ def test_pjsuas_log_holds_no_credentials_at_its_most_verbose(
     assert "Authorization: <redacted>" in log               # ...with their credentials out
     assert password not in log
     assert 'response="' not in log.replace('response="<redacted>"', "")
+
+
+def test_a_flood_from_outside_gets_a_few_403s_then_silence_and_calls_still_work(
+        control_plane, ai, phone_factory):
+    """2,000 OPTIONS in a burst from one outsider: answered only up to the per-source rate
+    (edge/inbound_policy.py), and the PBX's calls are not disturbed."""
+    import time
+
+    from edge.inbound_policy import SOURCE_BURST, SOURCE_RATE
+
+    pbx, trunk, edge, port, agent = ai
+    registered(control_plane, trunk)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as flood:
+        flood.bind((OUTSIDER, 0))
+        here = f"{OUTSIDER}:{flood.getsockname()[1]}"
+        started = time.monotonic()
+        for n in range(2000):
+            flood.sendto((f"OPTIONS sip:1000@127.0.0.1:{port} SIP/2.0\r\n"
+                          f"Via: SIP/2.0/UDP {here};branch=z9hG4bKflood{n}\r\n"
+                          f"From: <sip:scan@{here}>;tag={n}\r\nTo: <sip:1000@127.0.0.1>\r\n"
+                          f"Call-ID: flood-{n}@{OUTSIDER}\r\nCSeq: 1 OPTIONS\r\n"
+                          "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode(),
+                         ("127.0.0.1", port))
+        call = a_real_call_still_works(control_plane, pbx, trunk, phone_factory)
+        elapsed = time.monotonic() - started
+        flood.setblocking(False)
+        answers = []
+        while True:
+            try:
+                answers.append(flood.recv(65535).split(b"\r\n", 1)[0])
+            except BlockingIOError:
+                break
+    assert answers and set(answers) == {b"SIP/2.0 403 Forbidden"}
+    assert len(answers) <= SOURCE_BURST + SOURCE_RATE * elapsed + 1
+    assert call.label == "Answered by agent"
+    assert control_plane.trunks.get(TENANT, trunk.trunk_id).registration.state == "registered"
