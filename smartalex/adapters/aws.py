@@ -21,7 +21,18 @@ def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-@lru_cache(maxsize=None)
 def client(service: str) -> Any:
-    """A cached boto3 client; clients are thread-safe, sessions are not shared across threads."""
+    """A cached boto3 client; clients are thread-safe, sessions are not shared across threads.
+
+    Cached per access key as well: a process whose credentials change gets clients that sign
+    with the new ones (a test process acting as one runtime, then another:
+    devstack/identities.py)."""
+    return _client(service, os.environ.get("AWS_ACCESS_KEY_ID"))
+
+
+@lru_cache(maxsize=None)
+def _client(service: str, _access_key_id: str | None) -> Any:
     return boto3.session.Session().client(service, region_name=region(), config=_CONFIG)
+
+
+client.cache_clear = _client.cache_clear  # type: ignore[attr-defined]  # endpoint changed
