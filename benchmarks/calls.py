@@ -54,8 +54,10 @@ def setup(stack: contextlib.ExitStack, work: Path, agent: ScriptedAgent):
     moto = aws_endpoint.EmbeddedMoto(port=free_port()).start()
     stack.callback(moto.stop)
     aws_endpoint.use_endpoint(moto.url)
-    queues = aws_endpoint.provision(queue_visibility_timeout=5)
-    start_pump(stack, queues)
+    aws_endpoint.provision(queue_visibility_timeout=5)
+    logs = work / "logs"
+    logs.mkdir()
+    start_pump(stack, dict(os.environ), logs)
     pbx = KamailioPBX(work / "pbx", users=USERS).start()
     stack.callback(pbx.stop)
     s = bootstrap()
@@ -70,8 +72,6 @@ def setup(stack: contextlib.ExitStack, work: Path, agent: ScriptedAgent):
                                  agents=s.agents)
     agents.link_agent(LinkAgent(tenant_id="bench", agent_id=linked.agent_id,
                                 trunk_id=trunk.trunk_id), agents=s.agents, trunks=s.trunks)
-    logs = work / "logs"
-    logs.mkdir()
     edge = start_edge(stack, dict(os.environ), logs, workers=1)
     wait_until(lambda: s.trunks.get("bench", trunk.trunk_id).registration.state == "registered",
                60, "the AI extension")

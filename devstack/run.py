@@ -3,6 +3,10 @@
 Starts (or reuses) the AWS endpoint, the API under `chalice local`, the local pump for the
 edge-events queue, one edge and, unless SMARTALEX_DEMO_PBX=0, a Kamailio test PBX with a demo
 trunk; prints API_URL= and API_TOKEN=, then waits. Ctrl-C stops everything it started.
+
+On the moto server, IAM is enforced: the API, the edge-events handler and the edge each sign as
+an IAM user of their own whose policies are their deployed role's (devstack/identities.py), so a
+call the role does not allow fails here as it would in AWS (refusals: .state/logs/aws.log).
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import sys
 import threading
 from pathlib import Path
 
-from . import aws_endpoint
+from . import aws_endpoint, identities
 from .demo import DEMO_TENANT, run_demo
 from .processes import Child, wait_until
+from .runtime_policies import API, EDGE, EDGE_EVENTS
 from .state import STATE_DIR, ROOT, local_token_key
 from .tokens import token_for
 
@@ -25,23 +30,46 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def start_endpoint(stack: contextlib.ExitStack) -> str:
+def start_endpoint(stack: contextlib.ExitStack,
+                   logs: Path) -> tuple[str, aws_endpoint.EmbeddedMoto | None]:
+    """The endpoint's URL, and the moto server if we started one (None: the user's)."""
     url = aws_endpoint.configured_endpoint()
     if url:
         if not aws_endpoint.is_listening(url):
             raise SystemExit(f"AWS endpoint {url} (from AWS_ENDPOINT_URL/LOCALSTACK_HOST) does not "
                              "answer. Start LocalStack, or unset both to use the embedded moto server.")
         print(f"Using the AWS endpoint at {url}", flush=True)
-        return url
+        return url, None
     port = _port("SMARTALEX_AWS_PORT", aws_endpoint.DEFAULT_PORT)
     url = f"http://127.0.0.1:{port}"
     if aws_endpoint.is_listening(url):
         raise SystemExit(f"Port {port} is taken. If LocalStack runs there, set "
                          f"AWS_ENDPOINT_URL={url}; otherwise stop what uses it.")
-    server = aws_endpoint.EmbeddedMoto(port=port).start()
+    server = aws_endpoint.EmbeddedMoto(port=port, log=logs / "aws.log").start()
     stack.callback(server.stop)
     print(f"Embedded moto server on {url}", flush=True)
-    return url
+    return url, server
+
+
+def start_identities(server: aws_endpoint.EmbeddedMoto | None,
+                     logs: Path) -> dict[str, identities.Identity] | None:
+    """Each runtime's own IAM identity, IAM enforced (on our moto server only)."""
+    if server is None:
+        print("IAM is not enforced on that endpoint: every runtime signs with the local keys.",
+              flush=True)
+        return None
+    found = identities.enforce(server)
+    users = ", ".join(identities.user_name(name) for name in (API, EDGE_EVENTS, EDGE))
+    print(f"IAM enforced: the runtimes sign as {users}, with their roles' policies from the CDK "
+          f"app (python -m devstack policies); refusals are logged in {logs / 'aws.log'}",
+          flush=True)
+    return found
+
+
+def runtime_env(env: dict[str, str], found: dict[str, identities.Identity] | None,
+                runtime: str) -> dict[str, str]:
+    """`env` for the runtime's process: with its own keys when identities exist."""
+    return found[runtime].process_environment(env) if found else dict(env)
 
 
 def start_api(stack: contextlib.ExitStack, env: dict[str, str], logs: Path,
@@ -70,13 +98,12 @@ def start_edge(stack: contextlib.ExitStack, env: dict[str, str], logs: Path,
     return edge
 
 
-def start_pump(stack: contextlib.ExitStack, queues: dict[str, str]) -> None:
-    from functions.edge_events.handler import lambda_handler
-
-    from .sqs_pump import QueuePump
-
-    pump = QueuePump(queues["edge_events"], lambda_handler, "edge-events").start()
+def start_pump(stack: contextlib.ExitStack, env: dict[str, str], logs: Path) -> Child:
+    """The edge-events function fed from its queue (`python -m devstack pump`)."""
+    pump = Child("pump", [sys.executable, "-m", "devstack", "pump"], env=env, cwd=ROOT,
+                 log=logs / "edge-events.log").start()
     stack.callback(pump.stop)
+    return pump
 
 
 def main() -> int:
@@ -88,12 +115,14 @@ def main() -> int:
     os.environ.setdefault("SMARTALEX_AUTH_MODE", "local")
     os.environ["SMARTALEX_LOCAL_TOKEN_KEY"] = local_token_key()
     with contextlib.ExitStack() as stack:
-        aws_endpoint.use_endpoint(start_endpoint(stack))
-        queues = aws_endpoint.provision(queue_visibility_timeout=10)
+        url, server = start_endpoint(stack, logs)
+        aws_endpoint.use_endpoint(url)
+        aws_endpoint.provision(queue_visibility_timeout=10)
+        found = start_identities(server, logs)
         env = dict(os.environ)
-        api_url = start_api(stack, env, logs)
-        start_pump(stack, queues)
-        children = [start_edge(stack, env, logs)]
+        api_url = start_api(stack, runtime_env(env, found, API), logs)
+        children = [start_pump(stack, runtime_env(env, found, EDGE_EVENTS), logs),
+                    start_edge(stack, runtime_env(env, found, EDGE), logs)]
         token = token_for(DEMO_TENANT)
         if os.environ.get("SMARTALEX_DEMO_PBX", "1") != "0":
             run_demo(stack, api_url, token, STATE_DIR, stop)

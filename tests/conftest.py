@@ -22,15 +22,46 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 
 
 @pytest.fixture(scope="session")
-def aws_endpoint():
-    """An embedded moto server on a free loopback port, with every table and queue created."""
+def aws_endpoint(tmp_path_factory):
+    """A moto server on a free loopback port, with every table, queue and the SIP secrets key
+    created, and IAM enforced: `identities` holds each runtime's own (api, edge-events, edge:
+    its role's policies from the CDK app, devstack/identities.py); this process is the admin.
+    The server logs every refusal to `log`."""
     from devstack.aws_endpoint import EmbeddedMoto, provision, use_endpoint
+    from devstack.identities import enforce
 
-    server = EmbeddedMoto(port=free_port()).start()
-    use_endpoint(server.url)
-    queues = provision(queue_visibility_timeout=2)
-    yield {"url": server.url, "queues": queues}
-    server.stop()
+    log = tmp_path_factory.mktemp("aws") / "moto.log"
+    server = EmbeddedMoto(port=free_port(), log=log).start()
+    try:
+        use_endpoint(server.url)
+        queues = provision(queue_visibility_timeout=2)
+        identities = enforce(server)
+        yield {"url": server.url, "queues": queues, "identities": identities, "log": log}
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def expect_access_denied():
+    """Asked for by tests that provoke IAM refusals on purpose (see refusals_fail_the_test)."""
+
+
+@pytest.fixture(autouse=True)
+def refusals_fail_the_test(request):
+    """A test during which the endpoint refused anything fails: a runtime that retries, or logs
+    and carries on (the edge's poll loop), would otherwise hide a grant its role lacks."""
+    if "aws_endpoint" not in request.fixturenames:
+        yield
+        return
+    log = request.getfixturevalue("aws_endpoint")["log"]
+    start = log.stat().st_size
+    yield
+    if "expect_access_denied" in request.fixturenames:
+        return
+    with open(log, errors="replace") as lines:
+        lines.seek(start)
+        refusals = [line.strip() for line in lines if "AccessDenied:" in line]
+    assert not refusals, "the endpoint refused (IAM):\n" + "\n".join(refusals)
 
 
 @pytest.fixture

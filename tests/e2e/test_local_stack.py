@@ -83,6 +83,9 @@ class LocalStack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
+    from devstack.runtime_policies import templates
+
+    templates()  # a clean clone synthesizes the runtimes' IAM policies here, not in the 120 s
     local = LocalStack(tmp_path_factory.mktemp("state"))
     try:
         local.api_url = local.read_until("API_URL=", 120).split("=", 1)[1]
@@ -165,6 +168,41 @@ def test_a_desk_phone_dials_the_ai_keys_2_1_5_and_sarahs_phone_rings_with_the_ca
     finally:
         sarah.stop()
         desk.stop()
+
+
+def _read(pid: int, name: str) -> bytes:
+    try:
+        return (Path("/proc") / str(pid) / name).read_bytes()
+    except OSError:
+        return b""
+
+
+def test_each_runtime_process_signs_as_its_own_iam_user_and_none_was_refused(stack):
+    import boto3
+
+    # The edge's workers (multiprocessing spawn) and receptionist inherit the edge's keys.
+    runtimes = {b"chalice\0local": "api", b"-m\0edge\0": "edge", b"multiprocessing.spawn": "edge",
+                b"edge.agents.receptionist": "edge", b"devstack\0pump": "edge-events"}
+    keys: dict[str, set[tuple[str, str]]] = {}
+    endpoint = None
+    for pid in processes_marked(stack.marker):
+        cmdline = _read(pid, "cmdline") + b"\0"
+        env = dict(line.split("=", 1) for line in _read(pid, "environ").decode().split("\0")
+                   if "=" in line)
+        for marker, runtime in runtimes.items():
+            if marker in cmdline:
+                keys.setdefault(runtime, set()).add((env["AWS_ACCESS_KEY_ID"],
+                                                     env["AWS_SECRET_ACCESS_KEY"]))
+                endpoint = env["AWS_ENDPOINT_URL"]  # make run sets it for its children
+    assert set(keys) == set(runtimes.values()), keys.keys()
+    assert all(len(pairs) == 1 for pairs in keys.values()), keys.keys()  # one key per runtime
+    for runtime, [(key, secret)] in keys.items():
+        sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id=key, aws_secret_access_key=secret)
+        assert sts.get_caller_identity()["Arn"].endswith(f":user/smartalex-e2e-{runtime}")
+    # Everything the tests above made the stack do, its roles allowed.
+    log = (stack.state_dir / "logs" / "aws.log").read_text(errors="replace")
+    assert "AccessDenied:" not in log, [line for line in log.splitlines() if "AccessDenied" in line]
 
 
 def test_ctrl_c_stops_everything_make_run_started(stack):

@@ -6,8 +6,6 @@ import time
 
 import pytest
 
-from devstack.sqs_pump import QueuePump
-from functions.edge_events.handler import lambda_handler
 from smartalex.adapters import aws
 from smartalex.adapters.queues import QUEUES
 from smartalex.domain.commands import CreateTrunk
@@ -33,8 +31,7 @@ def status(services, trunk):
     return services.trunks.get(trunk.tenant_id, trunk.trunk_id).registration
 
 
-def test_a_redelivered_message_changes_nothing(queue, services, trunk):
-    pump = QueuePump(queue, lambda_handler, "edge-events")
+def test_a_redelivered_message_changes_nothing(queue, services, trunk, pump):
     registered = envelope(trunk, "registered", 2, sip_code=200).to_json()
     send(queue, registered)
     drain(pump, 1)
@@ -45,8 +42,7 @@ def test_a_redelivered_message_changes_nothing(queue, services, trunk):
     assert first.state == "registered"
 
 
-def test_a_late_connecting_never_overwrites_a_newer_registered(queue, services, trunk):
-    pump = QueuePump(queue, lambda_handler, "edge-events")
+def test_a_late_connecting_never_overwrites_a_newer_registered(queue, services, trunk, pump):
     send(queue, envelope(trunk, "registered", 2, sip_code=200).to_json())
     drain(pump, 1)
     send(queue, envelope(trunk, "connecting", 1).to_json())
@@ -55,8 +51,7 @@ def test_a_late_connecting_never_overwrites_a_newer_registered(queue, services, 
 
 
 def test_a_poison_message_ends_in_the_dlq_and_the_rest_of_its_batch_is_applied(
-        queue, aws_endpoint, services, trunk):
-    pump = QueuePump(queue, lambda_handler, "edge-events")
+        queue, aws_endpoint, services, trunk, pump):
     dlq = aws_endpoint["queues"]["edge_events_dlq"]
     sqs = aws.client("sqs")
     empty(dlq)
@@ -83,7 +78,7 @@ class BrokenCalls:
 
 
 def test_a_message_given_up_on_leaves_an_error_record_for_its_trunk(
-        queue, aws_endpoint, services, trunk):
+        queue, aws_endpoint, services, trunk, pump):
     from datetime import datetime, timedelta, timezone
 
     from functions.edge_events import handler
@@ -101,7 +96,6 @@ def test_a_message_given_up_on_leaves_an_error_record_for_its_trunk(
                                   numbers=services.numbers, calls=BrokenCalls()))
     try:
         send(queue, ended.to_json())
-        pump = QueuePump(queue, lambda_handler, "edge-events")
         deadline = time.monotonic() + 30
         while not aws.client("sqs").receive_message(QueueUrl=dlq).get("Messages"):
             assert time.monotonic() < deadline, "the message never reached the DLQ"

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from devstack.sqs_pump import QueuePump
-from functions.edge_events.handler import lambda_handler
 from smartalex.adapters import aws, names
 from smartalex.domain.call import CallOutcome, CallRecord, Party, extension_line
 from smartalex.domain.commands import CreateTrunk
@@ -192,8 +190,7 @@ def message(payload, trunk_id, tenant, sequence):
 
 
 def test_a_call_ended_message_redelivered_twice_leaves_one_record(queue, services, trunk_id,
-                                                                   tenant):
-    pump = QueuePump(queue, lambda_handler, "edge-events")
+                                                                   tenant, pump):
     ended = CallEnded(call_id="call-1", extension="1000", caller=PartyInfo(number="+3531234"),
                       started_at=T0, answered_at=T0 + timedelta(seconds=1),
                       ended_at=T0 + timedelta(seconds=30), outcome=CallOutcome.ANSWERED,
@@ -211,8 +208,7 @@ def test_a_call_ended_message_redelivered_twice_leaves_one_record(queue, service
                                      line_key=extension_line(trunk_id))) == 1
 
 
-def test_an_error_observed_message_is_listed_once(queue, services, trunk_id, tenant):
-    pump = QueuePump(queue, lambda_handler, "edge-events")
+def test_an_error_observed_message_is_listed_once(queue, services, trunk_id, tenant, pump):
     observed = ErrorObserved(source=ErrorSource.CAPACITY, message="Call rejected: worker full",
                              hint="Add capacity", at=T0)
     body = message(observed, trunk_id, tenant, sequence=9)
@@ -226,11 +222,10 @@ def test_an_error_observed_message_is_listed_once(queue, services, trunk_id, ten
         tenant, ErrorSource.CAPACITY, "Call rejected: worker full", "Add capacity")
 
 
-def test_a_registration_failure_from_the_queue_is_listed_once(queue, services, tenant):
+def test_a_registration_failure_from_the_queue_is_listed_once(queue, services, tenant, pump):
     trunk = trunk_cases.create_trunk(
         CreateTrunk(tenant_id=tenant, pbx_type="asterisk", domain="127.0.0.1", extension="1000",
                     password="pw"), trunks=services.trunks, secrets=services.secrets)
-    pump = QueuePump(queue, lambda_handler, "edge-events")
     failed = RegistrationObserved(state="failed", problem=Problem.AUTH, sip_code=401,
                                   reason="Unauthorized")
     body = message(failed, trunk.trunk_id, tenant, sequence=3)

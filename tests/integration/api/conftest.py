@@ -1,7 +1,9 @@
 """The control API under chalice.test.Client, backed by the session's moto server.
 
 Requests go through the real routes, the real DynamoDB and Secrets Manager adapters and the
-real local-token verifier; only API Gateway is simulated (by Chalice's local gateway).
+real local-token verifier; only API Gateway is simulated (by Chalice's local gateway). Each
+request runs as the API's own IAM identity (its role's policies); the test around it is the
+admin (tests/conftest.py), so what a test checks directly is not limited by the API's role.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 import pytest
 from chalice.test import Client
+
+from devstack.identities import acting_as
 
 CONTROL = Path(__file__).resolve().parents[3] / "control"
 # Appended, not prepended: chalicelib is a top-level package as in the Lambda bundle, and the
@@ -55,6 +59,7 @@ class Api:
     """A thin HTTP client over chalice's test gateway that remembers every reply."""
 
     http: Any
+    identity: Any  # devstack.identities.Identity of the API
     replies: list[Reply] = field(default_factory=list)
 
     def request(self, method: str, path: str, body: Any = None, *, tenant: str | None = None,
@@ -68,7 +73,8 @@ class Api:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        response = self.http.request(method, path, headers=headers, body=data)
+        with acting_as(self.identity):
+            response = self.http.request(method, path, headers=headers, body=data)
         reply = Reply(response.status_code, dict(response.headers), response.body or b"")
         self.replies.append(reply)
         return reply
@@ -121,7 +127,7 @@ def api(aws_endpoint, app, monkeypatch, tmp_path):
     auth.use_verifier(None)
     services.use_services(None)
     with Client(app, project_dir=str(tmp_path)) as client:
-        yield Api(client.http)
+        yield Api(client.http, aws_endpoint["identities"]["api"])
     auth.use_verifier(None)
     services.use_services(None)
 

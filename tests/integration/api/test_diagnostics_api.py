@@ -300,14 +300,17 @@ def test_a_call_to_another_trunks_number_stays_on_the_extension_line(alice, core
 # --- each list is one bounded query
 
 @pytest.fixture
-def queries(monkeypatch):
-    """The DynamoDB Query requests sent for call and error records, by table, with their
-    arguments (as tests/integration/test_records.py counts them)."""
+def queries(monkeypatch, api):
+    """The DynamoDB Query requests the API sends for call and error records, by table, with
+    their arguments (as tests/integration/test_records.py counts them), on the connections of
+    the API's identity, which every request runs as."""
+    from devstack.identities import acting_as
     from smartalex.adapters.dynamodb.models import CallRecordModel, ErrorRecordModel
 
     sent: dict[str, list[dict]] = {"calls": [], "errors": []}
     for name, model in (("calls", CallRecordModel), ("errors", ErrorRecordModel)):
-        connection = model._get_connection()
+        with acting_as(api.identity):
+            connection = model._get_connection()
         original = connection.query
 
         def counted(*args, _original=original, _name=name, **kwargs):

@@ -1,5 +1,7 @@
 """Fixtures for edge tests: the control plane's data path on the local AWS endpoint, the
-edge-events handler fed by the local queue pump, and real edge processes (`python -m edge`)."""
+edge-events handler fed by the local queue pump, and real edge processes (`python -m edge`).
+The pump and the edges are processes of their own, each signing as its runtime's IAM identity
+(its deployed role's policies); the test process is the admin that sets things up."""
 
 from __future__ import annotations
 
@@ -26,25 +28,37 @@ def wipe_tables() -> None:
                 batch.delete(item)
 
 
+@pytest.fixture(scope="package")
+def edge_events_pump(aws_endpoint, tmp_path_factory):
+    """`python -m devstack pump` (the edge-events handler fed from its queue, as `make run` runs
+    it) for the edge tests, signing as the handler's identity."""
+    from devstack.processes import Child
+
+    env = aws_endpoint["identities"]["edge-events"].process_environment(os.environ)
+    pump = Child("pump", [sys.executable, "-m", "devstack", "pump"], env=env, cwd=ROOT,
+                 log=tmp_path_factory.mktemp("pump") / "edge-events.log").start()
+    yield pump
+    pump.stop(grace=10)
+
+
 @pytest.fixture
-def control_plane(aws_endpoint):
-    from devstack.sqs_pump import QueuePump
-    from functions.edge_events.handler import lambda_handler
+def control_plane(aws_endpoint, edge_events_pump):
     from smartalex.bootstrap import bootstrap
 
+    assert edge_events_pump.alive(), f"the edge-events pump exited; see {edge_events_pump.log}"
     wipe_tables()
-    pump = QueuePump(aws_endpoint["queues"]["edge_events"], lambda_handler, "edge-events").start()
     yield bootstrap()
-    pump.stop()
     wipe_tables()
 
 
 class EdgeProcess:
-    def __init__(self, tmp: Path, workers: int, name: str, extra_env: dict[str, str]):
+    def __init__(self, tmp: Path, workers: int, name: str, extra_env: dict[str, str],
+                 identity):
         self.edge_id = f"edge-{name}-{uuid.uuid4().hex[:6]}"
         self.health_file = tmp / f"{self.edge_id}.health.json"
         self.log = tmp / f"{self.edge_id}.log"
-        env = dict(os.environ, SMARTALEX_EDGE_ID=self.edge_id, SMARTALEX_EDGE_WORKERS=str(workers),
+        env = dict(identity.process_environment(os.environ),
+                   SMARTALEX_EDGE_ID=self.edge_id, SMARTALEX_EDGE_WORKERS=str(workers),
                    SMARTALEX_EDGE_SIP_BIND="127.0.0.1", SMARTALEX_EDGE_POLL_SECONDS="0.5",
                    SMARTALEX_EDGE_HEALTH_FILE=str(self.health_file),
                    # Tests use IP literals; a name must never reach the host's (non-loopback) DNS.
@@ -81,11 +95,11 @@ class EdgeProcess:
 
 
 @pytest.fixture
-def edge_factory(tmp_path):
+def edge_factory(tmp_path, aws_endpoint):
     edges: list[EdgeProcess] = []
 
     def start(workers: int = 2, name: str = "t", **env: str) -> EdgeProcess:
-        edge = EdgeProcess(tmp_path, workers, name, env)
+        edge = EdgeProcess(tmp_path, workers, name, env, aws_endpoint["identities"]["edge"])
         edges.append(edge)
         return edge
 

@@ -18,14 +18,16 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
-def receptionist(tmp_path_factory):
+def receptionist(tmp_path_factory, aws_endpoint):
+    """The edge supervisor runs it with the edge's environment, so it has the edge's keys."""
     port = free_port()
     log = tmp_path_factory.mktemp("receptionist") / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "edge.agents.receptionist", "--host", "127.0.0.1",
              "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO"})
+            env={**aws_endpoint["identities"]["edge"].process_environment(os.environ),
+                 "POWERTOOLS_LOG_LEVEL": "INFO"})
     deadline = time.monotonic() + 20
     while True:
         try:
