@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from smartalex.adapters.dynamodb.schema import table_specs
+
 from .iam import allowed, as_list, render, statements
 
 SECRET_ACTIONS = ("GetSecretValue", "PutSecretValue", "CreateSecret", "DeleteSecret")
@@ -73,3 +75,34 @@ def test_the_edge_reads_and_leases_trunks_but_cannot_create_or_delete_them(env):
     assert allowed(template, role, "dynamodb:Query", f"{trunks}/index/placement-index")
     for action in ("PutItem", "DeleteItem", "Scan", "BatchWriteItem"):
         assert not allowed(template, role, f"dynamodb:{action}", trunks), action
+
+
+def test_the_edge_batch_reads_the_trunks_it_holds_and_no_other_table(env):
+    """DynamoLeaseStore.load re-reads the held trunks in one BatchGetItem on every poll."""
+    template, role = _role(env, "Edge", env.app.edge.task_definition.task_role)
+    assert allowed(template, role, "dynamodb:BatchGetItem",
+                   _table_arn(env, template, role, "TrunkModel"))
+    for model in ("AgentModel", "DirectoryEntryModel", "PhoneNumberModel"):
+        assert not allowed(template, role, "dynamodb:BatchGetItem",
+                           _table_arn(env, template, role, model)), model
+
+
+def test_the_api_batch_deletes_only_directory_entries(env):
+    """Deleting a trunk deletes its directory with BatchWriteItem; nothing else is batch-written."""
+    template, role = _role(env, "Api", env.app.api.role)
+    assert allowed(template, role, "dynamodb:BatchWriteItem",
+                   _table_arn(env, template, role, "DirectoryEntryModel"))
+    for spec in table_specs():
+        if spec.model != "DirectoryEntryModel":
+            assert not allowed(template, role, "dynamodb:BatchWriteItem",
+                               _table_arn(env, template, role, spec.model)), spec.model
+
+
+def test_no_runtime_may_scan_a_table(env):
+    for concern, role in (("Api", env.app.api.role),
+                          ("Edge", env.app.edge.task_definition.task_role),
+                          ("Functions", env.app.functions.edge_events.role)):
+        template, role_id = _role(env, concern, role)
+        for _, statement, roles in statements(template):
+            if role_id in roles:
+                assert "dynamodb:Scan" not in as_list(statement["Action"]), concern
