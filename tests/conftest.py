@@ -8,6 +8,9 @@ import uuid
 
 import pytest
 
+# After the whole suite, no log it produced may hold a stored secret or a digest answer.
+pytest_plugins = ["tests.support.log_audit"]
+
 # Nothing in the suite may reach a real AWS account.
 os.environ.setdefault("SMARTALEX_STAGE", "test")
 for _key, _value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
