@@ -3,10 +3,11 @@
 Every log file the suite's processes wrote (the edge and its workers, the API, the local stack,
 the test PBX and phones; all under pytest's base temp folder) is searched for
 
-- every SIP password and agent signing secret stored during the session through the secret
+- every SIP password and agent signing secret of the session: those stored through the secret
   store in the test process (`SecretsManagerStore`/`SecretsManagerAgentSecrets`, which the edge
-  and office fixtures use), plus the demo PBX's generated passwords of the `make run` stacks the
-  e2e tests start;
+  and office fixtures use), those still in the local AWS endpoint when it stops (what the API
+  stored for the HTTP tests), and the demo PBX's generated passwords of the `make run` stacks
+  the e2e tests start;
 - `response="`, the digest answer of an Authorization header, and `Authorization: Digest`.
 
 A finding fails the session (exit status 1) and is printed with the file and line. Values
@@ -49,6 +50,26 @@ def pytest_sessionstart(session) -> None:
         put(self, owner_id, secret)
 
     secrets._SecretsManager._put = recording_put
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Before the session's AWS endpoint stops, read every secret it still holds."""
+    yield
+    if fixturedef.argname == "aws_endpoint":
+        fixturedef.addfinalizer(_record_stored_secrets)
+
+
+def _record_stored_secrets() -> None:
+    from smartalex.adapters import aws
+
+    client = aws.client("secretsmanager")
+    for page in client.get_paginator("list_secrets").paginate():
+        for entry in page["SecretList"]:
+            try:
+                _record(client.get_secret_value(SecretId=entry["ARN"])["SecretString"])
+            except client.exceptions.ClientError:
+                continue
 
 
 def findings(root: Path, secrets: set[str]) -> list[str]:
