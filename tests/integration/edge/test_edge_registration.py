@@ -44,20 +44,19 @@ def wait_state(services, trunk, state, timeout=10):
 @pytest.mark.parametrize("transport", ["udp", "tcp", "tls"])
 def test_a_trunk_registers_and_reads_registered_as_its_extension(
         control_plane, tmp_path, edge_factory, transport):
-    pbx = KamailioPBX(tmp_path / "pbx-tls", users={"1000": "secret"}, tls=True).start()
-    trunk = create(control_plane, pbx, transport=transport,
-                   port=pbx.tls_port if transport == "tls" else pbx.port)
-    # The certificate is checked: the edge trusts the test PBX's own CA, as it trusts public
-    # CAs in production.
-    edge_factory(SMARTALEX_EDGE_TLS_CA_FILE=str(pbx.workdir / "tls-cert.pem"))
-    status = wait_state(control_plane, trunk, "registered")
-    assert status.label("1000") == "Registered as ext 1000"
-    assert status.sip_code == 200 and status.error is None and status.expires_at is not None
-    contacts = pbx.wait_for_contact("1000")
-    assert len(contacts) == 1
-    assert ("transport=tcp" in contacts[0].lower()) == (transport == "tcp")
-    assert ("transport=tls" in contacts[0].lower()) == (transport == "tls")
-    pbx.stop()
+    with KamailioPBX(tmp_path / "pbx-tls", users={"1000": "secret"}, tls=True) as pbx:
+        trunk = create(control_plane, pbx, transport=transport,
+                       port=pbx.tls_port if transport == "tls" else pbx.port)
+        # The certificate is checked: the edge trusts the test PBX's own CA, as it trusts
+        # public CAs in production.
+        edge_factory(SMARTALEX_EDGE_TLS_CA_FILE=str(pbx.workdir / "tls-cert.pem"))
+        status = wait_state(control_plane, trunk, "registered")
+        assert status.label("1000") == "Registered as ext 1000"
+        assert status.sip_code == 200 and status.error is None and status.expires_at is not None
+        contacts = pbx.wait_for_contact("1000")
+        assert len(contacts) == 1
+        assert ("transport=tcp" in contacts[0].lower()) == (transport == "tcp")
+        assert ("transport=tls" in contacts[0].lower()) == (transport == "tls")
 
 
 def test_an_untrusted_tls_certificate_fails_with_what_to_do_until_verification_is_off(
