@@ -51,6 +51,7 @@ def log_request(event: Request, get_response):
                               or getattr(event.lambda_context, "aws_request_id", None))
     started = time.perf_counter()
     try:
+        fallback.check_query(event, event.path)
         response = fallback.translate(get_response(event), app, event.path)
     except Exception as exc:  # noqa: BLE001 - outside every view's api_errors
         response = to_response(exc)

@@ -12,7 +12,8 @@ method or the Content-Type header. So the app answers them itself:
   (chalice local matches a route only with as many segments as the path, and has no greedy
   `{proxy+}`, hence one catch-all per depth);
 - `translate()` turns what Chalice still answers itself (its 405 for HEAD, its 415) into the
-  same format, in the app's middleware.
+  same format, in the app's middleware, and `check_query()` refuses query parameters an
+  operation does not take, as unknown body fields are.
 
 In deployed stages API Gateway routes first: a path under /v1 that matches no resource never
 reaches the app, and its Gateway Responses (infra/cdk/stacks/api.py) answer 404 in this same
@@ -25,7 +26,10 @@ from typing import Any
 
 from chalice import Chalice, Response
 
+from smartalex.domain.errors import InvalidInput
+
 from ..errors import INTERNAL, error_response
+from ..inputs import field_name
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # The deepest operation has 5 segments (/v1/trunks/{id}/directory/{extension}); a few more
@@ -78,6 +82,26 @@ def method_not_allowed(methods: list[str]) -> Response:
     return error_response(405, "method_not_allowed",
                           f"This path does not take that method; it takes {listed}.",
                           headers={"Allow": listed})
+
+
+def check_query(request: Any, path: str | None) -> None:
+    """InvalidInput naming a query parameter the operation does not take (as for an unknown
+    body field: a typo such as ?mdoe=register must not pass silently as "no filter")."""
+    from ..openapi import OPERATIONS  # the one list of what each operation takes
+
+    given = set(request.query_params or {})
+    if not given:
+        return
+    declared = {(op.method, op.path): {q["name"] for q in op.query} for op in OPERATIONS}
+    allowed = declared.get((request.method, path))
+    if allowed is None:
+        return  # not an operation: the fallback answers it
+    unknown = sorted(given - allowed)
+    if unknown:
+        name = field_name(unknown[0])
+        takes = f"; it takes {', '.join(sorted(allowed))}" if allowed else "; it takes none"
+        raise InvalidInput(f"{name or 'A query parameter'} is not a query parameter of this "
+                           f"operation{takes}.", field=name)
 
 
 def translate(response: Response, app: Chalice, path: str | None) -> Response:

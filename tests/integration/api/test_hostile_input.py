@@ -161,3 +161,15 @@ def test_a_body_that_is_not_json_is_a_415_that_does_not_repeat_the_content_type(
     assert reply.status == 415, reply.body
     assert reply.error["code"] == "unsupported_media_type"
     assert MARK not in reply.body.decode()
+
+
+def test_a_query_parameter_the_operation_does_not_take_is_a_400_naming_it(alice, tenant):
+    typo = alice.get("/v1/trunks?mdoe=register")
+    odd = alice.get(f"/v1/agents?{MARK}%3C=1")
+
+    assert typo.status == 400 and typo.error["field"] == "mdoe", typo.json
+    assert typo.error["message"] == ("mdoe is not a query parameter of this operation; it "
+                                     "takes mode.")
+    assert odd.status == 400 and odd.error["field"] is None
+    assert MARK not in odd.body.decode()
+    assert alice.get("/v1/trunks?mode=register").status == 200
