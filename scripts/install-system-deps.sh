@@ -12,6 +12,9 @@ command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 # The built-in receptionist speaks with espeak-ng and resamples its prompts with sox.
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || missing+=(sox)
+# The CDK CLI (infra/cdk/package.json) synthesizes the app for `make synth`, the infra tests and
+# the local IAM policies of `make run` and `make test` (devstack/runtime_policies.py).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 # The pjsua2 build (only used when its wheel is not cached yet, but cheap to check).
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)

@@ -2,7 +2,7 @@
 
 pjmedia calls onFrameReceived/onFrameRequested from its clock thread, not the pjsua thread, so
 these methods only touch thread-safe Python containers and never call into pjsua2 (pjsua2's
-threading rules: docs/measurements/pjsua2-build.md). The conference bridge runs at 8 kHz, so
+threading rules: docs/measurements/pjsua2-threading.md). The conference bridge runs at 8 kHz, so
 frames are 20 ms of 16-bit PCM: 320 bytes.
 
 What an agent queues is bounded: an agent sends audio as fast as its TTS makes it, and a buggy

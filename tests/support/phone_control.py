@@ -25,7 +25,7 @@ class Phone:
         self.ep, self.args, self.tid = ep, args, tid
         self.host, self.port = host, port
         self.tparam = "" if args.transport == "udp" else f";transport={args.transport}"
-        self.calls: list[PhoneCall] = []  # every Call object, kept until shutdown (FACTS.md)
+        self.calls: list[PhoneCall] = []  # every Call object, kept until shutdown (docs/measurements/pjsua2-threading.md)
         self.accounts: dict[str | None, PhoneAccount] = {}
         self._timers: list = []
         self._seq = itertools.count()

@@ -1,5 +1,5 @@
 """Audio taps of the test phone. pjmedia may call RxMeter.onFrameReceived and Player.onEof2
-from its clock thread, so they only touch Python data, never pjsua2 (FACTS.md)."""
+from its clock thread, so they only touch Python data, never pjsua2 (docs/measurements/pjsua2-threading.md)."""
 
 from __future__ import annotations
 

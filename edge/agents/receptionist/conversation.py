@@ -12,7 +12,7 @@ The dialogue:
   No match: "Sorry, I didn't catch that. ...".
 - After two misses in a row, offer the reception/operator entry ("say yes or press 1"); yes
   transfers there, no starts over, and a third miss transfers there without asking again. A
-  wrong transfer is worse than a question (FACTS.md), so the receptionist never guesses; with
+  wrong transfer is worse than a question (docs/measurements/offline-speech.md), so the receptionist never guesses; with
   no reception entry it keeps asking, and says goodbye after five misses in a row.
 - A transfer the edge reports `failed`: apologise and ask who else (the call stays up).
 - The caller talking or pressing a key over a prompt stops it (`clear`), except "Transferring

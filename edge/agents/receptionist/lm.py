@@ -1,7 +1,7 @@
 """A small language model for one directory: the sentences callers say to a receptionist,
 estimated as a backoff bigram model and written in ARPA format for pocketsphinx.
 
-FACTS.md: pocketsphinx's general English LM is poor on phone requests; a small LM built from
+docs/measurements/offline-speech.md: pocketsphinx's general English LM is poor on phone requests; a small LM built from
 the directory's names and aliases plus common request phrases cut word errors to 4-26 %.
 """
 

@@ -1,6 +1,6 @@
 """Prompts as 8 kHz μ-law audio: espeak-ng renders a WAV, sox resamples and encodes it.
 
-espeak-ng renders at about 100x real time (FACTS.md), and the same few prompts repeat on
+espeak-ng renders at about 100x real time (docs/measurements/offline-speech.md), and the same few prompts repeat on
 every call, so rendered prompts are kept in an LRU cache keyed by their text.
 """
 
