@@ -1,8 +1,21 @@
-"""The suite's log audit finds what it is there to find (tests/support/log_audit.py)."""
+"""The suite's log audit finds what it is there to find (tests/support/log_audit.py).
+
+The leaky logs are written outside pytest's base temp folder: the audit of this very session
+searches that folder, and would rightly find them."""
 
 import json
+import tempfile
+from pathlib import Path
+
+import pytest
 
 from tests.support.log_audit import findings
+
+
+@pytest.fixture
+def tmp_path():
+    with tempfile.TemporaryDirectory(prefix="log-audit-") as folder:
+        yield Path(folder)
 
 
 def test_a_stored_secret_or_a_digest_answer_in_any_log_is_found(tmp_path):
