@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import moto_authz
 
     moto_authz.install()
+    _atomic_dynamodb_writes()
     server = make_server(args.host, args.port, DomainDispatcherApplication(create_backend_app),
                          threaded=True, request_handler=MotoRequestHandler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -48,6 +49,30 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _atomic_dynamodb_writes() -> None:
+    """DynamoDB applies each conditional write and each transaction atomically; moto checks the
+    condition and then writes, with no lock, on whichever server thread took the request. Two
+    concurrent transactions could then both pass (seen in a full-suite run: the API's concurrent
+    agent links left one agent on two trunks), which DynamoDB never allows and the leases,
+    registration claims and links rely on. So every write runs under one lock here."""
+    import functools
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "batch_write_item",
+                 "transact_write_items", "execute_transaction"):
+        method = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(method)
+        def atomic(self, *args, _method=method, **kwargs):
+            with lock:
+                return _method(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, atomic)
 
 
 if __name__ == "__main__":
