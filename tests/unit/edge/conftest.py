@@ -1,8 +1,16 @@
-"""Fixtures shared by the edge's unit tests: the fake clock and a lease table with one trunk."""
+"""Fixtures shared by the edge's unit tests: the fake clock, a lease table with one trunk, and
+a supervisor on them with no processes (`make_supervisor`)."""
+
+from types import SimpleNamespace
 
 import pytest
 
-from .fakes import TRUNK, FakeLeaseTable, FakeTime
+from edge import supervisor as supervisor_module
+from edge.assignments import AssignmentKeeper
+from edge.settings import EdgeSettings
+from edge.supervisor import Supervisor
+
+from .fakes import TRUNK, FakeLeaseStore, FakeLeaseTable, FakeTime
 
 
 @pytest.fixture
@@ -15,3 +23,35 @@ def table() -> FakeLeaseTable:
     table = FakeLeaseTable()
     table.add(TRUNK)
     return table
+
+
+class Secrets:
+    """The SIP password store; `readable` False plays a throttled Secrets Manager."""
+
+    def __init__(self) -> None:
+        self.readable = True
+
+    def get(self, trunk_id: str) -> str:
+        if not self.readable:
+            raise ConnectionError("Secrets Manager throttled the request")
+        return "secret"
+
+
+@pytest.fixture
+def make_supervisor(time, table, monkeypatch):
+    """make_supervisor(claims=None) -> a Supervisor "edge-a" with two workers (never started)
+    on the fake lease table and the fake clock."""
+    def make(claims=None) -> Supervisor:
+        monotonic = time.monotonic(500.0)
+        monkeypatch.setattr(supervisor_module, "time",
+                            SimpleNamespace(monotonic=monotonic, time=time.wall))
+        keeper = AssignmentKeeper(FakeLeaseStore(table, "edge-a", time), wall=time.wall,
+                                  monotonic=monotonic)
+        services = SimpleNamespace(
+            secrets=Secrets(), directory=SimpleNamespace(list=lambda trunk_id: []),
+            numbers=SimpleNamespace(for_trunk=lambda trunk_id: []),
+            agents=SimpleNamespace(find=lambda agent_id: None))
+        return Supervisor(EdgeSettings(edge_id="edge-a", workers=2), keeper, services,
+                          publisher=None, claims=claims)
+
+    return make

@@ -3,19 +3,13 @@ identity before its worker may send REGISTER (no processes; fake claims table)."
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from edge import supervisor as supervisor_module
-from edge.assignments import AssignmentKeeper
 from edge.protocol import ExtensionChecked, RegistrarResolved, Release
-from edge.settings import EdgeSettings
 from edge.supervisor import Supervisor
 from smartalex.domain.assignment import registration_identity
 
-from .fakes import TRUNK, FakeLeaseStore, FakeRegistrationClaims
-from .test_supervisor_assignments import Secrets
+from .fakes import TRUNK, FakeRegistrationClaims
 from .test_worker_process import RecordingConn
 
 OTHER = "trk_other"
@@ -28,18 +22,8 @@ def claims() -> FakeRegistrationClaims:
 
 
 @pytest.fixture
-def edge(time, table, monkeypatch, claims) -> Supervisor:
-    monotonic = time.monotonic(500.0)
-    monkeypatch.setattr(supervisor_module, "time",
-                        SimpleNamespace(monotonic=monotonic, time=time.wall))
-    keeper = AssignmentKeeper(FakeLeaseStore(table, "edge-a", time), wall=time.wall,
-                              monotonic=monotonic)
-    services = SimpleNamespace(
-        secrets=Secrets(), directory=SimpleNamespace(list=lambda trunk_id: []),
-        numbers=SimpleNamespace(for_trunk=lambda trunk_id: []),
-        agents=SimpleNamespace(find=lambda agent_id: None))
-    edge = Supervisor(EdgeSettings(edge_id="edge-a", workers=2), keeper, services,
-                      publisher=None, claims=claims)
+def edge(make_supervisor, claims) -> Supervisor:
+    edge = make_supervisor(claims)
     for w in edge.workers:
         w.ready, w.conn = True, RecordingConn()
     edge.sync_assignments()

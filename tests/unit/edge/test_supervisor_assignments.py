@@ -4,44 +4,18 @@ records what it is sent. Leases live in the fake lease table (fakes.py, conftest
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from edge import supervisor as supervisor_module
-from edge.assignments import AssignmentKeeper
 from edge.protocol import Hold
-from edge.settings import EdgeSettings
 from edge.supervisor import Supervisor
 
-from .fakes import TRUNK, FakeLeaseStore
+from .fakes import TRUNK
 from .test_worker_process import RecordingConn
 
 
-
-class Secrets:
-    def __init__(self) -> None:
-        self.readable = True
-
-    def get(self, trunk_id: str) -> str:
-        if not self.readable:
-            raise ConnectionError("Secrets Manager throttled the request")
-        return "secret"
-
-
 @pytest.fixture
-def edge(time, table, monkeypatch) -> Supervisor:
-    monotonic = time.monotonic(500.0)
-    monkeypatch.setattr(supervisor_module, "time",
-                        SimpleNamespace(monotonic=monotonic, time=time.wall))
-    keeper = AssignmentKeeper(FakeLeaseStore(table, "edge-a", time), wall=time.wall,
-                              monotonic=monotonic)
-    services = SimpleNamespace(
-        secrets=Secrets(), directory=SimpleNamespace(list=lambda trunk_id: []),
-        numbers=SimpleNamespace(for_trunk=lambda trunk_id: []),
-        agents=SimpleNamespace(find=lambda agent_id: None))
-    return Supervisor(EdgeSettings(edge_id="edge-a", workers=2), keeper, services,
-                      publisher=None)
+def edge(make_supervisor) -> Supervisor:
+    return make_supervisor()
 
 
 def ready(edge: Supervisor) -> None:
