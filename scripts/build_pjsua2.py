@@ -12,9 +12,9 @@ carries the edge's pjsip adapters (edge/sip/native/*.cpp) inside the same module
 The wheel lands in a cache outside the clone, keyed by everything that goes into it (the pin,
 config_site.h, the adapters, the configure flags, this script, the Python ABI), so a second
 `make` reuses it and a change to any input builds a new one. The source comes from
-`$PJPROJECT_TARBALL`, else a vendored copy (`$SMARTALEX_VENDOR_DIR`, or the `shared/vendor`
-folder beside the clone, checked by sha256), else upstream's release archive, checked by the
-commit id git writes into every archive it makes. Needs a C++ compiler, make, swig, and the
+`$PJPROJECT_TARBALL`, else a vendored copy (`$SMARTALEX_VENDOR_DIR`, or a `shared/vendor`
+folder beside the clone or above it, checked by sha256), else upstream's release archive,
+checked by the commit id git writes into every archive it makes. Needs a C++ compiler, make, swig, and the
 OpenSSL and uuid headers (scripts/install-system-deps.sh installs them).
 """
 
@@ -93,7 +93,11 @@ def _archive_commit(path: Path) -> str | None:
 def source_tarball() -> Path:
     explicit = os.environ.get("PJPROJECT_TARBALL")
     candidates = [Path(explicit)] if explicit else []
-    for folder in (os.environ.get("SMARTALEX_VENDOR_DIR"), REPO.parent / "shared" / "vendor"):
+    # A vendored copy: where SMARTALEX_VENDOR_DIR says, else a `shared/vendor` folder beside the
+    # clone or beside any folder above it (a clean clone may sit deeper than the checkout).
+    folders = [os.environ.get("SMARTALEX_VENDOR_DIR")]
+    folders += [parent / "shared" / "vendor" for parent in REPO.parents]
+    for folder in folders:
         if folder:
             candidates.append(Path(folder) / TARBALL)
     for path in candidates:
