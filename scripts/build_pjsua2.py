@@ -14,8 +14,8 @@ config_site.h, the adapters, the configure flags, this script, the Python ABI), 
 `make` reuses it and a change to any input builds a new one. The source comes from
 `$PJPROJECT_TARBALL`, else a vendored copy (`$SMARTALEX_VENDOR_DIR`, or a `shared/vendor`
 folder beside the clone or above it, checked by sha256), else upstream's release archive,
-checked by the commit id git writes into every archive it makes. Needs a C++ compiler, make, swig, and the
-OpenSSL and uuid headers (scripts/install-system-deps.sh installs them).
+checked by the commit id git writes into every archive it makes. Needs a C++ compiler, make,
+swig, and the OpenSSL and uuid headers (scripts/install-system-deps.sh installs them).
 """
 
 from __future__ import annotations
