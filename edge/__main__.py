@@ -21,14 +21,16 @@ def main() -> None:
 
     settings = EdgeSettings()
     logger.append_keys(edge=settings.edge_id)
-    Supervisor(
+    supervisor = Supervisor(
         settings,
         keeper=AssignmentKeeper(DynamoLeaseStore(owner=settings.edge_id)),
         services=bootstrap(),
         publisher=SqsPublisher(),
         metrics=CloudWatchMetrics(),
         claims=DynamoRegistrationClaims(),
-    ).run()
+    )
+    supervisor.run()
+    raise SystemExit(supervisor.exit_status)
 
 
 if __name__ == "__main__":

@@ -129,6 +129,7 @@ class Supervisor:
         self.metrics = metrics
         self.registration_failures = 0
         self.inbound_refused = 0
+        self.exit_status = 0  # what `python -m edge` exits with once drained
         self.keeper = keeper
         self.claims = claims
         self.claimed: dict[str, RegistrationClaim] = {}
@@ -260,9 +261,18 @@ class Supervisor:
             hung = w.is_alive() and now - w.last_seen > self.settings.heartbeat_timeout
             if w.is_alive() and not hung:
                 continue
+            exitcode = w.process.exitcode if w.process else None
+            if exitcode == worker.CANNOT_START:
+                # Its SIP port is taken or cannot be bound: every restart would fail alike.
+                logger.critical("a worker cannot start (its SIP port is in use or cannot be "
+                                "bound: check SMARTALEX_EDGE_SIP_BIND/SIP_PORT_BASE and what "
+                                "else listens there); stopping the edge",
+                                extra={"worker": w.index, "sip_port": w.settings.sip_port})
+                self.should_exit, self.exit_status = True, 1
+                return
             logger.error("worker died; restarting it", extra={
                 "worker": w.index, "trunk_id": w.trunk_id, "hung": hung,
-                "exitcode": w.process.exitcode if w.process else None})
+                "exitcode": exitcode})
             w.kill()
             w.join(2)
             w.pending = None

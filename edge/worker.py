@@ -14,6 +14,7 @@ import gc
 import itertools
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
@@ -51,6 +52,8 @@ logger = Logger(service="edge-worker")
 PUMP_MS = 20
 HEARTBEAT_EVERY = 1.0
 UNREGISTER_TIMEOUT = 3.0
+# Exit status of a worker that cannot start at all (EX_CONFIG): not worth restarting.
+CANNOT_START = 78
 NO_AGENT_HINT = ("Link an agent to this trunk (PUT /v1/agents/{agent_id}/telephony); until then "
                  "calls to the extension are refused with 480 so the PBX can fail over.")
 BUSY_HINT = ("The AI extension is at its call capacity; the PBX's ring group, queue or voicemail "
@@ -114,17 +117,17 @@ class Worker:
     hangup_by: float | None = None  # while stopping: calls still up then are hung up
     terminated: bool = False  # SIGTERM: stop now, calls included
 
-    def run(self) -> None:
+    def start(self) -> None:
+        """The endpoint, its transports and the guards; raises pj.Error if pjsua cannot start."""
         from .media.loop import LoopThread
         from .media.prompts import apology
         from .sip.endpoint import create_endpoint, create_transports, prefer_g711
+        from .sip.guard import RequestGuard
+        from .sip.log import RedactingLogWriter
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
         # Only a flag: the loop acts on it, never a handler in the middle of a pjsua callback.
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "terminated", True))
-        from .sip.guard import RequestGuard
-        from .sip.log import RedactingLogWriter
-
         self.log_writer = RedactingLogWriter()
         self.ep = create_endpoint(self.settings.log_level, self.settings.nameservers,
                                   log_writer=self.log_writer)
@@ -140,6 +143,8 @@ class Worker:
         prefer_g711(self.ep)
         self.loop = LoopThread().start()
         self.apology = apology
+
+    def run(self) -> None:
         self.conn.send(Ready(os.getpid()))
         next_beat = 0.0
         while not (self.stopping and not self.slots and not self.leaving and not self.calls):
@@ -520,6 +525,18 @@ def _agent_id(routing: CallRouting) -> str | None:
 
 
 def main(conn: Connection, settings: WorkerSettings) -> None:
-    """Entry point of the spawned process."""
+    """Entry point of the spawned process. A worker that cannot even start (its SIP port is
+    taken, the address cannot be bound) exits with CANNOT_START: restarting it would only fail
+    the same way, so the supervisor stops the edge instead (edge/supervisor.py)."""
+    import pjsua2 as pj
+
     logger.append_keys(worker=settings.index, pid=os.getpid())
-    Worker(conn, settings).run()
+    worker = Worker(conn, settings)
+    try:
+        worker.start()
+    except pj.Error as err:
+        logger.error("worker cannot start", extra={
+            "why": err.reason or err.info(), "sip_bind": settings.sip_bind,
+            "sip_port": settings.sip_port})
+        sys.exit(CANNOT_START)
+    worker.run()

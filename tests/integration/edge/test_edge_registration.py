@@ -229,3 +229,14 @@ def test_a_worker_replaced_while_the_password_cannot_be_read_registers_once_it_c
     assert failed.error.startswith("The SIP password for this trunk could not be read.")
     control_plane.secrets.put(trunk.trunk_id, "secret")
     wait_state(control_plane, trunk, "registered", timeout=20)
+
+
+def test_an_edge_whose_sip_port_is_taken_stops_saying_so_instead_of_restarting_forever(
+        control_plane, edge_factory):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        edge = edge_factory(workers=1, SMARTALEX_EDGE_SIP_PORT_BASE=str(port))
+        assert edge.proc.wait(30) == 1
+    log = edge.log_text()
+    assert "a worker cannot start" in log and "worker died; restarting it" not in log
