@@ -21,11 +21,11 @@ def _int(name: str, default: int) -> int:
 
 
 def _nameservers() -> tuple[str, ...]:
-    """DNS servers for pjsua's own asynchronous resolver.
-
-    Without them pjsua resolves with the blocking getaddrinfo() inside the worker's event loop,
-    where a slow DNS server stalls the whole worker. Defaults to the host's resolv.conf.
-    """
+    """DNS servers for the edge's look-ups of registrars (edge/resolver.py, off the SIP thread)
+    and for pjsua's own asynchronous resolver (TLS registrars, whose certificate is checked
+    against the name). Without them pjsua would resolve with the blocking getaddrinfo() inside
+    the worker's event loop, and the edge's resolver has nothing to ask. Defaults to the host's
+    resolv.conf."""
     raw = os.environ.get("SMARTALEX_EDGE_NAMESERVERS")
     if raw is not None:
         return tuple(ns.strip() for ns in raw.split(",") if ns.strip())
