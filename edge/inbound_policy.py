@@ -15,12 +15,21 @@ transaction or pjsua answers it; requests inside our dialogs never come here.
   (a flood costs us no answers). No call record, no error record: a counter and a log line at
   most once a minute per source instead.
 
+A worker holds many trunks, so a request that gets in must also find its trunk (`owner`):
+each trunk's Contact carries a URI parameter (CONTACT_PARAM) with a token of the trunk, which
+the PBX sends back in the Request-URI of the calls it delivers to that contact (RFC 3261
+10.2.1.1 / 19.1.4: the Request-URI is the registered Contact URI, parameters included). For a
+PBX that rewrites the Request-URI, the trunk whose PBX sent it and whose extension it names is
+the owner: registration claims (domain/assignment.py) keep that unique.
+
 Pure: no pjsua2, no clock of its own (tests drive `now`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -37,6 +46,32 @@ NOT_FOUND = 404
 SOURCE_BURST, SOURCE_RATE = 10.0, 1.0
 TOTAL_BURST, TOTAL_RATE = 100.0, 50.0
 LOG_EVERY = 60.0  # seconds between log lines about one outsider address
+
+# The Contact URI parameter that names a trunk to the PBX: `<sip:1000@edge:5060;sa-trunk=…>`.
+CONTACT_PARAM = "sa-trunk"
+_TOKEN_IN_REQUEST_LINE = re.compile(r"^\S+\s+\S*?;" + re.escape(CONTACT_PARAM) +
+                                    r"=([0-9a-f]+)", re.IGNORECASE)
+
+
+def contact_token(trunk_id: str) -> str:
+    """A trunk's token in its Contact: stable across generations and edges (a Re-register's
+    contact replaces the old one on the PBX), and no internal id shown on the PBX."""
+    return hashlib.blake2b(trunk_id.encode(), digest_size=6).hexdigest()
+
+
+_USER_IN_REQUEST_LINE = re.compile(r"^\S+\s+sips?:([^@;?>\s]+)@", re.IGNORECASE)
+
+
+def request_user_of(request: str) -> str:
+    """The user part of a request's Request-URI ("" if it has none)."""
+    found = _USER_IN_REQUEST_LINE.match(request)
+    return found.group(1) if found else ""
+
+
+def token_of(request: str) -> str | None:
+    """The contact token in a request's Request-URI (its first line), if any."""
+    found = _TOKEN_IN_REQUEST_LINE.match(request)
+    return found.group(1).lower() if found else None
 
 
 def parse_address(text: str) -> Address | None:
@@ -107,6 +142,7 @@ class InboundPolicy:
 
     def __init__(self, on_refusal: Callable[[Refusal], None] | None = None):
         self._trunks: dict[object, tuple[str, PbxAddresses]] = {}
+        self._tokens: dict[object, str] = {}
         self._sources: dict[Address | str, _Bucket] = {}
         self._logged: dict[Address | str, float] = {}
         self._total: _Bucket | None = None
@@ -115,11 +151,29 @@ class InboundPolicy:
         self.dropped = 0   # over the rate: not answered
 
     # --- what the worker holds ---
-    def hold(self, key: object, extension: str, addresses: PbxAddresses) -> None:
+    def hold(self, key: object, extension: str, addresses: PbxAddresses,
+             token: str | None = None) -> None:
         self._trunks[key] = (extension, addresses)
+        if token is not None:
+            self._tokens[key] = token
 
     def forget(self, key: object) -> None:
         self._trunks.pop(key, None)
+        self._tokens.pop(key, None)
+
+    def owner(self, token: str | None, source: str, request_user: str) -> object | None:
+        """The held trunk a request that got in is for: the one its contact token names
+        (the newest holder of a token, when a trunk's old generation is still leaving), else
+        the only trunk whose PBX sent it and whose extension it names; None if none or several
+        (pjsua's own choice then stands, and the worker refuses what is not that trunk's)."""
+        if token:
+            named = [key for key, held in self._tokens.items() if held == token]
+            if named:
+                return named[-1]
+        address = parse_source(source)
+        fits = [key for key, (ext, addrs) in self._trunks.items()
+                if address is not None and address in addrs and ext == request_user]
+        return fits[0] if len(fits) == 1 else None
 
     def is_pbx(self, key: object, source: Address | None) -> bool:
         """Whether `source` is one of the PBX addresses of the trunk held under `key`."""

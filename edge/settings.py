@@ -80,8 +80,14 @@ def _edge_id() -> str:
 @dataclass(frozen=True)
 class EdgeSettings:
     edge_id: str = field(default_factory=_edge_id)
-    # One trunk per worker: this is also how many trunks the edge holds at most.
+    # pjsua2 worker processes (each on its own SIP port pair). A crash takes down one worker's
+    # trunks only; calls' audio, the real CPU cost, spreads over the processes.
     workers: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_WORKERS", 4))
+    # Registrations one worker holds (edge/placement.py): the edge holds workers × this. pjsua
+    # allows up to 512 accounts per process (edge/sip/native/config_site.h); sized from
+    # benchmarks/registration.py (docs/measurements/edge-capacity.md).
+    trunks_per_worker: int = field(default_factory=lambda: _int(
+        "SMARTALEX_EDGE_TRUNKS_PER_WORKER", 250))
     sip_bind: str = field(default_factory=lambda: os.environ.get("SMARTALEX_EDGE_SIP_BIND", "0.0.0.0"))
     # 0: each worker picks free ports. Otherwise worker i uses base+2i (UDP/TCP) and base+2i+1 (TLS),
     # which is the range the security group opens.
@@ -111,9 +117,19 @@ class EdgeSettings:
     # (edge/sip/native/config_site.h); the default stays where the edge's per-call CPU cost was
     # measured, until the capacity work measures a higher one.
     calls_per_trunk: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_CALLS_PER_TRUNK", 3))
+    # Concurrent calls one worker process takes, whatever its trunks (486 beyond, as above):
+    # the audio bridge runs in the worker's Python, so this bounds one process's CPU.
+    calls_per_worker: int = field(default_factory=lambda: _int(
+        "SMARTALEX_EDGE_CALLS_PER_WORKER", 32))
     # Where the edge may connect (PBXs, agents): public addresses only in deployed stages, and
     # checked again right before connecting, whatever the API checked (smartalex/domain/targets.py).
     targets: TargetPolicy = field(default_factory=_targets)
+
+    def __post_init__(self) -> None:
+        for name in ("workers", "trunks_per_worker", "calls_per_trunk", "calls_per_worker"):
+            if getattr(self, name) < 1:
+                raise SystemExit(f"SMARTALEX_EDGE_{name.upper()} must be at least 1, got "
+                                 f"{getattr(self, name)}")
 
     def sip_port(self, worker_index: int) -> int:
         return self.sip_port_base + 2 * worker_index if self.sip_port_base else 0

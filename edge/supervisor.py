@@ -18,7 +18,7 @@ from multiprocessing.connection import wait
 
 from aws_lambda_powertools import Logger
 
-from smartalex.adapters.metrics import HELD_PER_WORKER, INBOUND_REFUSED, REGISTRATION_FAILURES
+from smartalex.adapters.metrics import CAPACITY_USED, INBOUND_REFUSED, REGISTRATION_FAILURES
 from smartalex.domain.agent import AgentKind
 from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, registration_identity
 from smartalex.domain.directory import DirectoryEntry
@@ -44,6 +44,7 @@ from .protocol import (
     Route,
     Shutdown,
 )
+from .placement import Placement
 from .receptionist_process import ReceptionistProcess
 from .settings import EdgeSettings
 
@@ -53,12 +54,13 @@ _SPAWN = mp.get_context("spawn")
 
 @dataclass
 class WorkerProcess:
-    """One worker child: start, watch, stop."""
+    """One worker child: start, watch, stop. Which trunks it holds is the Placement's."""
 
     index: int
     settings: worker.WorkerSettings
-    trunk_id: str | None = None
-    pending: Hold | Shutdown | None = None  # sent once the worker is ready
+    # Sent once the worker is Ready: the Holds it starts with (by trunk), or a Shutdown.
+    pending: dict[str, Hold] = field(default_factory=dict)
+    pending_shutdown: Shutdown | None = None
     ready: bool = False
     last_seen: float = 0.0
     refused_seen: int = 0  # the worker's count of outsider requests at its last heartbeat
@@ -83,20 +85,33 @@ class WorkerProcess:
                 self.conn.send(message)
                 return
             except OSError:
-                pass  # dead: keep_alive restarts it and re-sends the pending Hold
+                pass  # dead: keep_alive restarts it and re-sends its trunks' Holds
         self._keep_for_start(message)
 
     def _keep_for_start(self, message) -> None:
         """Before the worker is Ready (pjsua starts in a second or two, longer under load) only
-        the Hold it starts with is kept, so what changes meanwhile goes into that Hold: a Route
-        (an agent linked while the edge starts) replaces its routing, a Release cancels it. A
-        Shutdown replaces it: a stopping edge registers nothing new."""
-        if isinstance(message, (Hold, Shutdown)):
-            self.pending = message
-        elif isinstance(message, (Route, Release)) and isinstance(self.pending, Hold) \
-                and self.pending.trunk_id == message.trunk_id:
-            self.pending = (replace(self.pending, routing=message.routing)
-                            if isinstance(message, Route) else None)
+        the Holds it starts with are kept, so what changes meanwhile goes into them: a Route
+        (an agent linked while the edge starts) replaces a Hold's routing, a Release cancels
+        it. A Shutdown cancels them all: a stopping edge registers nothing new."""
+        if isinstance(message, Shutdown):
+            self.pending.clear()
+            self.pending_shutdown = message
+        elif self.pending_shutdown is not None:
+            return
+        elif isinstance(message, Hold):
+            self.pending[message.trunk_id] = message
+        elif isinstance(message, Route) and message.trunk_id in self.pending:
+            self.pending[message.trunk_id] = replace(self.pending[message.trunk_id],
+                                                     routing=message.routing)
+        elif isinstance(message, Release):
+            self.pending.pop(message.trunk_id, None)
+
+    def send_pending(self) -> None:
+        """The worker is Ready: what it was kept for, in order."""
+        held, self.pending = list(self.pending.values()), {}
+        shutdown, self.pending_shutdown = self.pending_shutdown, None
+        for message in [*held, *([shutdown] if shutdown else [])]:
+            self.send(message)
 
     def terminate(self) -> None:
         if self.is_alive():
@@ -142,12 +157,14 @@ class Supervisor:
         self.outbox: list = []
         # Held trunks whose password could not be read: (monotonic time of the next try, failures).
         self.unstarted: dict[str, tuple[float, int]] = {}
+        self.placement = Placement(settings.workers, settings.trunks_per_worker)
         self.workers = [
             WorkerProcess(i, worker.WorkerSettings(
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
                 log_level=settings.pjsip_log_level, nameservers=settings.nameservers,
                 public_address=settings.public_address, tls_ca_file=settings.tls_ca_file,
-                calls_per_trunk=settings.calls_per_trunk, targets=settings.targets))
+                calls_per_trunk=settings.calls_per_trunk,
+                calls_per_worker=settings.calls_per_worker, targets=settings.targets))
             for i in range(settings.workers)
         ]
 
@@ -159,7 +176,8 @@ class Supervisor:
         for w in self.workers:
             w.start()
         logger.info("edge started", extra={"edge": self.settings.edge_id,
-                                           "workers": len(self.workers)})
+                                           "workers": len(self.workers),
+                                           "capacity": self.placement.capacity})
         if self.settings.tls_ca_file is None:
             logger.warning("no CA bundle found (install ca-certificates or set "
                            "SMARTALEX_EDGE_TLS_CA_FILE): TLS trunks with tls_verify true will "
@@ -234,16 +252,14 @@ class Supervisor:
         w.last_seen = time.monotonic()
         if isinstance(message, Ready):
             w.ready = True
-            if w.pending:
-                first, w.pending = w.pending, None
-                w.send(first)
+            w.send_pending()
         elif isinstance(message, Report):
             self.publish(message)
         elif isinstance(message, RegistrarResolved):
             self.check_extension(w, message)
         elif isinstance(message, Released):
-            if w.trunk_id == message.trunk_id:
-                w.trunk_id = None
+            if self.placement.worker_of(message.trunk_id) == w.index:
+                self.placement.remove(message.trunk_id)
             self.keeper.release(message.trunk_id)
         elif isinstance(message, Heartbeat):
             total = message.refused + message.dropped
@@ -270,28 +286,31 @@ class Supervisor:
                                 extra={"worker": w.index, "sip_port": w.settings.sip_port})
                 self.should_exit, self.exit_status = True, 1
                 return
-            logger.error("worker died; restarting it", extra={
-                "worker": w.index, "trunk_id": w.trunk_id, "hung": hung,
-                "exitcode": exitcode})
+            trunks = self.placement.trunks_on(w.index)
+            logger.error("worker died; restarting it and registering its trunks again", extra={
+                "worker": w.index, "trunks": len(trunks), "hung": hung, "exitcode": exitcode})
             w.kill()
             w.join(2)
-            w.pending = None
-            if w.trunk_id in self.keeper.held:
-                w.pending = self._hold_message(self.keeper.held[w.trunk_id].trunk)
-                if w.pending is None:  # no password now: retry_unstarted finds it a worker
-                    self._retry_later(w.trunk_id)
-            if w.pending is None:
-                w.trunk_id = None  # nothing to start with (or the trunk is no longer ours): free
+            w.pending.clear()
+            w.pending_shutdown = None
+            for trunk_id in trunks:
+                hold = (self._hold_message(self.keeper.held[trunk_id].trunk)
+                        if trunk_id in self.keeper.held else None)
+                if hold is not None:
+                    w.pending[trunk_id] = hold
+                    continue
+                self.placement.remove(trunk_id)  # no longer ours, or no password now:
+                if trunk_id in self.keeper.held:  # retry_unstarted places it again
+                    self._retry_later(trunk_id)
             w.start()
 
     # --- assignments ---
-    def free_workers(self) -> list[WorkerProcess]:
-        return [w for w in self.workers if w.trunk_id is None]
-
     def sync_assignments(self) -> bool:
         """One assignment poll; True when more trunks wait to be claimed right away."""
         try:
-            changes = self.keeper.sync(free_slots=len(self.free_workers()))
+            # Trunks held but waiting for their password have no worker yet, but will need one.
+            room = self.placement.room() - len(self.unstarted)
+            changes = self.keeper.sync(free_slots=max(0, room))
         except Exception:
             logger.exception("assignment poll failed; retrying on the next poll")
             return False
@@ -310,8 +329,9 @@ class Supervisor:
             if w and w.ready:
                 w.send(Release(trunk_id))  # answered by Released once un-registered
             else:
-                if w:  # still starting: it has registered nothing, and is free again
-                    w.pending, w.trunk_id = None, None
+                if w:  # still starting: it has registered nothing of this trunk
+                    w.send(Release(trunk_id))
+                    self.placement.remove(trunk_id)
                 if trunk_id in changes.drop:
                     self.keeper.release(trunk_id)
             if trunk_id in changes.lost:
@@ -325,18 +345,18 @@ class Supervisor:
                     "trunk_id": trunk.trunk_id, "agent_id": trunk.agent_id,
                     "directory_entries": len(routing.entries)})
         for trunk in changes.hold:
-            w = self.worker_for(trunk.trunk_id) or (self.free_workers() or [None])[0]
-            if w is None:
-                logger.error("no free worker for a claimed trunk", extra={"trunk_id": trunk.trunk_id})
-                self.keeper.release(trunk.trunk_id)
-                continue
             hold = self._hold_message(trunk)
             if hold is None:
                 self._retry_later(trunk.trunk_id)
                 continue
+            index = self.placement.place(trunk.trunk_id)
+            if index is None:
+                logger.error("no worker has room for a claimed trunk; handing it back",
+                             extra={"trunk_id": trunk.trunk_id})
+                self.keeper.release(trunk.trunk_id)
+                continue
             self.unstarted.pop(trunk.trunk_id, None)
-            w.trunk_id = trunk.trunk_id
-            w.send(hold)
+            self.workers[index].send(hold)
 
     def _retry_later(self, trunk_id: str) -> None:
         """Keep the lease (another edge would fail the same way) and read the password again
@@ -434,7 +454,8 @@ class Supervisor:
                              extra={"trunk_id": trunk_id})
 
     def worker_for(self, trunk_id: str) -> WorkerProcess | None:
-        return next((w for w in self.workers if w.trunk_id == trunk_id), None)
+        index = self.placement.worker_of(trunk_id)
+        return None if index is None else self.workers[index]
 
     def _hold_message(self, trunk: Trunk) -> Hold | None:
         try:
@@ -503,14 +524,14 @@ class Supervisor:
         self.outbox.clear()
 
     def publish_metrics(self) -> None:
-        """Held registrations per worker (scaling), registration failures (alarm), and SIP
-        requests refused as not from a PBX (edge/inbound_policy.py)."""
+        """The share of the edge's registration capacity in use (scaling, edge/placement.py),
+        registration failures (alarm), and SIP requests refused as not from a PBX
+        (edge/inbound_policy.py)."""
         if self.metrics is None:
             return
-        held = sum(1 for w in self.workers if w.trunk_id)
         try:
             self.metrics.publish({
-                HELD_PER_WORKER: (held / len(self.workers), "None"),
+                CAPACITY_USED: (self.placement.held() / self.placement.capacity, "None"),
                 REGISTRATION_FAILURES: (float(self.registration_failures), "Count"),
                 INBOUND_REFUSED: (float(self.inbound_refused), "Count"),
             })
@@ -524,7 +545,8 @@ class Supervisor:
         state = {
             "edge": self.settings.edge_id, "time": time.time(), "stopped": stopped,
             "workers": [{"index": w.index, "pid": w.process.pid if w.process else None,
-                         "alive": w.is_alive(), "ready": w.ready, "trunk": w.trunk_id}
+                         "alive": w.is_alive(), "ready": w.ready,
+                         "trunks": self.placement.trunks_on(w.index)}
                         for w in self.workers],
         }
         tmp = self.settings.health_file.with_suffix(".tmp")

@@ -1,7 +1,10 @@
-"""One pjsua2 worker process: an Endpoint pumped from a single thread, holding its trunk.
+"""One pjsua2 worker process: an Endpoint pumped from a single thread, holding its trunks.
 
-The supervisor places one trunk per worker, so a crash takes down one trunk, which the
-supervisor then re-registers in a fresh worker. The worker also keeps the doors shut that face
+The supervisor places up to `trunks_per_worker` trunks on each worker (edge/placement.py), one
+pjsua2 account each, so a crash takes down that worker's trunks only, which the supervisor then
+re-registers in a fresh worker. Each call goes to its own trunk's account: the trunk's contact
+token, or else the PBX that sent it and the extension it names (InboundPolicy.owner, asked
+from Endpoint.onSelectAccount). The worker also keeps the doors shut that face
 the internet: only the PBX of a held trunk may start anything (InboundPolicy, enforced by the
 request guard before pjsip answers), only the registrar's challenges get a digest answer
 (ChallengePolicy), and the registrar's name is resolved off the pump and then pinned
@@ -30,7 +33,15 @@ from smartalex.domain.targets import ANY_TARGET, TargetGuard, TargetPolicy, refu
 from smartalex.domain.trunk import Transport
 
 from .challenges import ChallengePolicy, challenge_of
-from .inbound_policy import InboundPolicy, PbxAddresses, Refusal, parse_source
+from .inbound_policy import (
+    InboundPolicy,
+    PbxAddresses,
+    Refusal,
+    contact_token,
+    parse_source,
+    request_user_of,
+    token_of,
+)
 from .protocol import (
     CallRouting,
     ExtensionChecked,
@@ -74,6 +85,7 @@ class WorkerSettings:
     public_address: str | None = None
     tls_ca_file: str | None = None
     calls_per_trunk: int = 3
+    calls_per_worker: int = 32
     targets: TargetPolicy = ANY_TARGET
 
 
@@ -137,6 +149,7 @@ class Worker:
         self.policy = InboundPolicy(on_refusal=_log_refusal)
         self.guard = RequestGuard(self.policy)
         self.guard.install()  # before libStart: not one request gets past it unseen
+        self.ep.select_account = self._select_account
         self.resolver = Resolver(dns_lookup(self.settings.nameservers))
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
@@ -215,7 +228,7 @@ class Worker:
                          pbx=PbxAddresses.of((), hold.account.pbx_source_addresses))
         slot.challenges = ChallengePolicy(slot.pbx)
         self.slots[tid] = slot
-        self.policy.hold(slot.serial, hold.account.extension, slot.pbx)
+        self.policy.hold(slot.serial, hold.account.extension, slot.pbx, contact_token(tid))
         self._report(slot, slot.driver.begin_attempt())
         slot.lookup = self.resolver.start(hold.account.domain)
         logger.info("resolving the registrar", extra={"trunk_id": tid,
@@ -247,7 +260,8 @@ class Worker:
             account.create(account_config(
                 hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
-                public=self.settings.public_address, pinned=pinned))
+                public=self.settings.public_address, pinned=pinned,
+                token=contact_token(tid)))
         except pj.Error as err:
             slot.account = None
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
@@ -361,6 +375,14 @@ class Worker:
             slot.challenge_refused = why
         return False
 
+    def _select_account(self, request: str, source: str) -> int | None:
+        """The account of the trunk an incoming request is for (EdgeEndpoint.onSelectAccount)."""
+        serial = self.policy.owner(token_of(request), source, request_user_of(request))
+        slot = self._slot(serial) if serial is not None else None
+        if slot is None or slot.account is None:
+            return None
+        return slot.account.getId()
+
     def _on_incoming_call(self, serial: int, call_id: int, invite: str, source: str) -> None:
         from .call_session import CallSession, TrunkContext
         from .sip.call import InboundCall
@@ -388,7 +410,8 @@ class Worker:
             self.calls[call_id] = session
             self.call_slots[call_id] = slot
             return
-        active = len(self.calls)
+        in_worker = len(self.calls)
+        on_trunk = sum(1 for s in self.call_slots.values() if s.hold.trunk_id == trunk_id)
         self.calls[call_id] = session
         self.call_slots[call_id] = slot
         logger.info("incoming call", extra={"trunk_id": trunk_id, "call_id": session.call_id,
@@ -401,9 +424,13 @@ class Worker:
             session.reject(480, CallOutcome.NO_AGENT, ErrorSource.ROUTING,
                            "No agent linked to this trunk.", NO_AGENT_HINT,
                            reason="No Agent Linked")
-        elif active >= self.settings.calls_per_trunk:
+        elif on_trunk >= self.settings.calls_per_trunk:
             session.reject(486, CallOutcome.BUSY, ErrorSource.CAPACITY,
-                           f"Call refused: already {active} calls on this extension.", BUSY_HINT)
+                           f"Call refused: already {on_trunk} calls on this extension.", BUSY_HINT)
+        elif in_worker >= self.settings.calls_per_worker:
+            session.reject(486, CallOutcome.BUSY, ErrorSource.CAPACITY,
+                           "Call refused: the edge serving this extension is at its call "
+                           "capacity.", BUSY_HINT)
         else:
             session.answer()
 

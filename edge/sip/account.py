@@ -10,6 +10,8 @@ import pjsua2 as pj
 from smartalex.domain.sip import uri_host
 from smartalex.domain.trunk import SipAccount
 
+from ..inbound_policy import CONTACT_PARAM
+
 # How long a registration lasts, and how early it is refreshed (pjsua's default is 5 s before
 # expiry, which leaves no room for a retransmission or a slow PBX).
 REGISTRATION_EXPIRES = 300
@@ -23,11 +25,15 @@ RTP_PORT_RANGE = 10000
 
 def account_config(account: SipAccount, password: str, transport_id: int,
                    bind: str | None = None, public: str | None = None,
-                   pinned: str | None = None) -> pj.AccountConfig:
+                   pinned: str | None = None, token: str | None = None) -> pj.AccountConfig:
     """`pinned`: the registrar's address as the edge resolved it (edge/resolver.py). Requests
     go there, through a loose route, while the Request-URI, From and To keep the domain the
     admin typed, like a desk phone with an outbound proxy. Not for TLS, whose certificate is
-    checked against the name the request is sent to."""
+    checked against the name the request is sent to.
+
+    `token`: the trunk's contact token (edge/inbound_policy.py), a Contact URI parameter the
+    PBX sends back in the Request-URI of its calls, so that a worker holding many trunks (two
+    of them perhaps extension 1000 of two PBXs) hands each call to its own trunk."""
     host = uri_host(account.domain)
     transport = account.transport.value
     cfg = pj.AccountConfig()
@@ -42,6 +48,8 @@ def account_config(account: SipAccount, password: str, transport_id: int,
     cfg.regConfig.retryIntervalSec = 0  # no pjsua retry: RegistrationDriver backs off itself
     cfg.regConfig.firstRetryIntervalSec = 0
     cfg.sipConfig.transportId = transport_id
+    if token:
+        cfg.sipConfig.contactUriParams = f";{CONTACT_PARAM}={token}"
     cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", account.username, 0, password))
     cfg.mediaConfig.transportConfig.port = RTP_PORT_START
     cfg.mediaConfig.transportConfig.portRange = RTP_PORT_RANGE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pjsua2 as pj
 
 from smartalex.domain.trunk import SipAccount, Transport
@@ -19,14 +21,37 @@ _TRANSPORT_TYPES = {
 }
 
 
+class EdgeEndpoint(pj.Endpoint):
+    """The Endpoint, with `select_account` deciding which account an incoming request is for:
+    called with (request text, source "ip:port") and returning a pjsua account id, or None to
+    keep pjsua's choice. pjsua's own choice matches the Request-URI's user and host against the
+    accounts' ids; a worker with many trunks can hold one extension of two PBXs, and the host is
+    our address anyway, so it would pick the first (edge/inbound_policy.py: InboundPolicy.owner
+    decides instead)."""
+
+    def __init__(self):
+        super().__init__()
+        self.select_account: Callable[[str, str], int | None] | None = None
+
+    def onSelectAccount(self, prm: pj.OnSelectAccountParam) -> None:
+        if self.select_account is None:
+            return
+        try:
+            chosen = self.select_account(str(prm.rdata.wholeMsg), str(prm.rdata.srcAddress))
+        except Exception:  # a broken rule keeps pjsua's choice; the worker re-checks the call
+            return
+        if chosen is not None:
+            prm.accountIndex = chosen
+
+
 def create_endpoint(log_level: int = 1, nameservers: tuple[str, ...] = (),
                     user_agent: str = "SmartAlex-Edge",
-                    log_writer: pj.LogWriter | None = None) -> pj.Endpoint:
+                    log_writer: pj.LogWriter | None = None) -> EdgeEndpoint:
     """Single-threaded: the caller pumps `libHandleEvents` (threadCnt 0, mainThreadOnly).
 
     `log_writer` receives every pjsua log line (edge/sip/log.py redacts credentials); the caller
     keeps it referenced as long as the endpoint lives."""
-    ep = pj.Endpoint()
+    ep = EdgeEndpoint()
     ep.libCreate()
     cfg = pj.EpConfig()
     cfg.uaConfig.threadCnt = 0

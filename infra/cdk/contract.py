@@ -51,7 +51,7 @@ QUOTAS = names.QUOTA_VARIABLES  # Quotas field -> variable
 # The edge publishes these (smartalex/adapters/metrics.py is the one definition).
 METRIC_NAMESPACE = metrics.NAMESPACE
 METRIC_DIMENSION = metrics.DIMENSION  # value: SMARTALEX_STAGE
-HELD_PER_WORKER = metrics.HELD_PER_WORKER
+CAPACITY_USED = metrics.CAPACITY_USED
 REGISTRATION_FAILURES = metrics.REGISTRATION_FAILURES
 
 

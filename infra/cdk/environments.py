@@ -40,9 +40,12 @@ class Environment:
     # pjsua2 worker processes per task (edge/settings.py SMARTALEX_EDGE_WORKERS); each worker
     # listens on its own SIP port pair, so this also sizes the security group's SIP range.
     edge_workers: int
+    # Registrations each worker holds (SMARTALEX_EDGE_TRUNKS_PER_WORKER); a task holds
+    # edge_workers × this.
+    edge_trunks_per_worker: int
     edge_memory_mib: int
-    # Scale out when the fleet's average held registrations per worker exceeds this.
-    edge_target_registrations_per_worker: float
+    # Scale out when the fleet's average share of registration capacity in use exceeds this.
+    edge_target_capacity_used: float
     # Who may reach SIP/RTP. Customer PBXs sit anywhere on the internet; narrow per tenant
     # network if all PBXs of an environment are known (e.g. staging's test PBX).
     sip_allowed_cidrs: tuple[str, ...]
@@ -101,8 +104,9 @@ _DEV = Environment(
     edge_min_tasks=1,
     edge_max_tasks=2,
     edge_workers=4,
+    edge_trunks_per_worker=250,
     edge_memory_mib=1024,
-    edge_target_registrations_per_worker=0.75,
+    edge_target_capacity_used=0.75,
     sip_allowed_cidrs=("0.0.0.0/0",),
     vpc_cidr="10.40.0.0/16",
     container_insights=False,

@@ -12,8 +12,8 @@ from . import aws, names
 
 NAMESPACE = "SmartAlex"
 DIMENSION = "Stage"  # value: SMARTALEX_STAGE
-# Trunks held / worker processes of one edge, averaged over the fleet: scaling tracks it.
-HELD_PER_WORKER = "HeldRegistrationsPerWorker"
+# Trunks held / trunks the edge can hold (0..1), averaged over the fleet: scaling tracks it.
+CAPACITY_USED = "RegistrationCapacityUsed"
 # Registration failures reported in the period (a burst fleet-wide raises an alarm).
 REGISTRATION_FAILURES = "RegistrationFailures"
 # SIP requests from outside the trunks' PBXs refused (403) or dropped in the period

@@ -76,7 +76,7 @@ def test_scaling_follows_the_edges_capacity_metric_not_cpu(env):
     config = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
     metric = config["CustomizedMetricSpecification"]
     assert metric["Namespace"] == contract.METRIC_NAMESPACE
-    assert metric["MetricName"] == contract.HELD_PER_WORKER
+    assert metric["MetricName"] == contract.CAPACITY_USED
     assert metric["Dimensions"] == [{"Name": contract.METRIC_DIMENSION, "Value": env.name}]
     assert "PredefinedMetricSpecification" not in config
 

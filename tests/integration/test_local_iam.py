@@ -80,7 +80,7 @@ def test_the_edge_is_refused_what_its_role_does_not_allow(identities):
             {"MetricName": "Held", "Value": 1.0}]))
         # What the role does allow goes through, the lease batch read included.
         cloudwatch.put_metric_data(Namespace="SmartAlex", MetricData=[
-            {"MetricName": "HeldRegistrationsPerWorker", "Value": 0.0,
+            {"MetricName": "RegistrationCapacityUsed", "Value": 0.0,
              "Dimensions": [{"Name": "Stage", "Value": names.stage()}]}])
         dynamodb.batch_get_item(RequestItems={names.trunks_table(): {
             "Keys": [{"trunk_id": {"S": "trk_none"}}]}})

@@ -1,5 +1,6 @@
-"""A loopback DNS server that answers every query NXDOMAIN, so DNS failures can be tested
-without sending a query anywhere but 127.0.0.0/8.
+"""A loopback DNS server that answers NXDOMAIN to every name it was not given an A record for,
+so DNS failures and names (two PBXs by hostname) can be tested without sending a query anywhere
+but 127.0.0.0/8.
 
 pjsua's `uaConfig.nameserver` takes an address without a port (53), hence a loopback address
 of its own (needs root to bind port 53, as the tests run).
@@ -8,15 +9,24 @@ of its own (needs root to bind port 53, as the tests run).
 from __future__ import annotations
 
 import socket
-import struct
 import threading
+
+import dns.exception
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
 
 ADDRESS = "127.0.0.77"
 
 
-class NxdomainServer:
-    def __init__(self, address: str = ADDRESS):
+class LoopbackDns:
+    """`records`: name → IPv4 address, answered as A records (TTL 60); anything else NXDOMAIN
+    (AAAA of a known name: no data)."""
+
+    def __init__(self, address: str = ADDRESS, records: dict[str, str] | None = None):
         self.address = address
+        self.records = {name.rstrip(".").lower(): ip for name, ip in (records or {}).items()}
         self.queries: list[str] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind((address, 53))
@@ -24,7 +34,7 @@ class NxdomainServer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> "NxdomainServer":
+    def __enter__(self) -> "LoopbackDns":
         self._thread.start()
         return self
 
@@ -39,11 +49,17 @@ class NxdomainServer:
                 data, peer = self._sock.recvfrom(2048)
             except socket.timeout:
                 continue
-            qid, flags = struct.unpack("!HH", data[:4])
-            i, labels = 12, []
-            while data[i]:
-                labels.append(data[i + 1:i + 1 + data[i]].decode())
-                i += 1 + data[i]
-            self.queries.append(".".join(labels))
-            flags = 0x8000 | (flags & 0x0100) | 0x0080 | 3  # response, RD copied, RA, NXDOMAIN
-            self._sock.sendto(struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 0) + data[12:i + 5], peer)
+            try:
+                query = dns.message.from_wire(data)
+            except dns.exception.DNSException:
+                continue
+            question = query.question[0]
+            name = question.name.to_text().rstrip(".").lower()
+            self.queries.append(name)
+            response = dns.message.make_response(query)
+            if name not in self.records:
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            elif question.rdtype == dns.rdatatype.A:
+                response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A",
+                                                           self.records[name]))
+            self._sock.sendto(response.to_wire(), peer)

@@ -11,9 +11,10 @@ Why this shape:
   Docker NAT, no load balancer in the path; an NLB cannot carry RTP's 10,000 ports with
   symmetric source addresses). Host networking means one task per instance, which the
   `distinctInstance` placement constraint enforces.
-- Scaling follows the edge's own capacity metric (held registrations per worker, published by
-  the edge), not CPU: an edge is "full" when its pjsua2 workers hold all the registrations they
-  are given (one trunk per worker process, docs/assignments.md), long before its CPU is busy.
+- Scaling follows the edge's own capacity metric (the share of its registration capacity in
+  use, published by the edge), not CPU: an edge is "full" when its pjsua2 workers hold all the
+  registrations they are given (`edge_workers × edge_trunks_per_worker`, edge/placement.py),
+  long before its CPU is busy.
 - Draining: ECS sends SIGTERM to `python -m edge` (exec-form ENTRYPOINT) and waits stopTimeout
   (120 s) before SIGKILL. The supervisor un-registers at once and releases each lease as soon as
   the PBX has the un-REGISTER, so other edges pick the trunks up within seconds; calls in
@@ -230,6 +231,7 @@ class EdgeStack(Stack):
                 "AWS_REGION": self.region,
                 "AWS_DEFAULT_REGION": self.region,
                 "SMARTALEX_EDGE_WORKERS": str(s.edge_workers),
+                "SMARTALEX_EDGE_TRUNKS_PER_WORKER": str(s.edge_trunks_per_worker),
                 "SMARTALEX_EDGE_SIP_PORT_BASE": str(s.sip_port_base),
                 "SMARTALEX_EDGE_PUBLIC_ADDRESS_FILE": PUBLIC_ADDRESS_FILE,
                 "SMARTALEX_EDGE_CALL_DRAIN_SECONDS": str(CALL_DRAIN_SECONDS),
@@ -272,9 +274,9 @@ class EdgeStack(Stack):
         # average falls as capacity is added, which is what target tracking assumes. Slow
         # scale-in: removing an edge moves every trunk it holds (re-registration).
         scaling.scale_to_track_custom_metric(
-            "HeldRegistrationsPerWorker",
-            metric=edge_metric(s, contract.HELD_PER_WORKER, "Average"),
-            target_value=s.edge_target_registrations_per_worker,
+            "RegistrationCapacityUsed",
+            metric=edge_metric(s, contract.CAPACITY_USED, "Average"),
+            target_value=s.edge_target_capacity_used,
             scale_out_cooldown=Duration.minutes(3), scale_in_cooldown=Duration.minutes(20))
         return service
 

@@ -70,9 +70,9 @@ class ObservabilityStack(Stack):
         # trunks wait unregistered. Missing data = no edge reporting at all: also an alarm.
         self.alarm(cloudwatch.Alarm(
             self, "EdgeFleetFull",
-            alarm_description="Every edge worker holds a registration, or no edge reports "
+            alarm_description="Every edge holds all the registrations it can, or no edge reports "
                               "capacity: new trunks cannot register.",
-            metric=edge_metric(s, contract.HELD_PER_WORKER, "Average", Duration.minutes(5)),
+            metric=edge_metric(s, contract.CAPACITY_USED, "Average", Duration.minutes(5)),
             threshold=0.99, evaluation_periods=3,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,

@@ -24,7 +24,7 @@ def held_by(edge) -> set[str]:
         state = json.loads(edge.health_file.read_text())
     except (OSError, ValueError):
         return set()
-    return {w["trunk"] for w in state["workers"] if w["trunk"] and w["alive"]}
+    return {t for w in state["workers"] if w["alive"] for t in w["trunks"]}
 
 
 class OverlapWatch:

@@ -191,9 +191,9 @@ def test_sigterm_unregisters_every_trunk_and_hands_the_leases_back(control_plane
 
 
 def test_a_domain_that_does_not_resolve_fails_saying_so(control_plane, edge_factory):
-    from tests.support.dns import NxdomainServer
+    from tests.support.dns import LoopbackDns
 
-    with NxdomainServer() as dns:
+    with LoopbackDns() as dns:
         cmd = CreateTrunk(tenant_id=TENANT, pbx_type="3cx", domain="pbx.acme-does-not-exist.test",
                           extension="1000", password="secret")
         trunk = svc.create_trunk(cmd, trunks=control_plane.trunks, secrets=control_plane.secrets)
@@ -214,7 +214,7 @@ def test_a_crashed_worker_is_replaced_and_its_trunk_registered_again(control_pla
                      and s.since > first.since and s, 20, "the trunk registered by a new worker")
     assert again.label("1000") == "Registered as ext 1000"
     replacement = json.loads(edge.health_file.read_text())["workers"][0]
-    assert replacement["pid"] != worker["pid"] and replacement["trunk"] == trunk.trunk_id
+    assert replacement["pid"] != worker["pid"] and replacement["trunks"] == [trunk.trunk_id]
     assert edge.proc.poll() is None
 
 

@@ -39,9 +39,9 @@ class Secrets:
 
 @pytest.fixture
 def make_supervisor(time, table, monkeypatch):
-    """make_supervisor(claims=None) -> a Supervisor "edge-a" with two workers (never started)
-    on the fake lease table and the fake clock."""
-    def make(claims=None) -> Supervisor:
+    """make_supervisor(claims=None, trunks_per_worker=1) -> a Supervisor "edge-a" with two
+    workers (never started) on the fake lease table and the fake clock."""
+    def make(claims=None, trunks_per_worker: int = 1) -> Supervisor:
         monotonic = time.monotonic(500.0)
         monkeypatch.setattr(supervisor_module, "time",
                             SimpleNamespace(monotonic=monotonic, time=time.wall))
@@ -51,7 +51,8 @@ def make_supervisor(time, table, monkeypatch):
             secrets=Secrets(), directory=SimpleNamespace(list=lambda trunk_id: []),
             numbers=SimpleNamespace(for_trunk=lambda trunk_id: []),
             agents=SimpleNamespace(find=lambda agent_id: None))
-        return Supervisor(EdgeSettings(edge_id="edge-a", workers=2), keeper, services,
+        return Supervisor(EdgeSettings(edge_id="edge-a", workers=2,
+                                       trunks_per_worker=trunks_per_worker), keeper, services,
                           publisher=None, claims=claims)
 
     return make

@@ -2,13 +2,16 @@
 
 from edge.inbound_policy import (
     ACCEPT,
+    CONTACT_PARAM,
     DROP,
     FORBIDDEN,
     NOT_FOUND,
     SOURCE_BURST,
     InboundPolicy,
     PbxAddresses,
+    contact_token,
     parse_source,
+    token_of,
 )
 
 PBX = "203.0.113.10"
@@ -118,3 +121,60 @@ def test_sources_parse_as_pjsip_prints_them():
     assert str(parse_source("[2001:db8::1]:5060")) == "2001:db8::1"
     assert str(parse_source("2001:db8::1")) == "2001:db8::1"
     assert parse_source("") is None and parse_source("not-an-ip:5060") is None
+
+
+# --- which held trunk a request is for (many trunks per worker) ---
+def two_trunks_with_one_extension() -> InboundPolicy:
+    """Two PBXs, each with its extension 1000 registered through the same worker."""
+    policy = InboundPolicy()
+    policy.hold("slot-a", "1000", PbxAddresses.of(["192.0.2.10"]), contact_token("trk_a"))
+    policy.hold("slot-b", "1000", PbxAddresses.of(["198.51.100.7"]), contact_token("trk_b"))
+    return policy
+
+
+def test_the_contact_token_in_the_request_uri_names_the_trunk():
+    policy = two_trunks_with_one_extension()
+    invite = (f"INVITE sip:1000@203.0.113.1:5060;{CONTACT_PARAM}={contact_token('trk_b')};"
+              "transport=udp SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7\r\n\r\n")
+    assert token_of(invite) == contact_token("trk_b")
+    assert policy.owner(token_of(invite), "198.51.100.7:5060", "1000") == "slot-b"
+
+
+def test_without_a_token_the_pbx_that_sent_it_and_the_extension_name_the_trunk():
+    policy = two_trunks_with_one_extension()
+    invite = "INVITE sip:1000@pbx.example.com SIP/2.0\r\n\r\n"
+    assert token_of(invite) is None
+    assert policy.owner(None, "192.0.2.10:5060", "1000") == "slot-a"
+    assert policy.owner(None, "198.51.100.7:5071", "1000") == "slot-b"
+    assert policy.owner(None, "[2001:db8::1]:5060", "1000") is None
+    assert policy.owner(None, "192.0.2.10:5060", "2000") is None
+
+
+def test_a_token_nobody_holds_falls_back_to_the_source():
+    policy = two_trunks_with_one_extension()
+    assert policy.owner(contact_token("trk_gone"), "192.0.2.10:5060", "1000") == "slot-a"
+
+
+def test_the_newest_generation_of_a_trunk_owns_its_token():
+    policy = InboundPolicy()
+    addresses = PbxAddresses.of(["192.0.2.10"])
+    policy.hold("slot-old", "1000", addresses, contact_token("trk_a"))
+    policy.hold("slot-new", "1000", addresses, contact_token("trk_a"))
+    assert policy.owner(contact_token("trk_a"), "192.0.2.10:5060", "1000") == "slot-new"
+    policy.forget("slot-new")
+    assert policy.owner(contact_token("trk_a"), "192.0.2.10:5060", "1000") == "slot-old"
+
+
+def test_ambiguous_requests_are_left_to_pjsua():
+    """Two trunks on one PBX address with one extension cannot both be registered (the
+    registration claim), but extra PBX networks may overlap: no guess then."""
+    policy = InboundPolicy()
+    policy.hold("slot-a", "1000", PbxAddresses.of([], ["192.0.2.0/24"]), contact_token("a"))
+    policy.hold("slot-b", "1000", PbxAddresses.of([], ["192.0.2.0/25"]), contact_token("b"))
+    assert policy.owner(None, "192.0.2.9:5060", "1000") is None
+
+
+def test_contact_tokens_are_stable_short_and_distinct():
+    assert contact_token("trk_a") == contact_token("trk_a")
+    assert contact_token("trk_a") != contact_token("trk_b")
+    assert len(contact_token("trk_a")) == 12 and "trk" not in contact_token("trk_a")

@@ -124,5 +124,5 @@ def test_a_claim_lost_to_another_trunk_lets_the_trunk_go(edge, claims, table, ti
         claims.owners[key] = (OTHER, time.wall() + 500)
     time.advance(41)
     edge.keep_registration_claims()
-    w = edge.workers[0] if edge.workers[0].trunk_id == TRUNK else edge.workers[1]
+    w = edge.worker_for(TRUNK)
     assert Release(TRUNK) in w.conn.sent and TRUNK not in edge.claimed

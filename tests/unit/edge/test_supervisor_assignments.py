@@ -30,18 +30,18 @@ def holds(edge: Supervisor) -> list[Hold]:
 def test_a_trunk_lost_while_its_worker_starts_frees_that_worker(edge, table, time):
     edge.sync_assignments()
     starting = edge.worker_for(TRUNK)
-    assert isinstance(starting.pending, Hold)
+    assert isinstance(starting.pending[TRUNK], Hold)
     table.take_over(TRUNK, "edge-b", time.wall())
     edge.sync_assignments()
-    assert starting.pending is None and starting.trunk_id is None
-    assert len(edge.free_workers()) == 2 and TRUNK not in edge.keeper.held
+    assert starting.pending == {} and edge.worker_for(TRUNK) is None
+    assert edge.placement.room() == edge.placement.capacity and TRUNK not in edge.keeper.held
 
 
 def test_a_trunk_deleted_while_its_worker_starts_hands_its_lease_back(edge, table):
     edge.sync_assignments()
     table.delete(TRUNK)
     edge.sync_assignments()
-    assert len(edge.free_workers()) == 2 and TRUNK not in edge.keeper.held
+    assert edge.placement.room() == edge.placement.capacity and TRUNK not in edge.keeper.held
 
 
 def test_a_password_that_cannot_be_read_is_read_again_backing_off(edge, time):
@@ -64,3 +64,42 @@ def test_a_password_that_cannot_be_read_is_read_again_backing_off(edge, time):
     edge.retry_unstarted()
     assert [h.trunk_id for h in holds(edge)] == [TRUNK]
     assert edge.worker_for(TRUNK) is not None and edge.unstarted == {}
+
+
+def test_claimed_trunks_spread_over_the_workers_up_to_their_capacity(make_supervisor, table,
+                                                                     time):
+    edge = make_supervisor(trunks_per_worker=2)
+    ready(edge)
+    for i in range(2, 7):
+        table.add(f"trk_{i:04d}")
+    for _ in range(3):  # the claim limit per poll: claim until nothing more fits
+        edge.sync_assignments()
+    per_worker = [sorted(m.trunk_id for m in w.conn.sent if isinstance(m, Hold))
+                  for w in edge.workers]
+    assert [len(trunks) for trunks in per_worker] == [2, 2]
+    assert edge.placement.room() == 0 and len(edge.keeper.held) == 4
+    ours = [t for t in table.trunks.values() if t.lease and t.lease.owner == "edge-a"]
+    assert len(ours) == 4 and len(table.trunks) == 6  # two stay free for another edge
+
+
+def test_a_dead_worker_is_restarted_with_every_trunk_it_held(make_supervisor, table, time,
+                                                             monkeypatch):
+    edge = make_supervisor(trunks_per_worker=3)
+    ready(edge)
+    for i in range(2, 5):
+        table.add(f"trk_{i:04d}")
+    edge.sync_assignments()
+    first = edge.workers[0]
+    on_first = sorted(edge.placement.trunks_on(0))
+    assert len(on_first) == 2
+    started = []
+    for w in edge.workers:
+        w.last_seen = float("inf")  # heard from just now: not hung
+        monkeypatch.setattr(w, "is_alive", lambda w=w: w is not first)
+        monkeypatch.setattr(w, "start", lambda w=w: started.append(w.index))
+        monkeypatch.setattr(w, "kill", lambda: None)
+        monkeypatch.setattr(w, "join", lambda timeout=None: None)
+    edge.keep_alive()
+    assert started == [0]
+    assert sorted(first.pending) == on_first  # re-sent once the new process is Ready
+    assert sorted(edge.placement.trunks_on(0)) == on_first

@@ -1,4 +1,4 @@
-"""What the supervisor sends a worker that is still starting (pjsua not Ready yet): the Hold it
+"""What the supervisor sends a worker that is still starting (pjsua not Ready yet): the Holds it
 starts with, brought up to date by what changed meanwhile. A Route dropped there once left the
 demo trunk answering 480 "no agent" while it read Registered."""
 
@@ -31,15 +31,15 @@ def test_a_route_sent_while_the_worker_starts_goes_into_its_pending_hold():
     w = starting()
     w.send(hold())
     w.send(Route("trk_1", RECEPTIONIST))
-    assert w.pending.routing == RECEPTIONIST
-    assert (w.pending.trunk_id, w.pending.password) == ("trk_1", "secret")
+    assert w.pending["trk_1"].routing == RECEPTIONIST
+    assert (w.pending["trk_1"].trunk_id, w.pending["trk_1"].password) == ("trk_1", "secret")
 
 
 def test_a_release_sent_while_the_worker_starts_cancels_its_pending_hold():
     w = starting()
     w.send(hold())
     w.send(Release("trk_1"))
-    assert w.pending is None
+    assert w.pending == {}
 
 
 def test_messages_for_another_trunk_leave_the_pending_hold_alone():
@@ -47,7 +47,19 @@ def test_messages_for_another_trunk_leave_the_pending_hold_alone():
     w.send(hold("trk_1"))
     w.send(Route("trk_2", RECEPTIONIST))
     w.send(Release("trk_2"))
-    assert w.pending == hold("trk_1")
+    assert w.pending == {"trk_1": hold("trk_1")}
+
+
+def test_a_starting_worker_keeps_the_holds_of_all_its_trunks_and_sends_them_once_ready():
+    w = starting()
+    for trunk_id in ("trk_1", "trk_2", "trk_3"):
+        w.send(hold(trunk_id))
+    w.send(Route("trk_2", RECEPTIONIST))
+    w.send(Release("trk_3"))
+    w.ready, w.conn = True, RecordingConn()
+    w.send_pending()
+    assert w.conn.sent == [hold("trk_1"), hold("trk_2", RECEPTIONIST)]
+    assert w.pending == {}
 
 
 def test_a_worker_still_starting_when_the_edge_drains_gets_the_shutdown_not_the_hold():
@@ -55,7 +67,11 @@ def test_a_worker_still_starting_when_the_edge_drains_gets_the_shutdown_not_the_
     w.send(hold())
     w.send(Shutdown(90.0))
     w.send(Route("trk_1", RECEPTIONIST))
-    assert w.pending == Shutdown(90.0)
+    w.send(hold("trk_2"))
+    assert w.pending == {} and w.pending_shutdown == Shutdown(90.0)
+    w.ready, w.conn = True, RecordingConn()
+    w.send_pending()
+    assert w.conn.sent == [Shutdown(90.0)]
 
 
 def test_a_ready_worker_gets_every_message_as_sent():
@@ -64,4 +80,4 @@ def test_a_ready_worker_gets_every_message_as_sent():
     messages = [hold(), Route("trk_1", RECEPTIONIST), Release("trk_1")]
     for message in messages:
         w.send(message)
-    assert w.conn.sent == messages and w.pending is None
+    assert w.conn.sent == messages and w.pending == {}
