@@ -22,19 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devstack import aws_endpoint  # noqa: E402
-from devstack.pbx import KamailioPBX, free_port  # noqa: E402
+from benchmarks.measure import cpu_seconds, local_aws  # noqa: E402
+from devstack.pbx import KamailioPBX  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_edge, start_pump  # noqa: E402
 from tests.integration.conftest import PhoneProcess  # noqa: E402
 from tests.integration.edge.agents import ScriptedAgent  # noqa: E402
 
 USERS = {"1000": "ai-secret", "215": "pw215", "300": "pw300"}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def phone(work: Path, pbx: KamailioPBX, user: str, *extra: str) -> PhoneProcess:
@@ -51,10 +46,7 @@ def setup(stack: contextlib.ExitStack, work: Path, agent: ScriptedAgent):
     from smartalex.domain.directory_commands import CreateDirectoryEntry
     from smartalex.service_layer import agents, directory, trunks
 
-    moto = aws_endpoint.EmbeddedMoto(port=free_port()).start()
-    stack.callback(moto.stop)
-    aws_endpoint.use_endpoint(moto.url)
-    aws_endpoint.provision(queue_visibility_timeout=5)
+    local_aws(stack)
     logs = work / "logs"
     logs.mkdir()
     start_pump(stack, dict(os.environ), logs)

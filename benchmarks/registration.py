@@ -26,27 +26,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devstack import aws_endpoint  # noqa: E402
+from benchmarks.measure import local_aws, process_tree, pss_kib  # noqa: E402
 from devstack.pbx import KamailioPBX, free_port  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_api, start_edge, start_pump  # noqa: E402
 
 
-def pss_kib(pid: int) -> int:
-    """Proportional set size: shared pages split between the processes that share them."""
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1])
-    return 0
-
-
-def edge_pids(root: int) -> list[int]:
-    children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
-    return [root, *map(int, children)]
-
-
 def edge_pss_mib(root: int) -> float:
-    return sum(pss_kib(pid) for pid in edge_pids(root)) / 1024
+    return sum(pss_kib(pid) for pid in process_tree(root)) / 1024
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -85,10 +72,7 @@ def main() -> int:
                       SMARTALEX_EDGE_POLL_SECONDS="1")
     users = {str(2000 + i): secrets.token_urlsafe(8) for i in range(n + 1)}
     with contextlib.ExitStack() as stack:
-        moto = aws_endpoint.EmbeddedMoto(port=free_port()).start()
-        stack.callback(moto.stop)
-        aws_endpoint.use_endpoint(moto.url)
-        aws_endpoint.provision(queue_visibility_timeout=5)
+        local_aws(stack)
         env = dict(os.environ)
         logs = work / "logs"
         logs.mkdir()

@@ -74,6 +74,11 @@ class EmbeddedMoto:
             time.sleep(0.05)
         return self
 
+    @property
+    def pid(self) -> int:
+        """The server's process id (benchmarks measure its CPU)."""
+        return self._child.proc.pid
+
     def enforce_iam(self) -> None:
         """From the next request on, authorize every request against the caller's IAM policies
         (moto's INITIAL_NO_AUTH_ACTION_COUNT, set to 0 and its counter reset, over HTTP)."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from aws_lambda_powertools import Logger
 
 from .settings import EdgeSettings
 
 logger = Logger(service="edge")
+AWS_CONCURRENCY = 10
 
 
 def main() -> None:
@@ -21,13 +24,17 @@ def main() -> None:
 
     settings = EdgeSettings()
     logger.append_keys(edge=settings.edge_id)
+    # A poll's lease writes and a claim's reads run on these threads (as many as botocore's
+    # default connection pool per client, so none waits for a connection).
+    pool = ThreadPoolExecutor(AWS_CONCURRENCY, thread_name_prefix="aws")
     supervisor = Supervisor(
         settings,
-        keeper=AssignmentKeeper(DynamoLeaseStore(owner=settings.edge_id)),
+        keeper=AssignmentKeeper(DynamoLeaseStore(owner=settings.edge_id), pool=pool),
         services=bootstrap(),
         publisher=SqsPublisher(),
         metrics=CloudWatchMetrics(),
         claims=DynamoRegistrationClaims(),
+        readers=pool,
     )
     supervisor.run()
     raise SystemExit(supervisor.exit_status)

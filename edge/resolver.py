@@ -65,17 +65,21 @@ class LookupFailed(Exception):
 
 @dataclass
 class PendingLookup:
+    """One name being looked up. The deadline runs from when a pool thread takes it up, not
+    from when it was queued: a worker given 250 trunks at once queues 250 look-ups, and each one
+    is bounded by dnspython's own lifetime, so the queue always moves."""
+
     name: str
     future: concurrent.futures.Future | None
-    deadline: float
+    started: list[float] | None = None  # set (by the pool thread) when the look-up begins
     literal: list[str] | None = None
 
     def result(self, now: float) -> list[str] | None:
-        """The addresses, None while the look-up runs; raises LookupFailed."""
+        """The addresses, None while the look-up waits or runs; raises LookupFailed."""
         if self.literal is not None:
             return self.literal
         if not self.future.done():
-            if now < self.deadline:
+            if not self.started or now < self.started[0] + LOOKUP_TIMEOUT:
                 return None
             self.future.cancel()
             raise LookupFailed(f"DNS lookup of {self.name} timed out after "
@@ -93,18 +97,22 @@ class PendingLookup:
 
 
 class Resolver:
-    def __init__(self, lookup: Lookup, workers: int = 4,
+    def __init__(self, lookup: Lookup, workers: int = 8,
                  monotonic: Callable[[], float] = time.monotonic):
         self._lookup = lookup
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, "dns")
         self._monotonic = monotonic
 
     def start(self, name: str) -> PendingLookup:
-        deadline = self._monotonic() + LOOKUP_TIMEOUT
         try:
-            return PendingLookup(name, None, deadline, [str(ipaddress.ip_address(name))])
+            return PendingLookup(name, None, literal=[str(ipaddress.ip_address(name))])
         except ValueError:
-            return PendingLookup(name, self._pool.submit(self._lookup, name), deadline)
+            started: list[float] = []
+            return PendingLookup(name, self._pool.submit(self._timed, name, started), started)
+
+    def _timed(self, name: str, started: list[float]) -> list[str]:
+        started.append(self._monotonic())
+        return self._lookup(name)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

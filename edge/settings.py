@@ -20,6 +20,14 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+
+
 def _nameservers() -> tuple[str, ...]:
     """DNS servers for the edge's look-ups of registrars (edge/resolver.py, off the SIP thread)
     and for pjsua's own asynchronous resolver (TLS registrars, whose certificate is checked
@@ -92,8 +100,7 @@ class EdgeSettings:
     # 0: each worker picks free ports. Otherwise worker i uses base+2i (UDP/TCP) and base+2i+1 (TLS),
     # which is the range the security group opens.
     sip_port_base: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_SIP_PORT_BASE", 0))
-    poll_seconds: float = field(default_factory=lambda: float(
-        os.environ.get("SMARTALEX_EDGE_POLL_SECONDS", "2")))
+    poll_seconds: float = field(default_factory=lambda: _float("SMARTALEX_EDGE_POLL_SECONDS", 2.0))
     health_file: Path = field(default_factory=lambda: Path(os.environ.get(
         "SMARTALEX_EDGE_HEALTH_FILE", "/tmp/smartalex-edge-health.json")))
     nameservers: tuple[str, ...] = field(default_factory=_nameservers)
@@ -121,6 +128,14 @@ class EdgeSettings:
     # the audio bridge runs in the worker's Python, so this bounds one process's CPU.
     calls_per_worker: int = field(default_factory=lambda: _int(
         "SMARTALEX_EDGE_CALLS_PER_WORKER", 32))
+    # REGISTERs a second the edge sends to one PBX address, first attempts and retries
+    # (edge/register_pacing.py; split between the workers). Refreshes are not held back.
+    pbx_registers_per_second: float = field(default_factory=lambda: _float(
+        "SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", 50.0))
+    # The Expires the edge asks for in REGISTER (the PBX may grant less); refreshed 60 s before
+    # it runs out (edge/sip/account.py).
+    registration_expires: int = field(default_factory=lambda: _int(
+        "SMARTALEX_EDGE_REGISTRATION_EXPIRES", 300))
     # Where the edge may connect (PBXs, agents): public addresses only in deployed stages, and
     # checked again right before connecting, whatever the API checked (smartalex/domain/targets.py).
     targets: TargetPolicy = field(default_factory=_targets)
@@ -130,6 +145,12 @@ class EdgeSettings:
             if getattr(self, name) < 1:
                 raise SystemExit(f"SMARTALEX_EDGE_{name.upper()} must be at least 1, got "
                                  f"{getattr(self, name)}")
+        if not 120 <= self.registration_expires <= 3600:
+            raise SystemExit("SMARTALEX_EDGE_REGISTRATION_EXPIRES must be 120 to 3600 seconds, "
+                             f"got {self.registration_expires}")
+        if self.pbx_registers_per_second <= 0:
+            raise SystemExit("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND must be above 0, got "
+                             f"{self.pbx_registers_per_second}")
 
     def sip_port(self, worker_index: int) -> int:
         return self.sip_port_base + 2 * worker_index if self.sip_port_base else 0

@@ -13,6 +13,7 @@ import multiprocessing as mp
 import queue
 import signal
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 
@@ -29,6 +30,7 @@ from smartalex.domain.trunk import Trunk
 
 from . import worker
 from .assignments import AssignmentKeeper, Changes
+from .concurrency import each
 from .protocol import (
     AgentLink,
     BoundNumber,
@@ -136,11 +138,14 @@ class RegistrationClaim:
 
 class Supervisor:
     def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, services, publisher,
-                 metrics=None, claims=None):
+                 metrics=None, claims=None, readers: Executor | None = None):
         """`services` provides the secrets, agents, directory and numbers ports
         (smartalex.bootstrap); `metrics` publishes the edge's CloudWatch metrics; `claims`
-        holds registration identities (adapters/dynamodb/registration_claims.py)."""
+        holds registration identities (adapters/dynamodb/registration_claims.py); `readers`
+        reads the passwords and routing of many newly held trunks concurrently (a restart
+        reads those of 1,000 trunks, four reads each)."""
         self.settings = settings
+        self.readers = readers
         self.metrics = metrics
         self.registration_failures = 0
         self.inbound_refused = 0
@@ -149,6 +154,7 @@ class Supervisor:
         self.claims = claims
         self.claimed: dict[str, RegistrationClaim] = {}
         self.unchecked: dict[str, tuple[WorkerProcess, RegistrarResolved, float]] = {}
+        self.to_check: list[tuple[WorkerProcess, RegistrarResolved]] = []
         self.services = services
         self.publisher = publisher
         self.receptionist = ReceptionistProcess(settings.receptionist_port)
@@ -164,7 +170,9 @@ class Supervisor:
                 log_level=settings.pjsip_log_level, nameservers=settings.nameservers,
                 public_address=settings.public_address, tls_ca_file=settings.tls_ca_file,
                 calls_per_trunk=settings.calls_per_trunk,
-                calls_per_worker=settings.calls_per_worker, targets=settings.targets))
+                calls_per_worker=settings.calls_per_worker, targets=settings.targets,
+                registers_per_second=settings.pbx_registers_per_second / settings.workers,
+                registration_expires=settings.registration_expires))
             for i in range(settings.workers)
         ]
 
@@ -182,14 +190,18 @@ class Supervisor:
             logger.warning("no CA bundle found (install ca-certificates or set "
                            "SMARTALEX_EDGE_TLS_CA_FILE): TLS trunks with tls_verify true will "
                            "fail as untrusted")
-        next_sync = 0.0
+        next_sync = next_follow = 0.0
         next_metrics = time.monotonic() + self.settings.metrics_every
         while not self.should_exit:
             self.handle_signals()
             self.pump_workers(timeout=0.1)
+            self.check_extensions()
             self.keep_alive()
             if time.monotonic() >= next_sync:
-                more_waiting = self.sync_assignments()
+                follow = time.monotonic() >= next_follow
+                more_waiting = self.sync_assignments(follow_config=follow)
+                if follow:
+                    next_follow = time.monotonic() + self.settings.poll_seconds
                 self.retry_unstarted()
                 self.keep_registration_claims()
                 next_sync = time.monotonic() + (0.2 if more_waiting else self.settings.poll_seconds)
@@ -256,7 +268,7 @@ class Supervisor:
         elif isinstance(message, Report):
             self.publish(message)
         elif isinstance(message, RegistrarResolved):
-            self.check_extension(w, message)
+            self.to_check.append((w, message))  # claimed together: check_extensions
         elif isinstance(message, Released):
             if self.placement.worker_of(message.trunk_id) == w.index:
                 self.placement.remove(message.trunk_id)
@@ -293,9 +305,10 @@ class Supervisor:
             w.join(2)
             w.pending.clear()
             w.pending_shutdown = None
+            holds = self._hold_messages([self.keeper.held[t].trunk for t in trunks
+                                         if t in self.keeper.held])
             for trunk_id in trunks:
-                hold = (self._hold_message(self.keeper.held[trunk_id].trunk)
-                        if trunk_id in self.keeper.held else None)
+                hold = holds.get(trunk_id)
                 if hold is not None:
                     w.pending[trunk_id] = hold
                     continue
@@ -305,12 +318,12 @@ class Supervisor:
             w.start()
 
     # --- assignments ---
-    def sync_assignments(self) -> bool:
+    def sync_assignments(self, follow_config: bool = True) -> bool:
         """One assignment poll; True when more trunks wait to be claimed right away."""
         try:
             # Trunks held but waiting for their password have no worker yet, but will need one.
             room = self.placement.room() - len(self.unstarted)
-            changes = self.keeper.sync(free_slots=max(0, room))
+            changes = self.keeper.sync(free_slots=max(0, room), follow_config=follow_config)
         except Exception:
             logger.exception("assignment poll failed; retrying on the next poll")
             return False
@@ -344,8 +357,9 @@ class Supervisor:
                 logger.info("call routing changed; sent to the worker", extra={
                     "trunk_id": trunk.trunk_id, "agent_id": trunk.agent_id,
                     "directory_entries": len(routing.entries)})
+        holds = self._hold_messages(changes.hold)
         for trunk in changes.hold:
-            hold = self._hold_message(trunk)
+            hold = holds[trunk.trunk_id]
             if hold is None:
                 self._retry_later(trunk.trunk_id)
                 continue
@@ -378,22 +392,35 @@ class Supervisor:
 
     # --- registration claims: one PBX extension, one trunk ---
     def check_extension(self, w: WorkerProcess, resolved: RegistrarResolved) -> None:
-        """Claim the registration identity the worker resolved, and tell it whether it may
-        register. A claim that cannot be written now is tried again on the next poll (the
-        worker waits: nothing is registered without it)."""
-        holding = self.keeper.held.get(resolved.trunk_id)
-        self.unchecked.pop(resolved.trunk_id, None)
-        if holding is None or holding.trunk.generation != resolved.generation:
-            return  # no longer ours, or changed since: the new Hold resolves again
-        trunk = holding.trunk
-        keys = registration_identity(resolved.addresses, trunk.account.port,
-                                     trunk.account.extension)
-        try:
-            free = self.claims is None or self.claims.claim(keys, trunk.trunk_id,
-                                                            trunk.tenant_id, time.time())
-        except Exception:
-            logger.exception("could not claim the registration; retrying",
-                             extra={"trunk_id": trunk.trunk_id})
+        self.check_extensions([(w, resolved)])
+
+    def check_extensions(self, batch: list[tuple[WorkerProcess, RegistrarResolved]] | None = None
+                         ) -> None:
+        """Claim the registration identities workers resolved (those they sent since the last
+        call, by default), concurrently, and tell each worker whether it may register. A claim
+        that cannot be written now is tried again on the next poll (the worker waits: nothing
+        is registered without it)."""
+        if batch is None:
+            batch, self.to_check = self.to_check, []
+        todo = []
+        for w, resolved in batch:
+            holding = self.keeper.held.get(resolved.trunk_id)
+            self.unchecked.pop(resolved.trunk_id, None)
+            if holding is None or holding.trunk.generation != resolved.generation:
+                continue  # no longer ours, or changed since: the new Hold resolves again
+            account = holding.trunk.account
+            keys = registration_identity(resolved.addresses, account.port, account.extension)
+            todo.append((w, resolved, holding.trunk, keys))
+        results = each(self.readers, lambda item: self.claims is None or self.claims.claim(
+            item[3], item[2].trunk_id, item[2].tenant_id, time.time()), todo)
+        for (w, resolved, trunk, keys), free in zip(todo, results):
+            self._extension_checked(w, resolved, trunk, keys, free)
+
+    def _extension_checked(self, w: WorkerProcess, resolved: RegistrarResolved, trunk: Trunk,
+                           keys: tuple[str, ...], free: bool | Exception) -> None:
+        if isinstance(free, Exception):
+            logger.error("could not claim the registration; retrying",
+                         extra={"trunk_id": trunk.trunk_id, "why": repr(free)})
             self.unchecked[trunk.trunk_id] = (w, resolved, time.monotonic())
             return
         if free:
@@ -409,22 +436,22 @@ class Supervisor:
     def keep_registration_claims(self) -> None:
         """Renew the claims of held trunks; forget those no longer held (the next holder of the
         trunk renews them, the claim being the trunk's); retry claims that failed to write."""
-        for trunk_id, (w, resolved, _) in list(self.unchecked.items()):
-            self.check_extension(w, resolved)
+        self.check_extensions([(w, resolved) for w, resolved, _ in self.unchecked.values()])
         now = time.monotonic()
+        due = []
         for trunk_id, claim in list(self.claimed.items()):
             holding = self.keeper.held.get(trunk_id)
             if holding is None:
                 del self.claimed[trunk_id]
-                continue
-            if now - claim.renewed_at < REGISTRATION_CLAIM_RENEW_SECONDS or self.claims is None:
-                continue
-            try:
-                kept = self.claims.claim(claim.keys, trunk_id, holding.trunk.tenant_id,
-                                         time.time())
-            except Exception:
-                logger.exception("could not renew the registration claim; retrying",
-                                 extra={"trunk_id": trunk_id})
+            elif now - claim.renewed_at >= REGISTRATION_CLAIM_RENEW_SECONDS \
+                    and self.claims is not None:
+                due.append((trunk_id, claim, holding.trunk.tenant_id))
+        renewed = each(self.readers, lambda item: self.claims.claim(
+            item[1].keys, item[0], item[2], time.time()), due)
+        for (trunk_id, claim, _), kept in zip(due, renewed):
+            if isinstance(kept, Exception):
+                logger.error("could not renew the registration claim; retrying",
+                             extra={"trunk_id": trunk_id, "why": repr(kept)})
                 continue
             if kept:
                 claim.renewed_at = now
@@ -457,14 +484,23 @@ class Supervisor:
         index = self.placement.worker_of(trunk_id)
         return None if index is None else self.workers[index]
 
-    def _hold_message(self, trunk: Trunk) -> Hold | None:
-        try:
-            password = self.services.secrets.get(trunk.trunk_id)
-        except Exception:
-            logger.exception("SIP password unavailable", extra={"trunk_id": trunk.trunk_id})
-            self.publish(Report(trunk.trunk_id, trunk.generation, RegistrationObserved(
-                state=RegistrationState.FAILED, problem=Problem.NO_CREDENTIALS)))
-            return None
+    def _hold_messages(self, trunks: list[Trunk]) -> dict[str, Hold | None]:
+        """What each trunk's worker needs to register it, read concurrently on `readers`; None
+        for a trunk whose password could not be read (reported Failed here, on the loop)."""
+        holds: dict[str, Hold | None] = {}
+        for trunk, hold in zip(trunks, each(self.readers, self._read_hold, trunks)):
+            if isinstance(hold, Exception):
+                logger.error("SIP password unavailable", extra={"trunk_id": trunk.trunk_id,
+                                                                "why": repr(hold)})
+                self.publish(Report(trunk.trunk_id, trunk.generation, RegistrationObserved(
+                    state=RegistrationState.FAILED, problem=Problem.NO_CREDENTIALS)))
+                hold = None
+            holds[trunk.trunk_id] = hold
+        return holds
+
+    def _read_hold(self, trunk: Trunk) -> Hold:
+        """Raises if the password cannot be read (routing falls back: see `routing`)."""
+        password = self.services.secrets.get(trunk.trunk_id)
         return Hold(trunk.trunk_id, trunk.tenant_id, trunk.generation, trunk.account, password,
                     self.routing(trunk) or CallRouting())
 

@@ -55,6 +55,7 @@ from .protocol import (
     Route,
     Shutdown,
 )
+from .register_pacing import RegisterPacer
 from .registration import RegistrationDriver
 from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup
 
@@ -86,6 +87,9 @@ class WorkerSettings:
     tls_ca_file: str | None = None
     calls_per_trunk: int = 3
     calls_per_worker: int = 32
+    # REGISTERs a second this worker sends to one PBX address (RegisterPacer), and the burst.
+    registers_per_second: float = 50.0
+    registration_expires: int = 300
     targets: TargetPolicy = ANY_TARGET
 
 
@@ -106,6 +110,8 @@ class TrunkSlot:
     lookup: PendingLookup | None = None  # the registrar's name being resolved
     resolved: tuple[str, ...] | None = None  # its addresses, while the supervisor checks them
     challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
+    registrar: str = ""  # the address REGISTERs go to: what RegisterPacer paces by
+    paced: bool = False  # a REGISTER waits for the PBX's allowance
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
     # does, with several UDP processes) could otherwise apply the un-REGISTER last and leave the
@@ -151,6 +157,8 @@ class Worker:
         self.guard.install()  # before libStart: not one request gets past it unseen
         self.ep.select_account = self._select_account
         self.resolver = Resolver(dns_lookup(self.settings.nameservers))
+        rate = self.settings.registers_per_second
+        self.pacer = RegisterPacer(rate=rate, burst=max(1.0, rate))
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         prefer_g711(self.ep)
@@ -243,6 +251,7 @@ class Worker:
         from .sip.endpoint import transport_for
 
         hold, tid = slot.hold, slot.hold.trunk_id
+        slot.registrar = addresses[0]
         for address in addresses:
             slot.pbx.learn(parse_source(address))
         # Callbacks name their slot by serial, not (trunk, generation): a trunk let go and
@@ -261,7 +270,7 @@ class Worker:
                 hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
                 public=self.settings.public_address, pinned=pinned,
-                token=contact_token(tid)))
+                token=contact_token(tid), expires=self.settings.registration_expires))
         except pj.Error as err:
             slot.account = None
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
@@ -275,7 +284,7 @@ class Worker:
                                           "after_unregister": slot.awaiting_unregister,
                                           "agent_id": _agent_id(hold.routing)})
         if not slot.awaiting_unregister:
-            self._register(slot, begun=True)
+            self._register(slot)
 
     def _unregistering(self, trunk_id: str) -> bool:
         """An earlier account of this trunk still waits for the PBX to answer its un-REGISTER."""
@@ -283,15 +292,21 @@ class Worker:
         return any(s.hold.trunk_id == trunk_id and not s.unregistered and now < s.leave_by
                    for s in self.leaving)
 
-    def _register(self, slot: TrunkSlot, begun: bool = False) -> None:
+    def _register(self, slot: TrunkSlot) -> None:
+        """Send REGISTER now if the PBX's allowance (RegisterPacer) has room; else `_tick`
+        sends it when it has. The attempt's clock starts when it goes out (begin_attempt; a
+        repeated Connecting is not reported twice), so waiting for our turn is never shown
+        as the PBX not answering."""
         import pjsua2 as pj
 
         if slot.account is None:  # the name never resolved: look it up again
             self._report(slot, slot.driver.begin_attempt())
             slot.lookup = self.resolver.start(slot.hold.account.domain)
             return
-        if not begun:
-            self._report(slot, slot.driver.begin_attempt())
+        slot.paced = not self.pacer.take(slot.registrar, time.monotonic())
+        if slot.paced:
+            return
+        self._report(slot, slot.driver.begin_attempt())
         slot.challenge_refused = None
         try:
             slot.account.setRegistration(True)
@@ -441,6 +456,9 @@ class Worker:
                 self._poll_lookup(slot)
             if slot.lookup is not None or slot.resolved is not None:
                 continue  # no REGISTER yet: the name resolves, or the supervisor checks it
+            if slot.paced:  # waiting for the PBX's allowance: no "not answering" hint
+                self._register(slot)
+                continue
             if slot.awaiting_unregister:
                 if self._unregistering(trunk_id):
                     continue

@@ -12,8 +12,9 @@ from smartalex.domain.trunk import SipAccount
 
 from ..inbound_policy import CONTACT_PARAM
 
-# How long a registration lasts, and how early it is refreshed (pjsua's default is 5 s before
-# expiry, which leaves no room for a retransmission or a slow PBX).
+# How long a registration lasts by default (SMARTALEX_EDGE_REGISTRATION_EXPIRES), and how early
+# it is refreshed (pjsua's default is 5 s before expiry, which leaves no room for a
+# retransmission or a slow PBX).
 REGISTRATION_EXPIRES = 300
 REFRESH_BEFORE_EXPIRY = 60
 
@@ -25,7 +26,8 @@ RTP_PORT_RANGE = 10000
 
 def account_config(account: SipAccount, password: str, transport_id: int,
                    bind: str | None = None, public: str | None = None,
-                   pinned: str | None = None, token: str | None = None) -> pj.AccountConfig:
+                   pinned: str | None = None, token: str | None = None,
+                   expires: int = REGISTRATION_EXPIRES) -> pj.AccountConfig:
     """`pinned`: the registrar's address as the edge resolved it (edge/resolver.py). Requests
     go there, through a loose route, while the Request-URI, From and To keep the domain the
     admin typed, like a desk phone with an outbound proxy. Not for TLS, whose certificate is
@@ -43,7 +45,7 @@ def account_config(account: SipAccount, password: str, transport_id: int,
         cfg.sipConfig.proxies.append(f"sip:{uri_host(pinned)}:{account.port};"
                                      f"transport={transport};lr")
     cfg.regConfig.registerOnAdd = False  # the worker starts each attempt itself
-    cfg.regConfig.timeoutSec = REGISTRATION_EXPIRES
+    cfg.regConfig.timeoutSec = expires
     cfg.regConfig.delayBeforeRefreshSec = REFRESH_BEFORE_EXPIRY
     cfg.regConfig.retryIntervalSec = 0  # no pjsua retry: RegistrationDriver backs off itself
     cfg.regConfig.firstRetryIntervalSec = 0

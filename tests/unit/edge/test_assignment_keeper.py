@@ -1,5 +1,8 @@
 """Leases across edges: two keepers share one fake table, one wall clock, two monotonic clocks."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from edge.assignments import CLAIMS_PER_POLL, AssignmentKeeper, Changes
@@ -66,13 +69,15 @@ def test_a_keeper_claims_no_more_than_its_free_slots(table, a):
 
 
 def test_a_keeper_claims_no_more_than_claims_per_poll(table, a):
-    for n in range(2, 11):
+    total = 2 * CLAIMS_PER_POLL + 5
+    for n in range(2, total + 1):
         table.add(f"trk_{n:04d}")
-    assert CLAIMS_PER_POLL == 4
-    assert len(a.sync(free_slots=10).hold) == 4
-    assert len(a.sync(free_slots=10).hold) == 4
-    assert len(a.sync(free_slots=10).hold) == 2
-    assert len(a.held) == 10
+    first = a.sync(free_slots=1000)
+    assert len(first.hold) == CLAIMS_PER_POLL and first.more_waiting
+    assert len(a.sync(free_slots=1000).hold) == CLAIMS_PER_POLL
+    last = a.sync(free_slots=1000)
+    assert len(last.hold) == 5 and not last.more_waiting
+    assert len(a.held) == total
 
 
 def test_a_claimed_trunk_is_held_with_its_lease(table, a, time):
@@ -300,3 +305,45 @@ def test_a_lost_trunk_also_keeps_its_last_holding(table, a, time):
 
 def test_a_keeper_never_knew_a_trunk_it_never_held(a):
     assert a.last_holding("trk_never") is None
+
+
+# --- one poll's writes run concurrently ---
+
+class BarrierStore(FakeLeaseStore):
+    """Every claim and renewal waits until `parties` of them are in flight at once: one at a
+    time, the barrier breaks and the write fails."""
+
+    def __init__(self, table, owner, time, parties):
+        super().__init__(table, owner, time)
+        self.barrier = threading.Barrier(parties, timeout=2)
+        self.waiting = False
+
+    def claim(self, trunk_id, now):
+        if self.waiting:
+            self.barrier.wait()
+        return super().claim(trunk_id, now)
+
+    def renew(self, lease, trunk_id, now):
+        if self.waiting:
+            self.barrier.wait()
+        return super().renew(lease, trunk_id, now)
+
+
+@pytest.mark.parametrize("concurrent", [True, False])
+def test_the_claims_and_renewals_of_a_poll_run_concurrently(table, time, concurrent):
+    for n in range(2, 7):
+        table.add(f"trk_{n:04d}")
+    store = BarrierStore(table, "edge-a", time, parties=6)
+    with ThreadPoolExecutor(8) as pool:
+        k = AssignmentKeeper(store, wall=time.wall, monotonic=time.monotonic(500.0),
+                             pool=pool if concurrent else None)
+        store.waiting = True
+        claimed = k.sync(free_slots=6).hold
+        assert len(claimed) == (6 if concurrent else 0)
+        if not concurrent:
+            return
+        store.barrier.reset()
+        time.advance(RENEW_EVERY_SECONDS)
+        changes = k.sync(free_slots=0)
+        assert changes.lost == [] and len(k.held) == 6
+        assert all(h.renewed_at == k.monotonic() for h in k.held.values())

@@ -35,8 +35,10 @@ def answers(edge: Supervisor) -> list[ExtensionChecked]:
 
 
 def resolve(edge: Supervisor, addresses=PBX, generation: int = 1) -> None:
+    """The worker's message, then the loop's claims of what the workers resolved."""
     w = edge.worker_for(TRUNK)
     edge.on_worker_message(w, RegistrarResolved(TRUNK, generation, addresses))
+    edge.check_extensions()
 
 
 def identity(table, addresses=PBX) -> tuple[str, ...]:

@@ -1,0 +1,169 @@
+"""Edge capacity benchmark: how many registrations one edge holds, what each costs, and how fast
+they come back after a restart. Real Kamailio, real edge processes, the local AWS endpoint.
+
+Runs, in one go and against one PBX:
+1. the baseline: the old shape, one trunk per worker process (`--baseline` workers);
+2. the edge with many trunks per worker (`--workers` × `--trunks-per-worker`, by default as
+   the CDK app deploys it) holding `--trunks` registrations: time until the PBX has them all,
+   then memory (PSS) and CPU while idle for `--idle` seconds with refreshes going (the edge
+   asks for `--expires` s registrations, so each is refreshed during the window);
+3. a restart: SIGTERM (the edge un-registers and hands its leases back), a new edge, and the
+   time until the PBX has every registration again and the API reads them all Registered.
+
+    .venv/bin/python benchmarks/edge_capacity.py [--trunks 1000] [--workers 4]
+        [--trunks-per-worker 250] [--baseline 16] [--idle 70] [--expires 120]
+
+Prints each figure with the issue's target next to it. One PBX takes every REGISTER here, so
+the edge's per-PBX REGISTER pacing (SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND) bounds the restart;
+real fleets spread trunks over many PBXs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.measure import cpu_seconds, local_aws, process_tree, pss_kib  # noqa: E402
+from devstack.pbx import KamailioPBX  # noqa: E402
+from devstack.processes import wait_until  # noqa: E402
+from devstack.run import start_edge, start_pump  # noqa: E402
+
+TRUNKS_PER_TENANT = 20  # the default per-tenant quota
+
+
+def registered_on_pbx(pbx: KamailioPBX) -> int:
+    out = pbx.kamcmd("stats.get_statistics", "registered_users")
+    return int(out.split("=")[1])
+
+
+def api_registered(since: datetime | None = None) -> int:
+    from smartalex.adapters.dynamodb.models import TrunkModel
+
+    return sum(1 for t in TrunkModel.scan(attributes_to_get=["reg_state", "reg_since"])
+               if t.reg_state == "registered" and (since is None or t.reg_since > since))
+
+
+def wait_count(count, target: int, timeout: float, what: str) -> float:
+    """Seconds until `count()` reaches `target`."""
+    start = time.monotonic()
+    wait_until(lambda: count() >= target, timeout, what, interval=0.2)
+    return time.monotonic() - start
+
+
+def idle_cost(root: int, seconds: float) -> tuple[float, float]:
+    """(PSS MiB, cores) of the edge, its CPU averaged over `seconds`."""
+    pids = process_tree(root)
+    before, start = cpu_seconds(*pids), time.monotonic()
+    time.sleep(seconds)
+    cores = (cpu_seconds(*pids) - before) / (time.monotonic() - start)
+    return sum(pss_kib(p) for p in process_tree(root)) / 1024, cores
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trunks", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--trunks-per-worker", type=int, default=250)
+    ap.add_argument("--baseline", type=int, default=16, help="one-trunk-per-process workers")
+    ap.add_argument("--idle", type=float, default=70.0)
+    ap.add_argument("--expires", type=int, default=120)
+    args = ap.parse_args()
+    n = args.trunks
+    work = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
+    os.environ.update(SMARTALEX_STAGE="bench", SMARTALEX_EDGE_POLL_SECONDS="1",
+                      SMARTALEX_EDGE_REGISTRATION_EXPIRES=str(args.expires))
+    users = {str(20000 + i): secrets.token_urlsafe(8) for i in range(n)}
+    with contextlib.ExitStack() as stack:
+        moto = local_aws(stack)
+        env = dict(os.environ)
+        logs = work / "logs"
+        logs.mkdir()
+        start_pump(stack, env, logs)
+        pbx = KamailioPBX(work / "pbx", users=users).start()
+        stack.callback(pbx.stop)
+
+        from smartalex.bootstrap import bootstrap
+        from smartalex.domain.commands import CreateTrunk
+        from smartalex.service_layer import trunks as trunk_cases
+
+        services = bootstrap()
+        for i, (ext, password) in enumerate(users.items()):
+            trunk_cases.create_trunk(CreateTrunk(
+                tenant_id=f"bench-{i // TRUNKS_PER_TENANT}", pbx_type="other", domain=pbx.host,
+                port=pbx.port, extension=ext, password=password),
+                trunks=services.trunks, secrets=services.secrets)
+
+        # 1. The baseline: one trunk per worker process.
+        b = args.baseline
+        base_env = dict(env, SMARTALEX_EDGE_TRUNKS_PER_WORKER="1")
+        edge = start_edge(stack, base_env, logs, workers=b)
+        wait_count(lambda: registered_on_pbx(pbx), b, 120, f"the baseline's {b} registrations")
+        base_pss, base_cpu = idle_cost(edge.proc.pid, min(args.idle, 30.0))
+        edge.stop()
+        wait_count(lambda: -registered_on_pbx(pbx), 0, 30, "the baseline to un-register")
+        say(f"edge: {args.workers} workers x {args.trunks_per_worker} trunks; {n} trunks on one "
+            f"Kamailio; registrations of {args.expires} s, refreshed {args.expires - 60} s "
+            f"after each other; {os.cpu_count()} cores here")
+        say(f"baseline (one trunk per process, {b} processes): {base_pss:.0f} MiB PSS = "
+            f"{base_pss / b:.1f} MiB and {base_cpu * 100 / b:.3f} % of a core per registration")
+
+        # 2. Many trunks per worker.
+        many_env = dict(env, SMARTALEX_EDGE_TRUNKS_PER_WORKER=str(args.trunks_per_worker))
+        started, aws_before = time.monotonic(), cpu_seconds(moto.pid)
+        edge = start_edge(stack, many_env, logs, workers=args.workers)
+        wait_count(lambda: registered_on_pbx(pbx), n, 900, f"{n} registrations")
+        cold = time.monotonic() - started  # from the edge's start, pjsua's start included
+        aws_busy = (cpu_seconds(moto.pid) - aws_before) / cold
+        say(f"cold start -> all {n} registered on the PBX: {cold:.1f} s; the local AWS endpoint "
+            f"(moto, one Python process) was {aws_busy * 100:.0f} % of a core busy meanwhile")
+        aws_before, idle_started = cpu_seconds(moto.pid), time.monotonic()
+        pss, cpu = idle_cost(edge.proc.pid, args.idle)
+        aws_idle = (cpu_seconds(moto.pid) - aws_before) / (time.monotonic() - idle_started)
+        health = json.loads((logs.parent / "edge-health.json").read_text())
+        per_worker = [len(w["trunks"]) for w in health["workers"]]
+        say(f"held: {registered_on_pbx(pbx)} of {n} registered on the PBX after {args.idle:.0f} s "
+            f"idle (target: 1,000 on a 2 vCPU task; >= 200 on the local edge); per worker: "
+            f"{per_worker}")
+        say(f"memory (PSS): {pss:.0f} MiB = {pss / n * 1024:.0f} KiB per registration, "
+            f"{base_pss / b / (pss / n):.0f}x less than the baseline")
+        say(f"idle CPU: {cpu * 100:.1f} % of a core = {cpu * 100 / n:.4f} % per registration, "
+            f"{(base_cpu / b) / (cpu / n):.0f}x less than the baseline; the AWS endpoint "
+            f"{aws_idle * 100:.0f} % busy ({n / 5:.0f} lease renewals a second)")
+
+        # 3. A restart.
+        edge.stop()
+        wait_count(lambda: -registered_on_pbx(pbx), 0, 60, "the edge to un-register")
+        restarted_at = datetime.now(timezone.utc)
+        started = time.monotonic()
+        edge = start_edge(stack, many_env, logs, workers=args.workers)
+        wait_count(lambda: registered_on_pbx(pbx), n, 900, "registrations back")
+        back_on_pbx = time.monotonic() - started
+        rate = float(os.environ.get("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", "50"))
+        say(f"restart (SIGTERM, new edge) -> all {n} on the PBX again: {back_on_pbx:.1f} s "
+            f"(target <= 30 s for 1,000; REGISTERs paced at {rate:.0f}/s to this one PBX, so "
+            f">= {n / rate:.0f} s here)")
+        try:
+            wait_count(lambda: api_registered(restarted_at), n, 120, "the API")
+            say(f"every trunk reads Registered in the API: {time.monotonic() - started:.1f} s")
+        except TimeoutError:
+            say(f"the API read {api_registered(restarted_at)} of {n} Registered "
+                f"{time.monotonic() - started:.0f} s after the restart (the local queue pump lags)")
+    return 0
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
