@@ -125,9 +125,11 @@ class EdgeSettings:
     # measured, until the capacity work measures a higher one.
     calls_per_trunk: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_CALLS_PER_TRUNK", 3))
     # Concurrent calls one worker process takes, whatever its trunks (486 beyond, as above):
-    # the audio bridge runs in the worker's Python, so this bounds one process's CPU.
+    # the audio bridge runs in the worker's Python, 3.4 % of a core per call
+    # (docs/measurements/edge-capacity.md), so 4 workers x 12 keep a 2 vCPU task at about
+    # 1.6 cores with every call up.
     calls_per_worker: int = field(default_factory=lambda: _int(
-        "SMARTALEX_EDGE_CALLS_PER_WORKER", 32))
+        "SMARTALEX_EDGE_CALLS_PER_WORKER", 12))
     # REGISTERs a second the edge sends to one PBX address, first attempts and retries
     # (edge/register_pacing.py; split between the workers). Refreshes are not held back.
     pbx_registers_per_second: float = field(default_factory=lambda: _float(

@@ -147,7 +147,9 @@ ENVIRONMENTS: dict[str, Environment] = {
         edge_instance_type="c6i.large",
         edge_min_tasks=2,
         edge_max_tasks=4,
-        edge_workers=8,
+        # 4 × 250 = 1,000 registrations and 48 calls per c6i.large (2 vCPU, 4 GiB):
+        # docs/measurements/edge-capacity.md.
+        edge_workers=4,
         edge_memory_mib=2048,
         container_insights=True,
         handler_max_concurrency=10,
