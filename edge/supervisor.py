@@ -2,13 +2,13 @@
 
 Modelled on uvicorn's Multiprocess supervisor: signal handlers only enqueue; the loop does the
 work; workers are spawned (nothing of the parent leaks in), watched by heartbeat, and replaced
-when they die or hang. SIGTERM drains: every trunk is un-registered and its lease handed back at
+when they die or hang. The health file is written by a thread of its own (edge/health.py), so
+the loop waiting on AWS never makes the edge look dead. SIGTERM drains: every trunk is un-registered and its lease handed back at
 once, calls in progress get up to `call_drain_seconds` to end; a second signal hangs them up.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import queue
 import signal
@@ -46,6 +46,7 @@ from .protocol import (
     Route,
     Shutdown,
 )
+from .health import HealthReporter
 from .placement import Placement
 from .receptionist_process import ReceptionistProcess
 from .settings import EdgeSettings
@@ -164,6 +165,7 @@ class Supervisor:
         # Held trunks whose password could not be read: (monotonic time of the next try, failures).
         self.unstarted: dict[str, tuple[float, int]] = {}
         self.placement = Placement(settings.workers, settings.trunks_per_worker)
+        self.health = HealthReporter(settings.health_file, settings.edge_id)
         self.workers = [
             WorkerProcess(i, worker.WorkerSettings(
                 index=i, sip_bind=settings.sip_bind, sip_port=settings.sip_port(i),
@@ -183,6 +185,8 @@ class Supervisor:
         self.receptionist.start()
         for w in self.workers:
             w.start()
+        self.health.update(self.worker_states())
+        self.health.start()
         logger.info("edge started", extra={"edge": self.settings.edge_id,
                                            "workers": len(self.workers),
                                            "capacity": self.placement.capacity})
@@ -206,7 +210,7 @@ class Supervisor:
                 self.keep_registration_claims()
                 next_sync = time.monotonic() + (0.2 if more_waiting else self.settings.poll_seconds)
             self.flush_outbox()
-            self.write_health()
+            self.health.update(self.worker_states())
             if time.monotonic() >= next_metrics:
                 self.publish_metrics()
                 next_metrics = time.monotonic() + self.settings.metrics_every
@@ -235,7 +239,7 @@ class Supervisor:
                     w.send(Shutdown(0.0))
             self.pump_workers(timeout=0.1)
             self.flush_outbox()
-            self.write_health()
+            self.health.update(self.worker_states())
         for trunk_id in list(self.keeper.held):
             self.keeper.release(trunk_id)
         self.flush_outbox()
@@ -245,7 +249,7 @@ class Supervisor:
             w.kill()
             w.join()
         self.receptionist.stop()
-        self.write_health(stopped=True)
+        self.health.stop()
         logger.info("edge stopped", extra={"edge": self.settings.edge_id})
 
     # --- workers ---
@@ -577,14 +581,8 @@ class Supervisor:
         self.registration_failures = 0
         self.inbound_refused = 0
 
-    def write_health(self, stopped: bool = False) -> None:
-        state = {
-            "edge": self.settings.edge_id, "time": time.time(), "stopped": stopped,
-            "workers": [{"index": w.index, "pid": w.process.pid if w.process else None,
-                         "alive": w.is_alive(), "ready": w.ready,
-                         "trunks": self.placement.trunks_on(w.index)}
-                        for w in self.workers],
-        }
-        tmp = self.settings.health_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        tmp.replace(self.settings.health_file)
+    def worker_states(self) -> list[dict]:
+        """What the health file says of each worker (edge/health.py writes it)."""
+        return [{"index": w.index, "pid": w.process.pid if w.process else None,
+                 "alive": w.is_alive(), "ready": w.ready,
+                 "trunks": self.placement.trunks_on(w.index)} for w in self.workers]

@@ -39,7 +39,8 @@ def aws_endpoint(tmp_path_factory):
         use_endpoint(server.url)
         queues = provision(queue_visibility_timeout=2)
         identities = enforce(server)
-        yield {"url": server.url, "queues": queues, "identities": identities, "log": log}
+        yield {"url": server.url, "queues": queues, "identities": identities, "log": log,
+               "pid": server.pid}
     finally:
         server.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -53,7 +54,7 @@ class OverlapWatch:
 
 
 def test_a_killed_edges_trunks_are_registered_again_by_another_edge(
-        control_plane, pbx, edge_factory):
+        control_plane, pbx, edge_factory, capsys):
     trunks = [svc.create_trunk(CreateTrunk(
         tenant_id=TENANT, pbx_type="other", domain=pbx.host, port=pbx.port, extension=ext,
         password=password), trunks=control_plane.trunks, secrets=control_plane.secrets)
@@ -75,10 +76,15 @@ def test_a_killed_edges_trunks_are_registered_again_by_another_edge(
     with OverlapWatch([first, second]) as watch:
         assert held_by(second) == set()
         first.kill()
-        killed_at = datetime.now(timezone.utc)
+        killed_at, killed = datetime.now(timezone.utc), time.monotonic()
         # Bounded hand-over: the lease expires, then the next poll claims it.
         wait_for(lambda: all_registered_by(second, after=killed_at), LEASE_SECONDS + 10,
                  "the second edge to take every trunk over")
+        moved = time.monotonic() - killed
+        with capsys.disabled():
+            print(f"\nfailover: a killed edge's {len(ids)} trunks registered by another edge "
+                  f"in {moved:.1f} s (design bound about {LEASE_SECONDS + 2} s: "
+                  f"docs/assignments.md; issue 12's target: <= 10 s)")
         assert held_by(second) == ids
     assert watch.samples > 50 and watch.overlaps == []
     for ext in USERS:
