@@ -110,7 +110,7 @@ def main() -> int:
         wait_count(lambda: registered_on_pbx(pbx), b, 120, f"the baseline's {b} registrations")
         base_pss, base_cpu = idle_cost(edge.proc.pid, min(args.idle, 30.0))
         edge.stop()
-        wait_count(lambda: -registered_on_pbx(pbx), 0, 30, "the baseline to un-register")
+        wait_until(lambda: registered_on_pbx(pbx) == 0, 30, "the baseline to un-register")
         say(f"edge: {args.workers} workers x {args.trunks_per_worker} trunks; {n} trunks on one "
             f"Kamailio; registrations of {args.expires} s, refreshed {args.expires - 60} s "
             f"after each other; {os.cpu_count()} cores here")
@@ -142,7 +142,7 @@ def main() -> int:
 
         # 3. A restart.
         edge.stop()
-        wait_count(lambda: -registered_on_pbx(pbx), 0, 60, "the edge to un-register")
+        wait_until(lambda: registered_on_pbx(pbx) == 0, 60, "the edge to un-register")
         restarted_at = datetime.now(timezone.utc)
         started = time.monotonic()
         edge = start_edge(stack, many_env, logs, workers=args.workers)

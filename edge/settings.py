@@ -12,20 +12,22 @@ from smartalex.adapters import names
 from smartalex.domain.targets import TargetPolicy, policy_for_stage
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default, kind=int):
+    """The variable as `kind` (int or float), `default` when unset; a clear stop otherwise."""
     raw = os.environ.get(name)
     try:
-        return int(raw) if raw else default
+        return kind(raw) if raw else default
     except ValueError:
-        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+        what = "a whole number" if kind is int else "a number"
+        raise SystemExit(f"{name} must be {what}, got {raw!r}") from None
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int)
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+    return _number(name, default, float)
 
 
 def _nameservers() -> tuple[str, ...]:

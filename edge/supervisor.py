@@ -395,9 +395,6 @@ class Supervisor:
             self.apply(Changes(hold=holds))
 
     # --- registration claims: one PBX extension, one trunk ---
-    def check_extension(self, w: WorkerProcess, resolved: RegistrarResolved) -> None:
-        self.check_extensions([(w, resolved)])
-
     def check_extensions(self, batch: list[tuple[WorkerProcess, RegistrarResolved]] | None = None
                          ) -> None:
         """Claim the registration identities workers resolved (those they sent since the last
