@@ -1,0 +1,133 @@
+// A number's Diagnostics: its trunk's live health, the last 10 calls (24 h) with friendly
+// outcomes, the last 5 phone-related errors (24 h).
+
+import { useCallback } from "react";
+import { p } from "../api/client";
+import type { Diagnostics as DiagnosticsView, PhoneNumber } from "../api/types";
+import { Alert, Button, Empty, Loading, RegistrationBadge } from "../components/ui";
+import { useConsole } from "../context";
+import { useResource } from "../hooks";
+import { messageOf } from "../lib/fields";
+import { duration, when } from "../lib/format";
+
+const CREDENTIALS: Record<string, string> = {
+  yes: "Yes: the PBX accepted them",
+  no: "No: the PBX refused the username or password",
+  "not yet known": "Not yet known: the PBX has not judged them yet",
+};
+
+const SOURCES: Record<string, string> = {
+  registration: "Registration",
+  transfer: "Transfer",
+  agent: "Agent",
+  routing: "Routing",
+  capacity: "Capacity",
+  media: "Audio",
+  queue: "Processing",
+  edge: "SmartAlex edge",
+};
+
+function caller(c: { number: string | null; name: string | null }): string {
+  if (c.name && c.number) return `${c.name} (${c.number})`;
+  return c.name ?? c.number ?? "Unknown caller";
+}
+
+export function Diagnostics(props: { number: PhoneNumber }) {
+  const { api } = useConsole();
+  const load = useCallback(
+    () => api.get<DiagnosticsView>(p`/v1/phone-numbers/${props.number.id}/diagnostics`),
+    [api, props.number.id],
+  );
+  const diagnostics = useResource(load, props.number.id);
+  const d = diagnostics.data;
+
+  return (
+    <div className="diagnostics" data-testid="diagnostics">
+      <div className="actions actions--start">
+        <Button onClick={() => void diagnostics.reload()} busy={diagnostics.loading} busyLabel="Refreshing…">
+          Refresh
+        </Button>
+        {d ? <span className="status-note">As of {when(d.generated_at)}</span> : null}
+      </div>
+      {diagnostics.error ? <Alert>{messageOf(diagnostics.error)}</Alert> : null}
+      {!d && diagnostics.loading ? <Loading>Loading diagnostics…</Loading> : null}
+      {d ? (
+        <>
+          <h3>Live health</h3>
+          <dl className="health">
+            <div>
+              <dt>Assignment</dt>
+              <dd data-testid="health-assignment">
+                {d.health.assignment.held
+                  ? `Handled by ${d.health.assignment.edge}${d.health.assignment.since ? ` since ${when(d.health.assignment.since)}` : ""}`
+                  : "No SmartAlex edge holds this trunk right now; one takes it within a minute."}
+              </dd>
+            </div>
+            <div>
+              <dt>Registration</dt>
+              <dd data-testid="health-registration">
+                <RegistrationBadge registration={d.health.registration} />
+                {d.health.registration?.error ? <p className="status-error">{d.health.registration.error}</p> : null}
+              </dd>
+            </div>
+            <div>
+              <dt>Credentials valid</dt>
+              <dd data-testid="health-credentials">{CREDENTIALS[d.health.credentials_valid] ?? d.health.credentials_valid}</dd>
+            </div>
+            <div>
+              <dt>Last call</dt>
+              <dd>{d.health.last_call_at ? when(d.health.last_call_at) : "No call in the last 30 days"}</dd>
+            </div>
+          </dl>
+
+          <h3>Last {d.calls_of === "number" ? "calls to this number" : "calls"} (24 h)</h3>
+          {d.calls.length === 0 ? (
+            <Empty title="No calls in the last 24 hours.">
+              <p>Calls your PBX sends to this number show here with what happened.</p>
+            </Empty>
+          ) : (
+            <table className="table" aria-label="Last calls">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Caller</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Outcome</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.calls.map((call, i) => (
+                  <tr key={`${call.started_at}-${i}`} data-testid="call-row">
+                    <td data-label="When">{when(call.started_at)}</td>
+                    <td data-label="Caller">{caller(call.caller)}</td>
+                    <td data-label="Duration">{duration(call.duration_seconds)}</td>
+                    <td data-label="Outcome" className={`outcome outcome--${call.outcome}`}>
+                      {call.label}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+
+          <h3>Last phone-related errors (24 h)</h3>
+          {d.errors.length === 0 ? (
+            <Empty title="No phone-related errors in the last 24 hours." />
+          ) : (
+            <ul className="errors">
+              {d.errors.map((error, i) => (
+                <li key={`${error.at}-${i}`} data-testid="error-row">
+                  <p className="error-meta">
+                    {when(error.at)} · {SOURCES[error.source] ?? error.source}
+                  </p>
+                  <p>{error.message}</p>
+                  {error.hint ? <p className="hint">{error.hint}</p> : null}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      ) : null}
+    </div>
+  );
+}
