@@ -8,13 +8,25 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 TENANT ?= demo
 
-.PHONY: run test token synth deps system-deps clean
+.PHONY: run test token synth deps system-deps console reset clean
 
-run: deps
+run: deps console
 	$(BIN)/python -m devstack run
 
-test: deps
+test: deps console
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The admin console (console/): its pinned packages (package-lock.json) and a build into
+# console/dist, which `make run` serves; rebuilt when its sources change.
+CONSOLE_SOURCES := $(shell find console -path console/node_modules -prune -o -path console/dist -prune -o -type f -print 2>/dev/null)
+console: console/dist/index.html
+
+console/dist/index.html: $(CONSOLE_SOURCES) | system-deps
+	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# Forget what `make run` kept (trunks, agents, directories, numbers): the next run starts empty.
+reset:
+	rm -f .state/aws-*.json .state/snapshot-key .state/run.env
 
 # cdk synth for dev, staging and prod with cdk-nag's AwsSolutions checks (also run by the tests).
 synth: $(STAMP)
@@ -42,4 +54,4 @@ $(STAMP): pyproject.toml scripts/build_pjsua2.py $(wildcard edge/sip/native/*) |
 	@touch $@
 
 clean:
-	rm -rf $(VENV) .state .pytest_cache
+	rm -rf $(VENV) .state .pytest_cache console/node_modules console/dist

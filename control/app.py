@@ -17,6 +17,7 @@ from chalice.app import Request
 from chalicelib.errors import to_response
 from chalicelib.routes import (
     agents,
+    cors,
     diagnostics,
     directory,
     docs,
@@ -38,7 +39,8 @@ app.register_blueprint(numbers.bp)
 app.register_blueprint(diagnostics.bp)
 app.register_blueprint(settings.bp)
 app.register_blueprint(docs.bp)
-fallback.install(app)  # last: it answers what the routes above do not take
+fallback.install(app)  # it answers what the routes above do not take
+cors.install(app)  # last: a preflight on every path, the fallback's included
 
 
 @app.middleware("http")
@@ -55,6 +57,7 @@ def log_request(event: Request, get_response):
         response = fallback.translate(get_response(event), app, event.path)
     except Exception as exc:  # noqa: BLE001 - outside every view's api_errors
         response = to_response(exc)
+    response = cors.with_cors(event, response)
     logger.info("Request handled", extra={
         "method": event.method, "route": context.get("resourcePath"),
         "status": response.status_code,

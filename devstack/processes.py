@@ -11,7 +11,9 @@ from typing import Callable
 
 
 class Child:
-    """A named subprocess whose whole process group is stopped with SIGTERM, then SIGKILL."""
+    """A named subprocess in a process group of its own. Stopped as a deploy stops a container:
+    SIGTERM to the process alone (as `docker stop` and ECS signal PID 1), so a supervisor drains
+    its own children in order, then SIGKILL to whatever is left of the group after `grace`."""
 
     def __init__(self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path | None = None,
                  log: Path | None = None):
@@ -31,19 +33,17 @@ class Child:
     def stop(self, grace: float = 25.0) -> None:
         if self.proc is None:
             return
-        self._signal(signal.SIGTERM)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(grace)
         except subprocess.TimeoutExpired:
             pass
-        self._signal(signal.SIGKILL)  # whatever is left of the group, children included
-        self.proc.wait()
-
-    def _signal(self, sig: int) -> None:
         try:
-            os.killpg(self.proc.pid, sig)
+            os.killpg(self.proc.pid, signal.SIGKILL)  # what is left of the group, children too
         except ProcessLookupError:
             pass
+        self.proc.wait()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:

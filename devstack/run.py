@@ -1,8 +1,9 @@
 """`make run`: the whole system on this machine, until Ctrl-C.
 
 Starts (or reuses) the AWS endpoint, the API under `chalice local`, the local pump for the
-edge-events queue, one edge and, unless SMARTALEX_DEMO_PBX=0, a Kamailio test PBX with a demo
-trunk; prints API_URL= and API_TOKEN=, then waits. Ctrl-C stops everything it started.
+edge-events queue, one edge, the admin console's site and, unless SMARTALEX_DEMO_PBX=0, a
+Kamailio test PBX with a demo trunk; prints API_URL=, API_TOKEN= and CONSOLE_URL= (also written
+to .state/run.env), then waits. Ctrl-C stops everything it started.
 
 On the moto server, IAM is enforced: the API, the edge-events handler and the edge each sign as
 an IAM user of their own whose policies are their deployed role's (devstack/identities.py), so a
@@ -14,11 +15,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
 
-from . import aws_endpoint, identities
+from . import aws_endpoint, console, identities, snapshot
 from .demo import DEMO_TENANT, run_demo
 from .processes import Child, wait_until
 from .runtime_policies import API, EDGE, EDGE_EVENTS
@@ -72,6 +74,21 @@ def runtime_env(env: dict[str, str], found: dict[str, identities.Identity] | Non
     return found[runtime].process_environment(env) if found else dict(env)
 
 
+def check_ports_free(ports: dict[str, int]) -> None:
+    """Before anything starts: a port already taken would send the demo's requests, SIP
+    password included, to whatever answers there. Tried by binding it, so whatever holds the
+    port is not even connected to."""
+    for setting, port in ports.items():
+        with socket.socket() as probe:
+            # Past connections in TIME_WAIT (the last run's) do not make a port taken.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                raise SystemExit(f"Port {port} is taken; stop what uses it, or set {setting} "
+                                 "to a free port.") from None
+
+
 def start_api(stack: contextlib.ExitStack, env: dict[str, str], logs: Path,
               port: int | None = None) -> str:
     port = port or _port("SMARTALEX_API_PORT", 8000)
@@ -106,6 +123,56 @@ def start_pump(stack: contextlib.ExitStack, env: dict[str, str], logs: Path) -> 
     return pump
 
 
+def start_console(stack: contextlib.ExitStack, api_url: str, logs: Path, port: int) -> str:
+    """The console's site on loopback; its URL without the token."""
+    from smartalex.adapters import names
+    from smartalex.console_site import local_config
+
+    site = console.ConsoleSite(console.DIST, local_config(api_url, names.stage()), api_url)
+    server = console.serve(site, "127.0.0.1", port, logs / "console.log")
+    stack.callback(server.shutdown)
+    return f"http://127.0.0.1:{port}/"
+
+
+def keep_state(stack: contextlib.ExitStack, stop: threading.Event) -> None:
+    """Put back what the last run saved, and save from now on (devstack/snapshot.py): every
+    few seconds and once more at the end, after the edge has handed its leases back (this
+    callback is registered right after the AWS endpoint's, so it runs just before it stops)."""
+    kept = snapshot.Snapshot.of_this_stack()
+    restored = kept.restore()
+    if restored:
+        print(f"Restored the local state of the last run ({restored} items; `make reset` "
+              "starts empty)", flush=True)
+
+    def every_few_seconds() -> None:
+        while not stop.wait(snapshot.SAVE_EVERY_SECONDS):
+            try:
+                kept.save()
+            except Exception as err:  # noqa: BLE001 - a failed save must not stop the stack
+                print(f"Could not save the local state: {err}", file=sys.stderr, flush=True)
+
+    saver = threading.Thread(target=every_few_seconds, name="snapshot", daemon=True)
+    saver.start()
+
+    def at_the_end() -> None:
+        stop.set()
+        saver.join()
+        kept.save()
+
+    stack.callback(at_the_end)
+
+
+def write_run_env(values: dict[str, str]) -> Path:
+    """The printed values, for `source .state/run.env` in another terminal (the token signs in
+    as the demo tenant: readable by this user only)."""
+    path = STATE_DIR / "run.env"
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.writelines(f"export {name}='{value}'\n" for name, value in values.items())
+    return path
+
+
 def main() -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -114,19 +181,32 @@ def main() -> int:
     logs.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SMARTALEX_AUTH_MODE", "local")
     os.environ["SMARTALEX_LOCAL_TOKEN_KEY"] = local_token_key()
+    demo = os.environ.get("SMARTALEX_DEMO_PBX", "1") != "0"
+    api_port = _port("SMARTALEX_API_PORT", 8000)
+    console_port = _port("SMARTALEX_CONSOLE_PORT", console.DEFAULT_PORT)
+    check_ports_free({"SMARTALEX_API_PORT": api_port, "SMARTALEX_CONSOLE_PORT": console_port})
+    console_origin = f"http://127.0.0.1:{console_port}"
+    os.environ["SMARTALEX_CONSOLE_ORIGIN"] = console_origin  # the API's CORS (routes/cors.py)
     with contextlib.ExitStack() as stack:
         url, server = start_endpoint(stack, logs)
         aws_endpoint.use_endpoint(url)
         aws_endpoint.provision(queue_visibility_timeout=10)
+        if server is not None:
+            keep_state(stack, stop)
         found = start_identities(server, logs)
         env = dict(os.environ)
-        api_url = start_api(stack, runtime_env(env, found, API), logs)
+        api_url = start_api(stack, runtime_env(env, found, API), logs, api_port)
+        console_url = start_console(stack, api_url, logs, console_port)
         children = [start_pump(stack, runtime_env(env, found, EDGE_EVENTS), logs),
                     start_edge(stack, runtime_env(env, found, EDGE), logs)]
         token = token_for(DEMO_TENANT)
-        if os.environ.get("SMARTALEX_DEMO_PBX", "1") != "0":
+        if demo:
             run_demo(stack, api_url, token, STATE_DIR, stop)
-        print(f"API_URL={api_url}\nAPI_TOKEN={token}", flush=True)
+        values = {"API_URL": api_url, "API_TOKEN": token,
+                  "CONSOLE_URL": f"{console_url}#token={token}"}
+        print("\n".join(f"{name}={value}" for name, value in values.items()), flush=True)
+        print(f"Open CONSOLE_URL in a browser (signed in as the {DEMO_TENANT} tenant). In another "
+              f"terminal, `source {write_run_env(values)}` sets these for curl.", flush=True)
         print(f"Logs in {logs}. Ctrl-C stops everything.", flush=True)
         while not stop.wait(1):
             dead = [c.name for c in children if not c.alive()]

@@ -83,7 +83,7 @@ class WorkerProcess:
         return self.process is not None and self.process.is_alive()
 
     def send(self, message) -> None:
-        if self.ready:
+        if self.ready and self.conn is not None:  # None: its pipe closed, it died
             try:
                 self.conn.send(message)
                 return

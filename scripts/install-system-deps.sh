@@ -15,6 +15,8 @@ command -v sox >/dev/null 2>&1 || missing+=(sox)
 # The CDK CLI (infra/cdk/package.json) synthesizes the app for `make synth`, the infra tests and
 # the local IAM policies of `make run` and `make test` (devstack/runtime_policies.py).
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The admin console's browser tests drive Debian's Chromium (Playwright, tests/console).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # The pjsua2 build (only used when its wheel is not cached yet, but cheap to check).
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)

@@ -3,82 +3,19 @@ HTTP API drives real registrations on the demo PBX, and Ctrl-C leaves no process
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from devstack.pbx import KamailioPBX, free_port
+from devstack.pbx import free_port
+from tests.support.local_stack import ROOT, LocalStack, processes_marked
 
 pytestmark = pytest.mark.sip
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def processes_marked(marker: str) -> list[int]:
-    """Pids whose environment carries `marker` (every process the stack started inherits it)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                if marker.encode() in (proc / "environ").read_bytes():
-                    found.append(int(proc.name))
-            except OSError:
-                continue
-    return found
-
-
-class LocalStack:
-    def __init__(self, state_dir: Path):
-        self.state_dir = state_dir
-        self.marker = f"SMARTALEX_STATE_DIR={state_dir}"
-        self.pbx_port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("AWS_ENDPOINT_URL", "LOCALSTACK_HOST")}
-        env.update(SMARTALEX_STATE_DIR=str(state_dir), SMARTALEX_AWS_PORT=str(free_port()),
-                   SMARTALEX_API_PORT=str(free_port()), SMARTALEX_PBX_PORT=str(self.pbx_port),
-                   SMARTALEX_STAGE="e2e", SMARTALEX_EDGE_POLL_SECONDS="0.5", PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "devstack", "run"], cwd=ROOT, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def read_until(self, prefix: str, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
-            except queue.Empty:
-                raise AssertionError(f"no line starting {prefix!r} in {timeout}s:\n"
-                                     + "\n".join(self.output))
-            if line is None:
-                raise AssertionError("make run exited early:\n" + "\n".join(self.output))
-            self.output.append(line)
-            if line.startswith(prefix):
-                return line
-
-    def log_files(self) -> list[Path]:
-        """The stack's own logs and the demo PBX's, for failure reports."""
-        return [*sorted((self.state_dir / "logs").glob("*.log")),
-                self.state_dir / "pbx" / "kamailio.log"]
-
-    def interrupt(self, timeout: float = 60) -> int:
-        self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout)
 
 
 @pytest.fixture(scope="module")
@@ -88,18 +25,9 @@ def stack(tmp_path_factory):
     templates()  # a clean clone synthesizes the runtimes' IAM policies here, not in the 120 s
     local = LocalStack(tmp_path_factory.mktemp("state"))
     try:
-        local.api_url = local.read_until("API_URL=", 120).split("=", 1)[1]
-        token = local.read_until("API_TOKEN=", 10).split("=", 1)[1]
-        local.api = requests.Session()
-        local.api.headers["Authorization"] = f"Bearer {token}"
-        local.pbx = KamailioPBX(local.state_dir / "pbx", port=local.pbx_port, users={})
-        local.users = json.loads((local.state_dir / "demo-pbx-users.json").read_text())
-        yield local
+        yield local.wait_ready(120)
     finally:
-        if local.proc.poll() is None:
-            os.killpg(local.proc.pid, signal.SIGKILL)
-        for pid in processes_marked(local.marker):
-            os.kill(pid, signal.SIGKILL)
+        local.kill()
 
 
 def wait_registration(stack, trunk_id, state, timeout=10):
@@ -205,10 +133,71 @@ def test_each_runtime_process_signs_as_its_own_iam_user_and_none_was_refused(sta
     assert "AccessDenied:" not in log, [line for line in log.splitlines() if "AccessDenied" in line]
 
 
-def test_ctrl_c_stops_everything_make_run_started(stack):
+def test_make_run_writes_its_values_to_a_file_a_shell_can_source(stack):
+    run_env = stack.state_dir / "run.env"
+    assert run_env.stat().st_mode & 0o777 == 0o600  # the token signs in as the demo tenant
+    shell = subprocess.run(["bash", "-c", f"source {run_env} && echo $API_URL $CONSOLE_URL"],
+                           capture_output=True, text=True, check=True)
+    assert shell.stdout.split() == [stack.api_url, stack.console_url]
+    assert stack.console_url.startswith("http://127.0.0.1:") and "/#token=" in stack.console_url
+    # The console's site is up, and its config points at this API.
+    site = stack.console_url.split("#", 1)[0]
+    assert requests.get(f"{site}config.json", timeout=5).json()["apiUrl"] == stack.api_url
+
+
+def test_ctrl_c_stops_everything_make_run_started_and_the_edge_drains_cleanly(stack):
+    demo = stack.api.get(f"{stack.api_url}/v1/trunks").json()["trunks"][0]
+    entry = {"extension": "300", "display_name": "Front office desk", "aliases": ["desk"]}
+    assert stack.api.put(f"{stack.api_url}/v1/trunks/{demo['id']}/directory/300",
+                         json=entry).status_code in (200, 201)
+    stack.kept = (demo["id"], entry)  # for the restart below
     assert len(processes_marked(stack.marker)) >= 4  # runner, API, edge (+ workers), Kamailio
     assert stack.interrupt() == 0
     deadline = time.monotonic() + 10
     while processes_marked(stack.marker):
         assert time.monotonic() < deadline, f"left behind: {processes_marked(stack.marker)}"
         time.sleep(0.1)
+    # Stopped as a deploy stops it (SIGTERM to the supervisor alone): it drained its workers,
+    # where a SIGTERM to the whole group used to crash it with an AttributeError.
+    edge_log = (stack.state_dir / "logs" / "edge.log").read_text(errors="replace")
+    assert '"edge stopped"' in edge_log and "Traceback" not in edge_log
+
+
+def test_a_restart_keeps_the_trunks_and_directories_the_last_run_made(stack):
+    trunk_id, entry = stack.kept
+    again = LocalStack(stack.state_dir, **{k: v for k, v in stack.env.items()
+                                           if k.startswith("SMARTALEX_")})
+    try:
+        again.wait_ready(120)
+        assert any(line.startswith("Restored the local state") for line in again.output)
+        trunks = again.api.get(f"{again.api_url}/v1/trunks").json()["trunks"]
+        assert [t["id"] for t in trunks] == [trunk_id]  # the same demo trunk, not a new one
+        assert trunks[0]["registration"]["label"] == "Registered as ext 1000"  # its password too
+        entries = again.api.get(f"{again.api_url}/v1/trunks/{trunk_id}/directory").json()
+        assert entry in entries["entries"]
+    finally:
+        again.kill()
+
+
+def test_a_port_already_in_use_is_named_before_anything_is_sent(tmp_path):
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL",
+                                                                  "LOCALSTACK_HOST")}
+        env.update(SMARTALEX_STATE_DIR=str(tmp_path), SMARTALEX_API_PORT=str(port),
+                   SMARTALEX_AWS_PORT=str(free_port()))
+        run = subprocess.run([sys.executable, "-m", "devstack", "run"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 1
+        assert f"Port {port} is taken" in run.stderr and "SMARTALEX_API_PORT" in run.stderr
+        taken.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            taken.accept()  # nobody connected: no demo request went to what listens there
+        assert not (tmp_path / "logs" / "aws.log").exists()  # nothing was started
+    finally:
+        taken.close()

@@ -49,8 +49,9 @@ NOT_FOUND, METHOD_NOT_ALLOWED = "not_found", "method_not_allowed"  # the views' 
 
 
 def is_fallback(entry: Any) -> bool:
-    """Whether a route entry of app.routes is one of these answers, not an operation."""
-    return entry.view_name in (NOT_FOUND, METHOD_NOT_ALLOWED)
+    """Whether a route entry of app.routes is one of these answers or a CORS preflight
+    (routes/cors.py), not an operation."""
+    return entry.view_name in (NOT_FOUND, METHOD_NOT_ALLOWED, "cors_preflight")
 
 
 def install(app: Chalice) -> None:

@@ -81,3 +81,13 @@ def test_a_ready_worker_gets_every_message_as_sent():
     for message in messages:
         w.send(message)
     assert w.conn.sent == messages and w.pending == {}
+
+
+def test_a_message_to_a_worker_whose_pipe_closed_is_kept_not_raised():
+    """A worker that died while the edge drains: its pipe is closed (conn None) and it is still
+    marked Ready. A Shutdown sent to it then raised AttributeError and crashed the edge's
+    stop; now it waits with the Holds, as for a worker that is starting."""
+    w = starting()
+    w.ready, w.conn = True, None
+    w.send(Shutdown(0.0))
+    assert w.pending_shutdown == Shutdown(0.0)
