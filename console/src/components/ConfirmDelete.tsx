@@ -46,7 +46,7 @@ export function ConfirmDelete(props: {
       ) : null}
       <div className="actions">
         <Button onClick={close}>
-          {refusal ? "Close" : "Cancel"}
+          {refusal ? "Back" : "Cancel"}
         </Button>
         {refusal ? null : (
           <Button variant="danger" onClick={confirm} busy={busy} busyLabel="Deleting…">

@@ -49,7 +49,7 @@ function EntryForm(props: {
       {errors.form ? <Alert>{errors.form}</Alert> : null}
       <div className="field-row field-row--directory">
         {editing ? null : (
-          <Field label="Extension" error={errors.fields.extension} className="field--short">
+          <Field label="Extension" error={errors.fields.extension} className="field--short" hint="E.g. 215.">
             {(c) => (
               <input {...c} name="extension" autoComplete="off" value={extension} onChange={(e) => setExtension(e.target.value)} />
             )}
@@ -99,8 +99,7 @@ function TryAPhrase(props: { trunk: Trunk }) {
   }
 
   return (
-    <form className="form try" onSubmit={submit} noValidate aria-label="Try a phrase">
-      <h3>Try a phrase</h3>
+    <form className="form" onSubmit={submit} noValidate aria-label="Try a phrase">
       <p className="hint">What a caller might say; the agent matches it against this directory before a transfer.</p>
       {error.form ? <Alert>{error.form}</Alert> : null}
       <div className="inline-form">
@@ -267,6 +266,7 @@ export function Directory(props: { trunk: Trunk }) {
       <h3>Add an entry</h3>
       <EntryForm submitLabel="Add entry" onSubmit={add} />
 
+      <h3>Try a phrase</h3>
       <TryAPhrase trunk={props.trunk} />
 
       <Dialog open={editing !== null} title={editing ? `Edit ${editing.extension}` : "Edit"} onClose={() => setEditing(null)}>
