@@ -29,7 +29,7 @@ reset:
 	rm -f .state/aws-*.json .state/snapshot-key .state/run.env
 
 # cdk synth for dev, staging and prod with cdk-nag's AwsSolutions checks (also run by the tests).
-synth: $(STAMP)
+synth: $(STAMP) console
 	PYTHON=$(BIN)/python infra/cdk/synth_all.sh
 
 token: $(STAMP)

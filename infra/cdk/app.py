@@ -1,6 +1,6 @@
 """The CDK app: `cdk synth -c env=dev|staging|prod` (cdk.json runs `python -m infra.cdk.app`).
 
-One environment per synth, seven stacks named `SmartAlex-<env>-<Concern>`. Stateful resources
+One environment per synth, eight stacks named `SmartAlex-<env>-<Concern>`. Stateful resources
 (tables, queues, keys) live in their own stacks so compute stacks can be replaced freely.
 """
 
@@ -14,6 +14,7 @@ from aws_cdk import App, Environment as CdkEnvironment, Stack, Tags
 from . import contract, nag
 from .environments import Environment, resolve
 from .stacks.api import CONTROL_DIR, ApiStack
+from .stacks.console import ConsoleStack
 from .stacks.data import DataStack
 from .stacks.edge import EdgeStack
 from .stacks.functions import FunctionsStack
@@ -31,14 +32,15 @@ class SmartAlex:
     data: DataStack
     messaging: MessagingStack
     secrets: SecretsStack
+    console: ConsoleStack
     api: ApiStack
     functions: FunctionsStack
     edge: EdgeStack
 
     @property
     def stacks(self) -> list[Stack]:
-        return [self.observability, self.data, self.messaging, self.secrets, self.api,
-                self.functions, self.edge]
+        return [self.observability, self.data, self.messaging, self.secrets, self.console,
+                self.api, self.functions, self.edge]
 
 
 def build(app: App, settings: Environment, control_dir: Path = CONTROL_DIR) -> SmartAlex:
@@ -57,13 +59,15 @@ def build(app: App, settings: Environment, control_dir: Path = CONTROL_DIR) -> S
     runtime_env = contract.runtime_environment(settings.stage, secrets.prefix, secrets.key.key_arn,
                                                data.tables, messaging.queues,
                                                (settings.vpc_cidr,), settings.tenant_quotas)
-    api = ApiStack(app, name("Api"), data=data, secrets=secrets, runtime_env=runtime_env,
-                   source_dir=control_dir, **common)
+    console = ConsoleStack(app, name("Console"), **common)
+    api = ApiStack(app, name("Api"), data=data, secrets=secrets, console=console,
+                   runtime_env=runtime_env, source_dir=control_dir, **common)
     functions = FunctionsStack(app, name("Functions"), data=data, queues=messaging.queues,
                                runtime_env=runtime_env, **common)
     edge = EdgeStack(app, name("Edge"), data=data, secrets=secrets, queues=messaging.queues,
                      runtime_env=runtime_env, alarm_topic=observability.topic, **common)
-    result = SmartAlex(settings, observability, data, messaging, secrets, api, functions, edge)
+    result = SmartAlex(settings, observability, data, messaging, secrets, console, api,
+                       functions, edge)
     for stack in result.stacks:
         Tags.of(stack).add("project", "smartalex")
         Tags.of(stack).add("environment", settings.name)

@@ -76,6 +76,11 @@ class Environment:
         """Same default as smartalex.adapters.names.secret_prefix() for this stage."""
         return f"smartalex/{self.name}/trunks"
 
+    def cognito_domain_prefix(self, account: str) -> str:
+        """The user pool's hosted UI domain prefix (unique per region, so the account is in
+        it; Cognito forbids "aws", "amazon" and "cognito" in it)."""
+        return f"smartalex-{self.name}-{account}"
+
     @property
     def sip_port_base(self) -> int:
         return SIP_PORT_BASE

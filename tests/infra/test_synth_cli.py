@@ -11,7 +11,8 @@ from pathlib import Path
 from .conftest import ENV_NAMES, use_pinned_node
 
 REPO = Path(__file__).resolve().parents[2]
-CONCERNS = {"Observability", "Data", "Messaging", "Secrets", "Api", "Functions", "Edge"}
+CONCERNS = {"Observability", "Data", "Messaging", "Secrets", "Console", "Api", "Functions",
+            "Edge"}
 
 
 def test_synth_all_passes_for_every_environment():

@@ -30,13 +30,18 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
 from chalice.cdk import Chalice
 from constructs import Construct
 
 from ..environments import Environment
-from ..nag import acknowledge
+from ..nag import acknowledge, arn_finding
 from ..vendor_core import CONTROL_DIR, stage_control_app
+from smartalex.console_site import CONFIG_FILE, cognito_config
+
 from .api_protection import gateway_responses, protect_stage
+from .console import ConsoleStack, cognito_domain, console_bucket_name
 from .data import API_ACCESS, DataStack
 from .secrets import SecretsStack
 
@@ -84,10 +89,10 @@ def _isolated_chalice_import() -> Iterator[None]:
 
 class ApiStack(Stack):
     def __init__(self, scope: Construct, id: str, *, settings: Environment, data: DataStack,
-                 secrets: SecretsStack, runtime_env: Mapping[str, str],
+                 secrets: SecretsStack, console: ConsoleStack, runtime_env: Mapping[str, str],
                  source_dir: Path = CONTROL_DIR, **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
-        self.settings = settings
+        self.settings, self.console = settings, console
         self.user_pool, self.client = self._create_user_pool()
         self.role = iam.Role(self, "ApiHandlerRole",
                              assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -99,6 +104,8 @@ class ApiStack(Stack):
             "SMARTALEX_JWT_ISSUER": self.user_pool.user_pool_provider_url,
             "SMARTALEX_JWT_AUDIENCE": self.client.user_pool_client_id,
             "SMARTALEX_TENANT_CLAIM": f"custom:{TENANT_ATTRIBUTE}",
+            # CORS for the console's origin only (control/chalicelib/routes/cors.py).
+            "SMARTALEX_CONSOLE_ORIGIN": console.origin,
         }
         self.chalice = self._create_chalice_app(Path(source_dir))
         data.grant_access(self.role, API_ACCESS)
@@ -106,7 +113,9 @@ class ApiStack(Stack):
         # Like CDK-built functions: the function waits for its role's policy.
         self.chalice.get_resource("APIHandler").add_resource_dependency(
             self.role.node.find_child("DefaultPolicy").node.default_child)
-        CfnOutput(self, "ApiUrl", value=self.chalice.sam_template.get_output("EndpointURL").value)
+        self.url = self.chalice.sam_template.get_output("EndpointURL").value
+        self._deploy_console()
+        CfnOutput(self, "ApiUrl", value=self.url)
         CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.client.user_pool_client_id)
 
@@ -140,7 +149,14 @@ class ApiStack(Stack):
             # SRP for people; admin_user_password for operators and scripts holding IAM
             # credentials (AdminInitiateAuth), e.g. docs/deploy.md getting a first token.
             auth_flows=cognito.AuthFlow(user_srp=True, admin_user_password=True),
-            disable_o_auth=True,  # no hosted UI yet; SRP sign-in returns the tokens directly
+            # The console signs in through the hosted UI: authorization code with PKCE (a
+            # public client has no secret; PKCE is what binds the code to the browser).
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+                callback_urls=[f"{self.console.origin}/"],
+                logout_urls=[f"{self.console.origin}/"]),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             id_token_validity=Duration.hours(1),
@@ -152,6 +168,8 @@ class ApiStack(Stack):
             # Not the tenant: a user who could write custom:tenant_id could read any tenant.
             write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True),
         )
+        pool.add_domain("HostedUi", cognito_domain=cognito.CognitoDomainOptions(
+            domain_prefix=s.cognito_domain_prefix(self.account)))
         if not s.cognito_mfa_required:
             acknowledge(pool, "AwsSolutions-COG2",
                         f"MFA is optional in {s.name} (test users); required in prod "
@@ -164,6 +182,54 @@ class ApiStack(Stack):
                     "users are few admin accounts created by us, with strong passwords and "
                     "MFA in prod.")
         return pool, client
+
+    def _deploy_console(self) -> None:
+        """The built console and its config.json into the console's bucket: hashed assets
+        cached for good, index.html and config.json revalidated (a new release is seen at
+        once); CloudFront's copies of those two are invalidated on each deployment."""
+        console, dist = self.console, self.console.dist
+        # By name, not the Console stack's bucket object: the grant then reads as an ARN here.
+        bucket_name = console_bucket_name(self, self.settings)
+        bucket = s3.Bucket.from_bucket_name(self, "ConsoleBucket", bucket_name)
+        config = cognito_config(self.url, self.settings.stage,
+                                domain=cognito_domain(self, self.settings),
+                                client_id=self.client.user_pool_client_id,
+                                redirect_uri=f"{console.origin}/")
+        assets = s3deploy.BucketDeployment(
+            self, "ConsoleAssets", destination_bucket=bucket,
+            sources=[s3deploy.Source.asset(str(dist), exclude=["*", "!assets/**"])],
+            cache_control=[s3deploy.CacheControl.from_string(
+                "public, max-age=31536000, immutable")],
+            prune=False, memory_limit=256)
+        pages = s3deploy.BucketDeployment(
+            self, "ConsolePages", destination_bucket=bucket,
+            sources=[s3deploy.Source.asset(str(dist), exclude=["assets/**"]),
+                     s3deploy.Source.json_data(CONFIG_FILE, config)],
+            cache_control=[s3deploy.CacheControl.no_cache()],
+            distribution=console.distribution, distribution_paths=["/index.html", f"/{CONFIG_FILE}"],
+            prune=False, memory_limit=256)
+        pages.node.add_dependency(assets)  # a new index.html never names assets not there yet
+        for rule, reason in (
+            ("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+             "AWSLambdaBasicExecutionRole]",
+             "CDK's BucketDeployment custom resource: its function only writes its own logs."),
+            *((f"AwsSolutions-IAM5[{finding}]", "CDK's BucketDeployment custom resource: "
+               "its own grants to read the CDK asset bucket and write the console's bucket.")
+              for finding in (
+                  "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
+                  "Action::s3:DeleteObject*", "Action::s3:Abort*",
+                  "Resource::" + arn_finding(self, "s3:::cdk-hnb659fds-assets-{account}-"
+                                                   "{region}/*"),
+                  "Resource::" + arn_finding(self, "s3:::" + console_bucket_name(
+                      self, self.settings, "{account}", "{region}") + "/*"))),
+            ("AwsSolutions-IAM5[Resource::*]", "cloudfront:CreateInvalidation (BucketDeployment "
+             "invalidating index.html and config.json) takes no resource-level permission."),
+            ("AwsSolutions-L1", "CDK's BucketDeployment custom resource picks its runtime."),
+        ):
+            # On the deployments' one function (a singleton child of the stack), nowhere else.
+            for function in self.node.children:
+                if function.node.id.startswith("Custom::CDKBucketDeployment"):
+                    acknowledge(function, rule, reason)
 
     def _create_chalice_app(self, source_dir: Path) -> Chalice:
         s = self.settings
