@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 TENANT ?= demo
 
-.PHONY: run test token synth deps system-deps console reset clean
+.PHONY: run test call token synth deps system-deps console reset clean
 
 run: deps console
 	$(BIN)/python -m devstack run
@@ -23,6 +23,11 @@ console: console/dist/index.html
 
 console/dist/index.html: $(CONSOLE_SOURCES) | system-deps
 	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# While `make run` runs, in another terminal: a test call to the AI as the demo's extension 300
+# (DIGITS=215 keys an extension after the greeting; RECORD=ai.wav keeps what the AI said).
+call: $(STAMP)
+	@$(BIN)/python -m devstack call $(if $(DIGITS),--digits "$(DIGITS)") $(if $(RECORD),--record "$(RECORD)")
 
 # Forget what `make run` kept (trunks, agents, directories, numbers): the next run starts empty.
 reset:

@@ -1,4 +1,4 @@
-"""`python -m devstack run` | `token --tenant NAME` | `pump` | `policies [RUNTIME]`."""
+"""`python -m devstack run` | `call` | `token --tenant NAME` | `pump` | `policies [RUNTIME]`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the whole system locally until Ctrl-C")
+    sub.add_parser("call", help="a test call to the AI as the demo's extension 300 "
+                                "(make call; --help for its options)", add_help=False)
     token = sub.add_parser("token", help="print a local bearer token for a tenant")
     token.add_argument("--tenant", required=True)
     sub.add_parser("pump", help="the edge-events function fed from its queue, until SIGTERM "
@@ -18,7 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     policies = sub.add_parser("policies", help="print the IAM policies each runtime gets on the "
                                                "local endpoint (its role's, from the CDK app)")
     policies.add_argument("runtime", nargs="?", help="api, edge-events or edge (default: all)")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "call":
+        from .call import main as call
+
+        return call(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "run":
         from .run import main as run
 

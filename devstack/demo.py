@@ -5,7 +5,9 @@ directory, and the built-in receptionist answering, so a softphone registered as
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -24,6 +26,29 @@ DIRECTORY = (
 )
 
 
+def demo_address() -> str:
+    """Where the demo PBX and the edge listen: loopback unless SMARTALEX_DEMO_ADDRESS names one
+    of this machine's addresses, so a softphone on another computer can register as 300 and
+    hear the AI (SIP and RTP both go to that address)."""
+    address = os.environ.get("SMARTALEX_DEMO_ADDRESS", "127.0.0.1").strip()
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        raise SystemExit(f"SMARTALEX_DEMO_ADDRESS={address!r} is not an IP address; give one "
+                         "of this machine's (ip -brief address), e.g. 192.168.1.20.") from None
+    if parsed.is_unspecified:
+        raise SystemExit("SMARTALEX_DEMO_ADDRESS must be one address of this machine, not "
+                         f"{address}: the PBX tells phones where to send audio.")
+    with socket.socket(socket.AF_INET6 if parsed.version == 6 else socket.AF_INET,
+                       socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind((address, 0))
+        except OSError:
+            raise SystemExit(f"SMARTALEX_DEMO_ADDRESS={address} is not an address of this "
+                             "machine (ip -brief address lists them).") from None
+    return address
+
+
 def run_demo(stack: contextlib.ExitStack, api_url: str, token: str, state_dir: Path,
              stop: threading.Event) -> None:
     from .state import demo_pbx_users
@@ -31,7 +56,8 @@ def run_demo(stack: contextlib.ExitStack, api_url: str, token: str, state_dir: P
     ensure_kamailio_installed()
     users = demo_pbx_users(EXTENSIONS)
     port = int(os.environ.get("SMARTALEX_PBX_PORT", "5060"))
-    pbx = KamailioPBX(state_dir / "pbx", port=port, users=users).start()
+    pbx = KamailioPBX(state_dir / "pbx", port=port, users=users, host=demo_address(),
+                      any_address=True).start()
     stack.callback(pbx.stop)
     print(f"Demo PBX (Kamailio) on {pbx.host}:{pbx.port}, extensions {', '.join(EXTENSIONS)}; "
           f"their SIP passwords are in {state_dir / 'demo-pbx-users.json'}", flush=True)

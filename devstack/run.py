@@ -105,7 +105,9 @@ def start_api(stack: contextlib.ExitStack, env: dict[str, str], logs: Path,
 
 def start_edge(stack: contextlib.ExitStack, env: dict[str, str], logs: Path,
                workers: int | None = None) -> Child:
-    edge_env = dict(env, SMARTALEX_EDGE_SIP_BIND="127.0.0.1",
+    from .demo import demo_address
+
+    edge_env = dict(env, SMARTALEX_EDGE_SIP_BIND=demo_address(),
                     SMARTALEX_EDGE_HEALTH_FILE=str(logs.parent / "edge-health.json"))
     if workers:
         edge_env["SMARTALEX_EDGE_WORKERS"] = str(workers)
@@ -182,6 +184,9 @@ def main() -> int:
     os.environ.setdefault("SMARTALEX_AUTH_MODE", "local")
     os.environ["SMARTALEX_LOCAL_TOKEN_KEY"] = local_token_key()
     demo = os.environ.get("SMARTALEX_DEMO_PBX", "1") != "0"
+    from .demo import demo_address
+
+    demo_address()  # a wrong SMARTALEX_DEMO_ADDRESS is named before anything starts
     api_port = _port("SMARTALEX_API_PORT", 8000)
     console_port = _port("SMARTALEX_CONSOLE_PORT", console.DEFAULT_PORT)
     check_ports_free({"SMARTALEX_API_PORT": api_port, "SMARTALEX_CONSOLE_PORT": console_port})
