@@ -45,8 +45,9 @@ async function boot(): Promise<State> {
   const search = window.location.search;
   const params = new URLSearchParams(search);
   if (params.has("code") || params.has("error")) {
-    const callback = readCallback(search, takePending(store));
-    window.history.replaceState(null, "", cleanUrl() + window.location.hash);
+    const pending = takePending(store);
+    const callback = readCallback(search, pending);
+    window.history.replaceState(null, "", cleanUrl() + (pending?.returnTo ?? ""));
     if (callback.kind === "error") return { kind: "sign-in", config: cognito, message: callback.message };
     if (callback.kind === "code") {
       try {
@@ -144,7 +145,12 @@ export function Boot() {
           <Button
             variant="primary"
             onClick={() =>
-              void startSignIn(state.config.auth, window.sessionStorage, (url) => window.location.assign(url))
+              void startSignIn(
+                state.config.auth,
+                window.sessionStorage,
+                (url) => window.location.assign(url),
+                window.location.hash || undefined,
+              )
             }
           >
             Sign in

@@ -35,8 +35,16 @@ describe("session storage", () => {
   it("hands a pending sign-in out once", () => {
     const store = memory();
     storePending(store, { state: "s", verifier: "v" });
-    expect(takePending(store)).toEqual({ state: "s", verifier: "v" });
+    expect(takePending(store)).toEqual({ state: "s", verifier: "v", returnTo: undefined });
     expect(takePending(store)).toBeNull();
+  });
+
+  it("comes back to a screen of the console's own only", () => {
+    const store = memory();
+    storePending(store, { state: "s", verifier: "v", returnTo: "#/agents/agt_1/telephony" });
+    expect(takePending(store)?.returnTo).toBe("#/agents/agt_1/telephony");
+    storePending(store, { state: "s", verifier: "v", returnTo: "javascript:alert(1)" });
+    expect(takePending(store)?.returnTo).toBeUndefined();
   });
 
   it("ignores a damaged pending sign-in", () => {

@@ -98,11 +98,12 @@ class Watch:
         assert self.problems == [], f"the page reported: {self.problems}"
 
 
-@pytest.fixture
-def console(browser, stack):
-    """A fresh browser context (no storage) at laptop width; `.watch` holds what went wrong."""
+def watched_context(browser):
+    """A fresh browser context (no storage) at laptop width whose pages reach loopback only;
+    `.watch` holds what went wrong."""
     context = browser.new_context(viewport=LAPTOP, service_workers="block")
     watch = Watch()
+    context.watch = watch
 
     def guard(route):
         if is_loopback(route.request.url):
@@ -112,21 +113,49 @@ def console(browser, stack):
             route.abort("blockedbyclient")
 
     context.route("**/*", guard)
-    page = context.new_page()
-    page.on("pageerror", lambda err: watch.problems.append(f"uncaught: {err}"))
 
     def on_console(message):
         text = message.text
         if "Content Security Policy" in text or "Refused to" in text:
             watch.problems.append(f"CSP: {text}")
 
-    page.on("console", on_console)
-    page.watch = watch
+    def on_page(page):
+        page.on("pageerror", lambda err: watch.problems.append(f"uncaught: {err}"))
+        page.on("console", on_console)
+
+    context.on("page", on_page)
+    return context
+
+
+@pytest.fixture
+def console(browser, stack):
+    """A page of a fresh watched context, for the console on the local stack."""
+    context = watched_context(browser)
     try:
-        yield page
-        watch.check()
+        yield context.new_page()
+        context.watch.check()
     finally:
         context.close()
+
+
+AXE = CONSOLE / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def assert_accessible(page, within: str | None = None) -> None:
+    """axe-core (console/package.json pins it) finds no WCAG 2.2 A/AA or best-practice
+    violation on the page as it is now (or in the element `within` selects, e.g. a dialog).
+    Injected through DevTools, so the page's own Content-Security-Policy still stands."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text() + "\n;undefined")
+    result = page.evaluate(
+        "([within, tags]) => axe.run(within ? document.querySelector(within) : document,"
+        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        [within, AXE_RULES])
+    found = [f"{v['id']} ({v['impact']}): {v['help']} at "
+             + ", ".join(str(n["target"]) for n in v["nodes"][:3])
+             for v in result["violations"]]
+    assert found == [], "accessibility violations:\n" + "\n".join(found)
 
 
 def screenshot(page, name: str) -> None:

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import PHONE, screenshot
+from .conftest import PHONE, assert_accessible, screenshot
 
 pytestmark = pytest.mark.sip
 
@@ -26,6 +26,12 @@ SLOW = 20_000                 # ms: registration, a call's record through the ev
 def field(page: Page, label: str):
     """The field (label, hint, control, error) whose control `label` names."""
     return page.locator(".field").filter(has=page.get_by_label(label))
+
+
+def look(page: Page, name: str) -> None:
+    """The screen as it is now: accessible (axe-core), and saved to docs/console/<name>.png."""
+    assert_accessible(page)
+    screenshot(page, name)
 
 
 def nav(page: Page, name: str) -> None:
@@ -46,7 +52,7 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     page.get_by_label("Default country").select_option("IE")
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
-    screenshot(page, "settings")
+    look(page, "settings")
 
     # Phone Numbers → Connect Your Carrier → SIP Trunk. First a SIP domain with "sip:": the
     # API's 400 names `domain`, and its message shows beside the SIP domain field.
@@ -70,7 +76,7 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     expect(domain.locator(".field-error")).to_have_text(refused.json()["error"]["message"])
     expect(page.get_by_label("SIP domain")).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".field-error")).to_have_count(1)  # that field only
-    screenshot(page, "connect-your-carrier")
+    look(page, "connect-your-carrier")
 
     # The corrected domain, still the wrong password: Failed, with the PBX's reason and what to do.
     page.get_by_label("SIP domain").fill("127.0.0.1")
@@ -86,7 +92,7 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     # The password is write-only: the form never holds it, the page never shows it.
     expect(page.get_by_label("Password")).to_have_value("")
     assert WRONG_PASSWORD not in page.content()
-    screenshot(page, "trunk-failed")
+    look(page, "trunk-failed")
 
     # Fix the password: the trunk registers again by itself, and the status follows.
     page.get_by_label("Password").fill(stack.users[AI_EXTENSION])
@@ -101,14 +107,14 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     expect(status.get_by_test_id("registration-label")).to_have_text("Connecting")
     expect(status.get_by_test_id("registration-label")).to_have_text(
         f"Registered as ext {AI_EXTENSION}", timeout=SLOW)
-    screenshot(page, "trunk-registered")
+    look(page, "trunk-registered")
 
     # Settings → PBX Settings lists both trunks with their status.
     nav(page, "PBX Settings")
     expect(page.get_by_test_id("trunk-card")).to_have_count(2)
     expect(page.get_by_test_id("registration-label")).to_have_text(
         ["Registered as ext 1000", f"Registered as ext {AI_EXTENSION}"])
-    screenshot(page, "pbx-settings")
+    look(page, "pbx-settings")
 
     # The directory: two entries, one edited, then phrases tried against it.
     page.get_by_test_id("trunk-card").nth(1).get_by_role("link", name="Directory").click()
@@ -142,7 +148,7 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     tryit.get_by_label("What the caller says").fill("the front desk")
     tryit.get_by_role("button", name="Try it").click()
     expect(page.get_by_test_id("resolution")).to_contain_text("Match: 100 (Reception)")
-    screenshot(page, "directory")
+    look(page, "directory")
 
     # Agents: a receptionist of its own, linked to the new trunk on its Telephony tab.
     nav(page, "Agents")
@@ -155,14 +161,14 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     expect(page.get_by_role("status").filter(has_text="Created Front office receptionist.")) \
         .to_be_visible()
     expect(page.get_by_test_id("agent-row")).to_have_count(2)
-    screenshot(page, "agents")
+    look(page, "agents")
     page.get_by_role("link", name="link it to a trunk").click()
     expect(page.get_by_role("tab", name="Telephony")).to_have_attribute("aria-selected", "true")
     page.get_by_label("Trunk").select_option(trunk_id)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").filter(has_text="Takes effect on the next call")) \
         .to_be_visible()
-    screenshot(page, "agent-telephony")
+    look(page, "agent-telephony")
 
     # Phone Numbers → Connect PBX Extension: the DID, typed in national format.
     nav(page, "Phone Numbers")
@@ -176,7 +182,7 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
         "Front office receptionist")
     bind.get_by_label("Public number (DID)").fill(DID_TYPED)
     bind.get_by_label("Friendly label").fill("Main line")
-    screenshot(page, "connect-pbx-extension")
+    look(page, "connect-pbx-extension")
     bind.get_by_role("button", name="Connect number").click()
     expect(bind).to_be_hidden()
     row = page.get_by_test_id("number-row")
@@ -225,11 +231,11 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     expect(calls.first).to_contain_text("300")
     # The wrong password earlier is among the trunk's errors, with its hint.
     expect(diagnostics.get_by_test_id("error-row").first).to_contain_text("Authentication required")
-    screenshot(page, "diagnostics")
+    look(page, "diagnostics")
     page.keyboard.press("Escape")
     expect(diagnostics).to_be_hidden()
     expect(row.get_by_role("button", name=f"Diagnostics for {DID_SHOWN}")).to_be_focused()
-    screenshot(page, "phone-numbers")
+    look(page, "phone-numbers")
 
 
 def test_refused_deletes_are_explained_and_the_console_works_at_phone_width(console: Page, stack):
@@ -256,7 +262,7 @@ def test_refused_deletes_are_explained_and_the_console_works_at_phone_width(cons
     refusal = confirm.get_by_test_id("delete-refusal")
     expect(refusal).to_contain_text(f"phone numbers are still bound to it ({shown})")
     expect(refusal).to_contain_text("Unbind them under Phone Numbers first")
-    screenshot(page, "delete-refused")
+    look(page, "delete-refused")
     confirm.get_by_role("button", name="Back").click()
 
     # The same for the agent that answers the number.
@@ -281,11 +287,11 @@ def test_refused_deletes_are_explained_and_the_console_works_at_phone_width(cons
     expect(page.get_by_role("heading", level=1)).to_be_in_viewport()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page scrolls sideways at phone width ({width}px)"
-    screenshot(page, "pbx-settings-phone")
+    look(page, "pbx-settings-phone")
     nav(page, "Phone Numbers")
     expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    screenshot(page, "phone-numbers-phone")
+    look(page, "phone-numbers-phone")
 
 
 def test_without_a_token_the_console_says_where_to_get_one(console: Page, stack):

@@ -6,10 +6,15 @@ import type { CognitoAuth } from "../config";
 import { authorizeUrl, codeChallenge, randomString, tokenRequestBody, tokenUrl } from "./pkce";
 import { storePending, type Store } from "./session";
 
-export async function startSignIn(auth: CognitoAuth, store: Store, go: (url: string) => void): Promise<void> {
+export async function startSignIn(
+  auth: CognitoAuth,
+  store: Store,
+  go: (url: string) => void,
+  returnTo?: string,
+): Promise<void> {
   const state = randomString(32);
   const verifier = randomString(32);
-  storePending(store, { state, verifier });
+  storePending(store, { state, verifier, returnTo });
   go(authorizeUrl(auth, state, await codeChallenge(verifier)));
 }
 

@@ -17,17 +17,23 @@ export function forgetToken(store: Store): void {
   store.removeItem(TOKEN_KEY);
 }
 
-export function storePending(store: Store, value: { state: string; verifier: string }): void {
+/** A sign-in under way: the PKCE state and verifier, and the screen to come back to. */
+export type Pending = { state: string; verifier: string; returnTo?: string };
+
+export function storePending(store: Store, value: Pending): void {
   store.setItem(PENDING_KEY, JSON.stringify(value));
 }
 
-export function takePending(store: Store): { state: string; verifier: string } | null {
+export function takePending(store: Store): Pending | null {
   const raw = store.getItem(PENDING_KEY);
   store.removeItem(PENDING_KEY); // one use only
   if (!raw) return null;
   try {
     const value = JSON.parse(raw);
-    return typeof value?.state === "string" && typeof value?.verifier === "string" ? value : null;
+    if (typeof value?.state !== "string" || typeof value?.verifier !== "string") return null;
+    // Only a screen of the console's own (#/…), never anything else, is returned to.
+    const returnTo = typeof value.returnTo === "string" && /^#\/[\w\-/%]*$/.test(value.returnTo) ? value.returnTo : undefined;
+    return { state: value.state, verifier: value.verifier, returnTo };
   } catch {
     return null;
   }
