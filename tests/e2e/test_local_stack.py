@@ -161,6 +161,11 @@ def test_ctrl_c_stops_everything_make_run_started_and_the_edge_drains_cleanly(st
     # where a SIGTERM to the whole group used to crash it with an AttributeError.
     edge_log = (stack.state_dir / "logs" / "edge.log").read_text(errors="replace")
     assert '"edge stopped"' in edge_log and "Traceback" not in edge_log
+    # After registrations, API calls and a call with a transfer, the terminal still shows
+    # status lines only (logs are in .state/logs/): API_TOKEN does not scroll away.
+    stack.read_rest()
+    assert not [line for line in stack.output if line.lstrip().startswith(("{", "Traceback"))]
+    assert stack.output[-1] == "Stopping…" and len(stack.output) < 20, stack.output
 
 
 def test_a_restart_keeps_the_trunks_and_directories_the_last_run_made(stack):

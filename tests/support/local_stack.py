@@ -75,6 +75,15 @@ class LocalStack:
             if line.startswith(prefix):
                 return line
 
+    def read_rest(self, timeout: float = 10) -> list[str]:
+        """Every line still to come, until the stack's output closes (after it stopped)."""
+        rest = []
+        deadline = time.monotonic() + timeout
+        while (line := self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))) is not None:
+            rest.append(line)
+        self.output.extend(rest)
+        return rest
+
     def wait_ready(self, timeout: float = 120) -> "LocalStack":
         """Until the stack printed its URLs; then `api` (signed in as the demo tenant),
         `api_url`, `console_url`, `pbx` and `users` (the demo PBX's SIP passwords) are set."""
