@@ -159,10 +159,12 @@ def assert_accessible(page, within: str | None = None) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """docs/console/<name>.png: the whole page, as the admin sees it."""
+    """docs/console/<name>.png: the whole page as the admin sees it (the window only while a
+    dialog is open, which is what the admin sees then)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled",
-                    caret="hide")
+    dialog_open = page.locator("dialog[open]").count() > 0
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=not dialog_open,
+                    animations="disabled", caret="hide")
 
 
 @pytest.hookimpl(wrapper=True)
