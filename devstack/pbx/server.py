@@ -301,6 +301,16 @@ class KamailioPBX:
                 raise PBXError(f"htable.sets {user}: {out.strip()}")
         self.users[user] = password
 
+    def forbid(self, user: str, forbidden: bool = True) -> None:
+        """Answer the extension's REGISTERs 403 Forbidden (or stop doing so), as a PBX does for
+        an extension that may not register from outside its LAN; takes effect at once."""
+        if forbidden:
+            out = self.kamcmd("htable.sets", "forbidden", f"s:{user}", "s:1")
+        else:
+            out = self.kamcmd("htable.delete", "forbidden", f"s:{user}")
+        if out.startswith("error"):
+            raise PBXError(f"forbid {user}: {out.strip()}")
+
     def add_user(self, user: str, password: str) -> None:
         """Create an extension (before or after start)."""
         self.set_password(user, password)

@@ -35,7 +35,7 @@ class Credentials(StrEnum):
     """Whether the PBX accepted the trunk's username and password, as far as we know."""
 
     VALID = "yes"                   # registered: the PBX accepted them
-    INVALID = "no"                  # the last failure was 401/403/407
+    INVALID = "no"                  # the last failure was 401/407 (a 403 may be the address)
     UNKNOWN = "not yet known"       # connecting, or failing for another reason first
 
     @classmethod

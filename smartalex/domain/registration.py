@@ -21,6 +21,8 @@ EXTENSION_TAKEN = "Extension registered by another trunk"
 TARGET_REFUSED = "Address refused"
 # How often a trunk whose extension another trunk registers checks again.
 TAKEN_RETRY_SECONDS = 30.0
+# A 403 is retried, but slowly: 5 min, doubling to at most 30 min (see retry_delay).
+FORBIDDEN_RETRY_SECONDS = (300.0, 1800.0)
 AUTH_MESSAGE = (
     "Authentication required — wrong username or password. "
     "Re-enter the credentials and click Re-register."
@@ -37,6 +39,9 @@ class Problem(StrEnum):
     """Why a registration is not (yet) up, in the troubleshooting guide's terms."""
 
     AUTH = "auth"
+    # 403: on most PBXs not the password (3CX, Yeastar, FreePBX's firewall) but where we
+    # register from, or a disabled extension.
+    FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
     DNS = "dns"
     NO_RESPONSE = "no_response"
@@ -98,8 +103,10 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
         return Problem.NO_RESPONSE
     if 200 <= code < 300:
         return None
-    if code in (401, 403, 407):
+    if code in (401, 407):
         return Problem.AUTH
+    if code == 403:
+        return Problem.FORBIDDEN
     if code == 404:
         return Problem.NOT_FOUND
     if any(word in text for word in _DNS_WORDS):
@@ -130,12 +137,18 @@ def retry_delay(problem: Problem, failures: int) -> float | None:
     """Seconds before the edge tries again, or None to wait for new credentials/Re-register.
 
     Retrying a wrong password only risks the PBX's fail2ban blocking our source IP, so
-    authentication failures wait for the admin. Everything else backs off exponentially
-    from 2 s to 2 min instead of pjsua's fixed 300 s; that includes a password we could not
-    read, which is most often a passing error of the secret store.
+    authentication failures (401/407) wait for the admin. A 403 usually goes away when
+    someone changes the PBX (an IP allowed, the extension enabled) without touching our
+    side, so it is retried, slowly: 5 min, doubling to 30 min, which no fail2ban counts as
+    an attack. Everything else backs off exponentially from 2 s to 2 min instead of pjsua's
+    fixed 300 s; that includes a password we could not read, which is most often a passing
+    error of the secret store.
     """
     if problem is Problem.AUTH:
         return None
+    if problem is Problem.FORBIDDEN:
+        first, cap = FORBIDDEN_RETRY_SECONDS
+        return min(first * 2 ** (max(failures, 1) - 1), cap)
     if problem is Problem.EXTENSION_TAKEN:
         return TAKEN_RETRY_SECONDS  # registers soon after the other trunk lets go
     return float(min(2 ** max(failures, 1), 120))
@@ -157,6 +170,15 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
     said = f"{code} {reason}".strip() if code else reason
     messages = {
         Problem.AUTH: AUTH_MESSAGE,
+        Problem.FORBIDDEN: (
+            f"The PBX at {target.domain} refused extension {target.extension} with {said}. "
+            "This is rarely the password: most often the PBX blocks the address we register "
+            "from (its firewall, fail2ban or IP blocklist), does not let this extension "
+            "register from outside its own network (3CX: the extension's \"Disallow use of "
+            "extension outside the LAN\" option), or the extension is disabled. Some PBXs "
+            "(Asterisk's chan_sip) also answer a wrong password this way. We try again in 5 "
+            "minutes, then less often (at most every 30); click Re-register once it is fixed."
+        ),
         Problem.NOT_FOUND: (
             f"Extension {target.extension} does not exist on the PBX at {target.domain} "
             "(404 Not Found). Create the extension on the PBX or correct the extension "

@@ -95,6 +95,26 @@ def test_a_wrong_password_fails_with_authentication_required_and_is_not_retried(
     assert "wrong-password" not in edge.log_text() and "secret" not in edge.log_text()
 
 
+def test_a_403_fails_naming_its_likely_causes_not_the_password_and_re_register_retries_it(
+        control_plane, pbx, edge_factory):
+    """Like 3CX refusing an extension outside its LAN: a 403 to REGISTER (the suite's PBX
+    forbids the extension at runtime, as an admin's setting would)."""
+    pbx.forbid("1000")
+    trunk = create(control_plane, pbx)
+    edge = edge_factory()
+    status = wait_state(control_plane, trunk, "failed")
+    assert status.sip_code == 403 and status.error != AUTH_MESSAGE
+    assert status.error.startswith(f"The PBX at {pbx.host} refused extension 1000 with 403 "
+                                   "Forbidden. This is rarely the password")
+    # The admin fixes it on the PBX and presses Re-register: it registers at once, without
+    # waiting out the 5-minute retry.
+    pbx.forbid("1000", False)
+    svc.reregister_trunk(ReregisterTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id),
+                         trunks=control_plane.trunks)
+    wait_state(control_plane, trunk, "registered")
+    assert edge.log_text().count('"sip_code":403') == 1  # not retried meanwhile
+
+
 def test_an_unknown_extension_fails_saying_it_does_not_exist(control_plane, pbx, edge_factory):
     trunk = create(control_plane, pbx, extension="4242")
     edge_factory()

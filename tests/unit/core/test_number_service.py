@@ -273,7 +273,7 @@ def test_a_trunks_diagnostics_lists_every_line(trunks, records):
 @pytest.mark.parametrize("state, code, credentials", [
     (RegistrationState.REGISTERED, 200, Credentials.VALID),
     (RegistrationState.FAILED, 401, Credentials.INVALID),
-    (RegistrationState.FAILED, 403, Credentials.INVALID),
+    (RegistrationState.FAILED, 403, Credentials.UNKNOWN),  # most often the address, not them
     (RegistrationState.FAILED, 407, Credentials.INVALID),
     (RegistrationState.FAILED, 404, Credentials.UNKNOWN),
     (RegistrationState.FAILED, None, Credentials.UNKNOWN),  # e.g. no password readable

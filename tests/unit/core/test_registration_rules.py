@@ -24,13 +24,18 @@ def test_a_2xx_is_success(code):
     assert classify(code, "OK") is None
 
 
-@pytest.mark.parametrize("code", [401, 403, 407])
-def test_a_challenge_or_forbidden_is_an_authentication_problem(code):
+@pytest.mark.parametrize("code", [401, 407])
+def test_a_challenge_is_an_authentication_problem(code):
     assert classify(code, "Unauthorized") is Problem.AUTH
 
 
+def test_403_is_forbidden_not_a_wrong_password():
+    assert classify(403, "Forbidden") is Problem.FORBIDDEN
+
+
 def test_an_auth_code_wins_over_any_reason_text():
-    assert classify(403, "TLS handshake refused") is Problem.AUTH
+    assert classify(401, "TLS handshake refused") is Problem.AUTH
+    assert classify(403, "TLS handshake refused") is Problem.FORBIDDEN
 
 
 def test_404_means_the_extension_does_not_exist():
@@ -149,7 +154,23 @@ def test_the_auth_message_is_exactly_what_the_admin_guide_says():
         "Authentication required — wrong username or password. "
         "Re-enter the credentials and click Re-register."
     )
-    assert AUTH_MESSAGE == explain(Problem.AUTH, 403, "Forbidden", TARGET)
+    assert AUTH_MESSAGE == explain(Problem.AUTH, 407, "Proxy Authentication Required", TARGET)
+
+
+def test_a_403_names_the_likely_causes_and_says_it_is_retried():
+    message = explain(Problem.FORBIDDEN, 403, "Forbidden", TARGET)
+    assert message.startswith(f"The PBX at {TARGET.domain} refused extension "
+                              f"{TARGET.extension} with 403 Forbidden. This is rarely the password")
+    for cause in ("blocks the address we register from", "outside its own network",
+                  "the extension is disabled", "wrong password", "We try again in 5 minutes",
+                  "click Re-register"):
+        assert cause in message
+
+
+@pytest.mark.parametrize("failures, delay", [(1, 300), (2, 600), (3, 1200), (4, 1800),
+                                             (10, 1800)])
+def test_a_403_is_retried_slowly_doubling_to_half_an_hour(failures, delay):
+    assert retry_delay(Problem.FORBIDDEN, failures) == delay
 
 
 def test_nothing_to_explain_on_success():

@@ -98,7 +98,24 @@ def test_a_late_200_after_the_hint_still_registers(driver, time):
     assert driver.on_response(200, "OK", 300).state is REGISTERED
 
 
-@pytest.mark.parametrize("code", [401, 403, 407])
+def test_a_403_reports_failed_and_retries_after_5_then_10_minutes(driver, time):
+    driver.begin_attempt()
+    observed = driver.on_response(403, "Forbidden", 0)
+    assert (observed.state, observed.problem, observed.sip_code) == (FAILED, Problem.FORBIDDEN,
+                                                                     403)
+    time.advance(299)
+    assert driver.tick() == (None, False)
+    time.advance(1)
+    assert driver.tick()[1] is True  # retry now
+    assert driver.begin_attempt() is None  # the failure stays on show meanwhile
+    assert driver.on_response(403, "Forbidden", 0) is None  # nothing new to say
+    time.advance(599)
+    assert driver.tick()[1] is False
+    time.advance(1)
+    assert driver.tick()[1] is True
+
+
+@pytest.mark.parametrize("code", [401, 407])
 def test_an_auth_failure_reports_failed_and_never_retries(driver, time, code):
     driver.begin_attempt()
     observed = driver.on_response(code, "Unauthorized", 0)
@@ -176,5 +193,5 @@ def test_a_failed_refresh_is_reported(driver, time):
     driver.on_response(200, "OK", 300)
     time.advance(240)
     driver.begin_attempt()
-    observed = driver.on_response(403, "Forbidden", 0)
+    observed = driver.on_response(401, "Unauthorized", 0)
     assert (observed.state, observed.problem) == (FAILED, Problem.AUTH)
