@@ -1,7 +1,7 @@
 // A number's Diagnostics: its trunk's live health, the last 10 calls (24 h) with friendly
 // outcomes, the last 5 phone-related errors (24 h).
 
-import { useCallback } from "react";
+import { useCallback, useEffect } from "react";
 import { p } from "../api/client";
 import type { Diagnostics as DiagnosticsView, PhoneNumber } from "../api/types";
 import { Alert, Button, Empty, Loading, RegistrationBadge } from "../components/ui";
@@ -9,6 +9,11 @@ import { useConsole } from "../context";
 import { useResource } from "../hooks";
 import { messageOf } from "../lib/fields";
 import { duration, when } from "../lib/format";
+import { poll, type BackoffOptions } from "../lib/poll";
+
+/** While the dialog is open it looks again by itself: after 3 s, then less often, at most
+ * every 30 s, for 10 minutes. A call's record arrives a few seconds after it ends. */
+export const DIAGNOSTICS_REFRESH: BackoffOptions = { initialMs: 3000, factor: 1.5, maxMs: 30000 };
 
 const CREDENTIALS: Record<string, string> = {
   yes: "Yes: the PBX accepted them",
@@ -40,6 +45,18 @@ export function Diagnostics(props: { number: PhoneNumber }) {
   );
   const diagnostics = useResource(load, props.number.id);
   const d = diagnostics.data;
+  const { set } = diagnostics;
+
+  useEffect(
+    () =>
+      poll({
+        fetch: load,
+        settled: () => false,
+        onValue: (value) => set(() => value),
+        backoff: DIAGNOSTICS_REFRESH,
+      }),
+    [load, set],
+  );
 
   return (
     <div className="diagnostics" data-testid="diagnostics">
@@ -47,7 +64,7 @@ export function Diagnostics(props: { number: PhoneNumber }) {
         <Button onClick={() => void diagnostics.reload()} busy={diagnostics.loading} busyLabel="Refreshing…">
           Refresh
         </Button>
-        {d ? <span className="status-note">As of {when(d.generated_at)}</span> : null}
+        {d ? <span className="status-note">As of {when(d.generated_at)}; updates by itself while open</span> : null}
       </div>
       {diagnostics.error ? <Alert>{messageOf(diagnostics.error)}</Alert> : null}
       {!d && diagnostics.loading ? <Loading>Loading diagnostics…</Loading> : null}
