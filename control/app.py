@@ -23,6 +23,7 @@ from chalicelib.routes import (
     docs,
     fallback,
     numbers,
+    pbx_types,
     settings,
     trunks,
 )
@@ -38,6 +39,7 @@ app.register_blueprint(directory.bp)
 app.register_blueprint(numbers.bp)
 app.register_blueprint(diagnostics.bp)
 app.register_blueprint(settings.bp)
+app.register_blueprint(pbx_types.bp)
 app.register_blueprint(docs.bp)
 fallback.install(app)  # it answers what the routes above do not take
 cors.install(app)  # last: a preflight on every path, the fallback's included

@@ -17,11 +17,11 @@ from pydantic.json_schema import models_json_schema
 
 from .operations import ERRORS, REF, Operation
 from .render import ErrorView
-from .routes import agents, diagnostics, directory, numbers, settings, trunks
+from .routes import agents, diagnostics, directory, numbers, pbx_types, settings, trunks
 
 # Every route module declares its OPERATIONS; tests check they match `app.routes`.
 OPERATIONS = trunks.OPERATIONS + agents.OPERATIONS + directory.OPERATIONS + numbers.OPERATIONS \
-    + diagnostics.OPERATIONS + settings.OPERATIONS + (
+    + diagnostics.OPERATIONS + settings.OPERATIONS + pbx_types.OPERATIONS + (
     Operation("GET", "/v1/openapi.json", "This document", 200, auth=False),
 )
 

@@ -118,7 +118,8 @@ class CreateTrunk(_TrunkFields):
     extension: str
     username: str | None = None
     password: SecretStr
-    transport: Transport = Transport.UDP
+    transport: Annotated[Transport | None, Field(description=(
+        "udp, tcp or tls; default: the PBX type's (GET /v1/pbx-types)"))] = None
     port: Port | None = None
     tls_verify: Annotated[bool, Field(strict=True, description=TLS_VERIFY)] = True
     pbx_source_addresses: Annotated[list[str], Field(description=PBX_SOURCES)] = []
@@ -127,11 +128,18 @@ class CreateTrunk(_TrunkFields):
     @model_validator(mode="after")
     def _defaults(self) -> "CreateTrunk":
         # username defaults to the extension (on 3CX they differ: the admin then sets it);
-        # port to the transport's well-known port.
+        # transport and port to the PBX type's (pbx_types.py), or, for another transport than
+        # the type's, to that transport's well-known port.
+        from .pbx_types import preset
+
+        pbx = preset(self.pbx_type)
         if self.username is None:
             self.username = self.extension
+        if self.transport is None:
+            self.transport = pbx.transport
         if self.port is None:
-            self.port = self.transport.default_port
+            self.port = pbx.port if self.transport is pbx.transport else \
+                self.transport.default_port
         return self
 
 

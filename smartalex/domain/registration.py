@@ -155,6 +155,15 @@ def retry_delay(problem: Problem, failures: int) -> float | None:
 
 
 @dataclass(frozen=True)
+class PbxWords:
+    """A PBX's own words for messages (from its preset, domain/pbx_types.py)."""
+
+    name: str
+    credentials: str | None      # where its console shows the extension's SIP credentials
+    outside_network: str | None  # what blocks registering from outside its network
+
+
+@dataclass(frozen=True)
 class Target:
     """Where the trunk registers, for wording messages."""
 
@@ -164,20 +173,24 @@ class Target:
     extension: str
 
 
-def explain(problem: Problem | None, code: int | None, reason: str, target: Target) -> str | None:
-    """The message an admin sees for a problem; None when there is nothing to say."""
+def explain(problem: Problem | None, code: int | None, reason: str, target: Target,
+            pbx: PbxWords | None = None) -> str | None:
+    """The message an admin sees for a problem; None when there is nothing to say. With the
+    PBX's words, the messages that send the admin into its console say where to look."""
     where = f"{target.domain}:{target.port} over {target.transport.upper()}"
     said = f"{code} {reason}".strip() if code else reason
+    outside = (f" ({pbx.name}: {pbx.outside_network})" if pbx and pbx.outside_network else "")
     messages = {
-        Problem.AUTH: AUTH_MESSAGE,
+        Problem.AUTH: AUTH_MESSAGE + (f" {pbx.name} shows them {pbx.credentials}."
+                                      if pbx and pbx.credentials else ""),
         Problem.FORBIDDEN: (
             f"The PBX at {target.domain} refused extension {target.extension} with {said}. "
             "This is rarely the password: most often the PBX blocks the address we register "
             "from (its firewall, fail2ban or IP blocklist), does not let this extension "
-            "register from outside its own network (3CX: the extension's \"Disallow use of "
-            "extension outside the LAN\" option), or the extension is disabled. Some PBXs "
-            "(Asterisk's chan_sip) also answer a wrong password this way. We try again in 5 "
-            "minutes, then less often (at most every 30); click Re-register once it is fixed."
+            f"register from outside its own network{outside}, or the extension is disabled. "
+            "Some PBXs (Asterisk's chan_sip) also answer a wrong password this way. We try "
+            "again in 5 minutes, then less often (at most every 30); click Re-register once "
+            "it is fixed."
         ),
         Problem.NOT_FOUND: (
             f"Extension {target.extension} does not exist on the PBX at {target.domain} "

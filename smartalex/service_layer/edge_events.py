@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..domain.call import CallRecord, Party, extension_line
 from ..domain.errors_log import ErrorRecord, ErrorSource
 from ..domain.messages import CallEnded, Envelope, ErrorObserved, RegistrationObserved
+from ..domain.pbx_types import preset
 from ..domain.registration import RegistrationState, RegistrationStatus, explain, retry_delay
 from .ports import (
     CallRecordRepository,
@@ -53,7 +54,8 @@ def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
     current = trunk.registration
     status = RegistrationStatus(
         state=observed.state,
-        error=explain(observed.problem, observed.sip_code, observed.reason, trunk.account.target),
+        error=explain(observed.problem, observed.sip_code, observed.reason, trunk.account.target,
+                      preset(trunk.pbx_type).words),
         sip_code=observed.sip_code,
         since=current.since if current.state == observed.state and current.since else envelope.time,
         last_attempt_at=observed.attempt_at or current.last_attempt_at,

@@ -154,7 +154,8 @@ def test_a_registration_failure_is_listed_in_diagnostics(trunks, errors):
 
     [error] = everything(errors)
     assert error.source is ErrorSource.REGISTRATION
-    assert error.message == AUTH_MESSAGE == trunks.find("trk_1").registration.error
+    assert error.message == trunks.find("trk_1").registration.error
+    assert error.message.startswith(AUTH_MESSAGE)
     assert error.hint == WAITING_HINT
     assert error.at == message.time
     assert error.error_id == "edge-1:1:1:1"
@@ -194,7 +195,7 @@ def test_a_different_failure_is_listed_again(trunks, errors):
     record_registration(registration(FAILED, sequence=2, problem=Problem.AUTH, code=401),
                         trunks=trunks, errors=errors)
 
-    assert [e.message for e in everything(errors)][0] == AUTH_MESSAGE
+    assert [e.message for e in everything(errors)][0].startswith(AUTH_MESSAGE)
     assert len(everything(errors)) == 2
 
 

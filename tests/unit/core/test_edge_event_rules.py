@@ -117,10 +117,13 @@ def test_connecting_since_creation_stays_so_when_the_edge_confirms_it(trunks, er
     assert status(trunks).last_attempt_at == T0 + timedelta(seconds=3)
 
 
-def test_the_error_text_comes_from_explain(trunks, errors):
+def test_the_error_text_comes_from_explain_in_the_pbx_types_words(trunks, errors):
     record_registration(observed(FAILED, sequence=1, problem=Problem.AUTH, code=401,
                                  reason="Unauthorized"), trunks=trunks, errors=errors)
-    assert status(trunks).error == AUTH_MESSAGE
+    # The fake trunk is an Asterisk one: the message says where Asterisk keeps credentials.
+    assert status(trunks).error == AUTH_MESSAGE + (
+        " Asterisk shows them in pjsip.conf: the endpoint's auth section (username and "
+        "password).")
     assert status(trunks).label("1000") == "Failed"
 
 
