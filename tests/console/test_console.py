@@ -265,6 +265,14 @@ def test_refused_deletes_are_explained_and_the_console_works_at_phone_width(cons
     focused = page.locator(":focus")
     expect(focused).to_have_css("outline-style", "solid")
 
+    # The trunk's own Diagnostics: every call it received (none here), its live health.
+    page.get_by_role("button", name="Diagnostics").click()
+    trunk_diagnostics = page.get_by_role("dialog", name=re.compile("^Diagnostics"))
+    expect(trunk_diagnostics.get_by_test_id("health-registration")).to_contain_text(
+        "Registered as ext 1000")
+    expect(trunk_diagnostics.get_by_text("No calls in the last 24 hours.")).to_be_visible()
+    trunk_diagnostics.get_by_role("button", name="Close").click()
+
     page.get_by_role("button", name="Delete trunk").click()
     confirm = page.get_by_role("dialog", name=re.compile("^Delete trunk"))
     expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
@@ -284,6 +292,29 @@ def test_refused_deletes_are_explained_and_the_console_works_at_phone_width(cons
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog", name="New agent")).to_be_hidden()
     expect(page.get_by_role("button", name="New agent")).to_be_focused()
+
+    # An agent of one's own over a WebSocket: a wrong URL's 400 beside Stream URL; its signing
+    # secret shown once, and replaced on its General tab.
+    page.get_by_role("button", name="New agent").click()
+    dialog = page.get_by_role("dialog", name="New agent")
+    dialog.get_by_label("Name", exact=True).fill("Sales bot")
+    dialog.get_by_label("Your own agent (WebSocket media stream)").check()
+    dialog.get_by_label("Stream URL").fill("https://127.0.0.1:9/agent")
+    dialog.get_by_role("button", name="Create agent").click()
+    stream_url = dialog.locator(".field").filter(has=page.get_by_label("Stream URL"))
+    expect(stream_url.locator(".field-error")).to_contain_text("stream_url")
+    dialog.get_by_label("Stream URL").fill("ws://127.0.0.1:9/agent")
+    dialog.get_by_role("button", name="Create agent").click()
+    first_secret = page.get_by_test_id("signing-secret").inner_text()
+    assert len(first_secret) >= 32
+    page.get_by_role("link", name="Sales bot").click()
+    page.get_by_role("button", name="Replace signing secret…").click()
+    page.get_by_role("button", name="Replace the secret").click()
+    expect(page.get_by_test_id("signing-secret")).not_to_have_text(first_secret)
+    nav(page, "Agents")
+    page.get_by_role("button", name="Delete Sales bot").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete agent").click()
+    expect(page.get_by_role("status").filter(has_text="Deleted Sales bot.")).to_be_visible()
     page.get_by_role("button", name=f"Delete {agent['name']}").click()
     confirm = page.get_by_role("dialog", name=re.compile("^Delete agent"))
     confirm.get_by_role("button", name="Delete agent").click()

@@ -77,6 +77,66 @@ function General(props: { agent: Agent; onSaved: (agent: Agent) => void }) {
   );
 }
 
+function SigningSecret(props: { agent: Agent }) {
+  const { api } = useConsole();
+  const [confirming, setConfirming] = useState(false);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function rotate() {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await api.post<{ signing_secret: string }>(p`/v1/agents/${props.agent.id}/signing-secret`, {});
+      setSecret(answer.signing_secret);
+      setConfirming(false);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="secret-title">
+      <h2 id="secret-title">Signing secret</h2>
+      <p className="hint">
+        SmartAlex signs every connection to your agent with this secret; your agent checks the signature. It was shown
+        once, when the agent was created. Replacing it takes effect from the next call.
+      </p>
+      {secret ? (
+        <Alert kind="success" title="The new signing secret, shown only this once:">
+          <p>
+            <code className="secret" data-testid="signing-secret">
+              {secret}
+            </code>
+          </p>
+          <p>Add it to what your agent accepts now; drop the old one once calls arrive signed with this one.</p>
+        </Alert>
+      ) : null}
+      {error ? <Alert>{error}</Alert> : null}
+      {confirming ? (
+        <Alert kind="warning" title="Replace the signing secret?">
+          <p>
+            Calls from the next one on are signed with the new secret. To refuse no call, let your agent accept both
+            secrets for a while: add the new one as soon as it is shown, drop the old one once calls arrive signed
+            with the new one.
+          </p>
+          <div className="actions actions--start">
+            <Button onClick={() => setConfirming(false)}>Cancel</Button>
+            <Button variant="danger" onClick={rotate} busy={busy} busyLabel="Replacing…">
+              Replace the secret
+            </Button>
+          </div>
+        </Alert>
+      ) : (
+        <Button onClick={() => setConfirming(true)}>Replace signing secret…</Button>
+      )}
+    </section>
+  );
+}
+
 function Telephony(props: { agent: Agent; onSaved: (agent: Agent) => void }) {
   const { api } = useConsole();
   const load = useCallback(
@@ -214,7 +274,10 @@ export function AgentDetail(props: { id: string; tab: "general" | "telephony" })
           onSelect={(tab) => navigate({ screen: "agent", id: props.id, tab }, { replace: true })}
         >
           {props.tab === "general" ? (
-            <General agent={a} onSaved={(updated) => agent.set(() => updated)} />
+            <>
+              <General agent={a} onSaved={(updated) => agent.set(() => updated)} />
+              {a.kind === "media_stream" ? <SigningSecret agent={a} /> : null}
+            </>
           ) : (
             <Telephony agent={a} onSaved={(updated) => agent.set(() => updated)} />
           )}

@@ -3,7 +3,7 @@
 
 import { useCallback, useEffect } from "react";
 import { p } from "../api/client";
-import type { Diagnostics as DiagnosticsView, PhoneNumber } from "../api/types";
+import type { Diagnostics as DiagnosticsView } from "../api/types";
 import { Alert, Button, Empty, Loading, RegistrationBadge } from "../components/ui";
 import { useConsole } from "../context";
 import { useResource } from "../hooks";
@@ -37,13 +37,16 @@ function caller(c: { number: string | null; name: string | null }): string {
   return c.name ?? c.number ?? "Unknown caller";
 }
 
-export function Diagnostics(props: { number: PhoneNumber }) {
+/** A number's Diagnostics (`of: {number: id}`) or a trunk's (`of: {trunk: id}`: every call it
+ * received, whichever number was dialled). */
+export function Diagnostics(props: { of: { number: string } | { trunk: string } }) {
   const { api } = useConsole();
-  const load = useCallback(
-    () => api.get<DiagnosticsView>(p`/v1/phone-numbers/${props.number.id}/diagnostics`),
-    [api, props.number.id],
-  );
-  const diagnostics = useResource(load, props.number.id);
+  const path =
+    "number" in props.of
+      ? p`/v1/phone-numbers/${props.of.number}/diagnostics`
+      : p`/v1/trunks/${props.of.trunk}/diagnostics`;
+  const load = useCallback(() => api.get<DiagnosticsView>(path), [api, path]);
+  const diagnostics = useResource(load, path);
   const d = diagnostics.data;
   const { set } = diagnostics;
 
@@ -100,7 +103,11 @@ export function Diagnostics(props: { number: PhoneNumber }) {
           <h3>Last {d.calls_of === "number" ? "calls to this number" : "calls"} (24 h)</h3>
           {d.calls.length === 0 ? (
             <Empty title="No calls in the last 24 hours.">
-              <p>Calls your PBX sends to this number show here with what happened.</p>
+              <p>
+                {d.calls_of === "number"
+                  ? "Calls your PBX sends to this number show here with what happened."
+                  : "Calls to this trunk's extension show here with what happened."}
+              </p>
             </Empty>
           ) : (
             <table className="table" aria-label="Last calls">

@@ -191,7 +191,7 @@ export function Numbers() {
                 </a>
               </p>
             ) : null}
-            <Diagnostics number={diagnosing} />
+            <Diagnostics of={{ number: diagnosing.id }} />
           </>
         ) : null}
       </Dialog>

@@ -55,7 +55,7 @@ export function Settings() {
           <Field
             label="Default country"
             error={errors.fields.default_country}
-            hint="How a phone number typed without +country code (087 123 4567) is read when you bind it. Numbers bound earlier keep theirs."
+            hint="How a phone number typed without the + and country code (087 123 4567) is read when you bind it. Numbers bound earlier keep theirs."
           >
             {(c) => (
               <select {...c} name="default_country" value={country} onChange={(e) => setCountry(e.target.value)}>

@@ -5,6 +5,7 @@ import { useCallback, useState } from "react";
 import { ApiError, p } from "../api/client";
 import type { Trunk } from "../api/types";
 import { ConfirmDelete } from "../components/ConfirmDelete";
+import { Dialog } from "../components/Dialog";
 import { Tabs } from "../components/Tabs";
 import { Alert, Button, Loading } from "../components/ui";
 import { useConsole } from "../context";
@@ -12,6 +13,7 @@ import { useResource, useScreen } from "../hooks";
 import { messageOf } from "../lib/fields";
 import { pbxTypeLabel, trunkName } from "../lib/format";
 import { href } from "../lib/route";
+import { Diagnostics } from "./Diagnostics";
 import { Directory } from "./Directory";
 import { useFollowConnecting } from "./polling";
 import { TrunkForm } from "./TrunkForm";
@@ -26,6 +28,7 @@ export function TrunkDetail(props: { id: string; tab: "status" | "directory" }) 
   const follow = useFollowConnecting(list, async () => [await load()], ([t]) => trunk.set(() => t));
   const [saved, setSaved] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [diagnosing, setDiagnosing] = useState(false);
   const [formKey, setFormKey] = useState(0); // a fresh form (from the saved trunk) after each save
 
   if (trunk.error instanceof ApiError && trunk.error.status === 404) {
@@ -88,6 +91,13 @@ export function TrunkDetail(props: { id: string; tab: "status" | "directory" }) 
                 onChange={(updated) => trunk.set(() => updated)}
                 onCheckAgain={follow.restart}
               />
+              <p>
+                <Button onClick={() => setDiagnosing(true)}>Diagnostics</Button>{" "}
+                <span className="status-note">every call this trunk received and its errors, last 24 h</span>
+              </p>
+              <Dialog open={diagnosing} title={`Diagnostics: ${trunkName(t)}`} onClose={() => setDiagnosing(false)} wide>
+                {diagnosing ? <Diagnostics of={{ trunk: t.id }} /> : null}
+              </Dialog>
 
               <h2>Credentials</h2>
               {saved ? <Alert kind="success">{saved}</Alert> : null}
