@@ -20,7 +20,8 @@ from tests.support.local_stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE = ROOT / "console"
-SCREENSHOTS = ROOT / "docs" / "console"
+# Where the screenshots go: docs/console/ (committed, shown by the README), or elsewhere.
+SCREENSHOTS = Path(os.environ.get("SMARTALEX_CONSOLE_SCREENSHOTS", ROOT / "docs" / "console"))
 CHROMIUM = os.environ.get("SMARTALEX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",

@@ -340,6 +340,16 @@ def test_refused_deletes_are_explained_and_the_console_works_at_phone_width(cons
     expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     look(page, "phone-numbers-phone")
+    for screen, heading in ((f"#/trunks/{demo['id']}", "Demo AI extension"),
+                            (f"#/trunks/{demo['id']}/directory", "Demo AI extension"),
+                            ("#/numbers/connect-carrier", "Connect Your Carrier"),
+                            ("#/agents", "Agents"), (f"#/agents/{agent['id']}/telephony", agent["name"]),
+                            ("#/settings", "Settings")):
+        page.evaluate("hash => { location.hash = hash }", screen)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{screen} scrolls sideways at phone width ({width}px)"
 
 
 def test_without_a_token_the_console_says_where_to_get_one(console: Page, stack):
