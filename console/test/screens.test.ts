@@ -60,6 +60,8 @@ describe("the trunk form", () => {
     expect(patchBody(trunk, values)).toEqual({});
     expect(patchBody(trunk, { ...values, password: "new" })).toEqual({ password: "new" });
     expect(patchBody(trunk, { ...values, label: "" })).toEqual({ label: null });
+    expect(patchBody(trunk, { ...values, username: "" })).toEqual({}); // blank is the extension
+    expect(patchBody(trunk, { ...values, username: "3cx-auth-id" })).toEqual({ username: "3cx-auth-id" });
   });
 
   it("lets the API move the port when only the transport changes", () => {

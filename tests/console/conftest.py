@@ -164,6 +164,7 @@ def screenshot(page, name: str) -> None:
     dialog is open, which is what the admin sees then)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     dialog_open = page.locator("dialog[open]").count() > 0
+    page.mouse.move(0, 0)  # no button caught hovered
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=not dialog_open,
                     animations="disabled", caret="hide")
 

@@ -87,7 +87,8 @@ export function patchBody(trunk: Trunk, v: Values): Record<string, unknown> {
   if (label !== (trunk.label ?? "")) body.label = label === "" ? null : label;
   if (v.domain.trim() !== trunk.domain) body.domain = v.domain.trim();
   if (v.extension.trim() !== trunk.extension) body.extension = v.extension.trim();
-  if (v.username.trim() !== trunk.username) body.username = v.username.trim() || v.extension.trim();
+  const username = v.username.trim() || v.extension.trim(); // blank: the extension, as on create
+  if (username !== trunk.username) body.username = username;
   if (v.password !== "") body.password = v.password;
   if (v.transport !== trunk.transport) body.transport = v.transport;
   const port = portValue(v.port);
