@@ -36,7 +36,6 @@ export function useFollowConnecting(
       onStop: (reason) => setFollowing(reason === "gave-up" ? "gave-up" : "idle"),
     });
     // refresh and apply are read when the poll runs; what restarts it is `connecting`.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [connecting, round]);
 
   return { following, restart: () => setRound((r) => r + 1) };
