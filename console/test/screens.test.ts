@@ -6,7 +6,7 @@ import { href, parseRoute, section } from "../src/lib/route";
 import { agentBody } from "../src/screens/Agents";
 import { agentPatch } from "../src/screens/AgentDetail";
 import { mergeNumbers } from "../src/screens/Numbers";
-import { createBody, patchBody } from "../src/screens/TrunkForm";
+import { createBody, patchBody, portDefault } from "../src/screens/TrunkForm";
 
 const trunk: Trunk = {
   id: "trk_1",
@@ -49,6 +49,22 @@ describe("the trunk form", () => {
       password: "pw",
       transport: "udp",
     });
+  });
+
+  it("leaves the transport to the PBX type's default unless one is chosen", () => {
+    expect(createBody({ ...values, transport: "", password: "pw" })).not.toHaveProperty("transport");
+    expect(createBody({ ...values, transport: "tls", password: "pw" })).toMatchObject({ transport: "tls", tls_verify: true });
+  });
+
+  it("shows the port the API will use", () => {
+    const preset = {
+      type: "freepbx" as const, name: "FreePBX", default_transport: "udp" as const, default_port: 5160,
+      auth_id_differs: false, credentials: "", transfers: "", outside_network: null, quirks: [], guide: "",
+    };
+    expect(portDefault("", preset)).toBe(5160);
+    expect(portDefault("udp", preset)).toBe(5160);
+    expect(portDefault("tls", preset)).toBe(5061);
+    expect(portDefault("", undefined)).toBe(5060);
   });
 
   it("sends a port as a number, and anything else as typed so the API names the field", () => {

@@ -62,14 +62,16 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     expect(page.get_by_role("heading", level=1)).to_have_text("Connect Your Carrier")
     expect(page.get_by_label("Add SmartAlex as a phone on your PBX")).to_be_checked()
     page.get_by_label("PBX type").select_option("asterisk")
+    # The PBX type's preset (GET /v1/pbx-types): where it keeps the credentials, its defaults.
+    expect(page.get_by_test_id("pbx-guide")).to_contain_text("in pjsip.conf")
+    expect(page.get_by_label("Transport")).to_have_value("")  # the type's default
     page.get_by_label(re.compile("^Name")).fill("Front office")
     page.get_by_label("SIP domain").fill("sip:127.0.0.1")
     page.get_by_role("textbox", name="Extension").fill(AI_EXTENSION)
     page.get_by_label("Password").fill(WRONG_PASSWORD)
     page.get_by_label(re.compile("^Port")).fill(str(stack.pbx_port))
     body = {"pbx_type": "asterisk", "label": "Front office", "domain": "sip:127.0.0.1",
-            "extension": AI_EXTENSION, "password": WRONG_PASSWORD, "transport": "udp",
-            "port": stack.pbx_port}
+            "extension": AI_EXTENSION, "password": WRONG_PASSWORD, "port": stack.pbx_port}
     refused = stack.api.post(f"{stack.api_url}/v1/trunks", json=body)
     assert refused.status_code == 400 and refused.json()["error"]["field"] == "domain"
     page.get_by_role("button", name="Connect").click()

@@ -101,3 +101,16 @@ export type Diagnostics = {
 };
 
 export type Settings = { default_country: string | null; updated_at: string | null };
+
+export type PbxPreset = {
+  type: PbxType;
+  name: string;
+  default_transport: Transport;
+  default_port: number;
+  auth_id_differs: boolean;
+  credentials: string;
+  transfers: string;
+  outside_network: string | null;
+  quirks: string[];
+  guide: string;
+};

@@ -117,8 +117,11 @@ export function RegistrationBadge(props: { registration: Registration | null }) 
 /** What to do next for a registration that is not up, beside the API's own error text. */
 export function registrationAdvice(r: Registration): string | null {
   if (r.state === "failed") {
-    if (r.sip_code === 401 || r.sip_code === 403 || r.sip_code === 407) {
+    if (r.sip_code === 401 || r.sip_code === 407) {
       return "Check the extension's username and password on your PBX, enter them under Credentials, save, and the trunk re-registers.";
+    }
+    if (r.sip_code === 403) {
+      return "Your PBX refused SmartAlex for another reason than the password: change what the message names on the PBX, then press Re-register.";
     }
     return "Fix what the message says (on your PBX or in the trunk's settings below), then press Re-register.";
   }

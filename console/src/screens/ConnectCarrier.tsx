@@ -4,11 +4,13 @@ import type { Trunk } from "../api/types";
 import { useConsole } from "../context";
 import { useScreen } from "../hooks";
 import { href } from "../lib/route";
+import { usePbxTypes } from "./pbxTypes";
 import { TrunkForm } from "./TrunkForm";
 
 export function ConnectCarrier() {
   const { api, navigate } = useConsole();
   const heading = useScreen("Connect Your Carrier");
+  const presets = usePbxTypes();
 
   async function create(body: Record<string, unknown>) {
     const trunk = await api.post<Trunk>("/v1/trunks", body);
@@ -30,7 +32,7 @@ export function ConnectCarrier() {
         Create an extension for SmartAlex on your PBX first (any extension number, with its own password), then
         enter its details here. SmartAlex registers as that extension, like a desk phone.
       </p>
-      <TrunkForm submitLabel="Connect" busyLabel="Connecting…" onSubmit={create} />
+      <TrunkForm presets={presets} submitLabel="Connect" busyLabel="Connecting…" onSubmit={create} />
     </section>
   );
 }

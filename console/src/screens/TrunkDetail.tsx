@@ -16,6 +16,7 @@ import { href } from "../lib/route";
 import { Diagnostics } from "./Diagnostics";
 import { Directory } from "./Directory";
 import { useFollowConnecting } from "./polling";
+import { usePbxTypes } from "./pbxTypes";
 import { TrunkForm } from "./TrunkForm";
 import { TrunkStatus } from "./TrunkStatus";
 
@@ -26,6 +27,7 @@ export function TrunkDetail(props: { id: string; tab: "status" | "directory" }) 
   const heading = useScreen(trunk.data ? trunkName(trunk.data) : "Trunk");
   const list = trunk.data ? [trunk.data] : undefined;
   const follow = useFollowConnecting(list, async () => [await load()], ([t]) => trunk.set(() => t));
+  const presets = usePbxTypes();
   const [saved, setSaved] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [diagnosing, setDiagnosing] = useState(false);
@@ -104,6 +106,7 @@ export function TrunkDetail(props: { id: string; tab: "status" | "directory" }) 
               <TrunkForm
                 key={formKey}
                 trunk={t}
+                presets={presets}
                 submitLabel="Save changes"
                 busyLabel="Saving…"
                 onSubmit={save}

@@ -2,7 +2,7 @@
 // The password is write-only: never shown, never prefilled; blank on edit means unchanged.
 
 import { useId, useState, type FormEvent } from "react";
-import type { Trunk } from "../api/types";
+import type { PbxPreset, Trunk } from "../api/types";
 import { Alert, Button, Field } from "../components/ui";
 import { formErrors, NO_ERRORS, type FormErrors } from "../lib/fields";
 import { defaultPort, PBX_TYPES, TRANSPORTS } from "../lib/format";
@@ -41,7 +41,7 @@ function initial(trunk?: Trunk): Values {
     extension: trunk?.extension ?? "",
     username: trunk?.username ?? "",
     password: "", // never prefilled
-    transport: trunk?.transport ?? "udp",
+    transport: trunk?.transport ?? "", // "": the PBX type's default (GET /v1/pbx-types)
     port: trunk ? String(trunk.port) : "",
     tls_verify: trunk?.tls_verify ?? true,
     pbx_source_addresses: (trunk?.pbx_source_addresses ?? []).join("\n"),
@@ -68,8 +68,8 @@ export function createBody(v: Values): Record<string, unknown> {
     domain: v.domain.trim(),
     extension: v.extension.trim(),
     password: v.password,
-    transport: v.transport,
   };
+  if (v.transport) body.transport = v.transport;
   if (v.username.trim()) body.username = v.username.trim();
   if (v.label.trim()) body.label = v.label.trim();
   const port = portValue(v.port);
@@ -100,8 +100,16 @@ export function patchBody(trunk: Trunk, v: Values): Record<string, unknown> {
   return body;
 }
 
+/** The port a trunk gets when none is typed: its type's with the type's transport, else the
+ * transport's well-known one. */
+export function portDefault(transport: string, preset: PbxPreset | undefined): number {
+  const effective = transport || preset?.default_transport || "udp";
+  return preset && effective === preset.default_transport ? preset.default_port : defaultPort(effective);
+}
+
 export function TrunkForm(props: {
   trunk?: Trunk;
+  presets?: PbxPreset[] | null;
   submitLabel: string;
   busyLabel: string;
   onSubmit: (body: Record<string, unknown>) => Promise<void>;
@@ -140,7 +148,12 @@ export function TrunkForm(props: {
   }
 
   const err = errors.fields;
-  const portDefault = defaultPort(values.transport);
+  const types = props.presets?.length
+    ? props.presets.map((p) => ({ value: p.type, label: p.name }))
+    : PBX_TYPES;
+  const preset = props.presets?.find((p) => p.type === values.pbx_type);
+  const port = portDefault(values.transport, preset);
+  const defaultTransport = (preset?.default_transport ?? "udp").toUpperCase();
   return (
     <form className="form" onSubmit={submit} noValidate aria-label={editing ? "Credentials" : "SIP trunk"}>
       {errors.form ? <Alert>{errors.form}</Alert> : null}
@@ -149,7 +162,7 @@ export function TrunkForm(props: {
         {(c) => (
           <select {...c} name="pbx_type" {...text("pbx_type")}>
             {editing ? null : <option value="">Choose your PBX…</option>}
-            {PBX_TYPES.map((t) => (
+            {types.map((t) => (
               <option key={t.value} value={t.value}>
                 {t.label}
               </option>
@@ -157,6 +170,17 @@ export function TrunkForm(props: {
           </select>
         )}
       </Field>
+
+      {preset ? (
+        <div className="pbx-guide" data-testid="pbx-guide">
+          <p>
+            <strong>Where {preset.name} shows the credentials:</strong> {preset.credentials}.
+          </p>
+          <p>
+            <strong>For transfers:</strong> {preset.transfers}.
+          </p>
+        </div>
+      ) : null}
 
       {editing ? null : (
         <fieldset className="choices">
@@ -201,7 +225,11 @@ export function TrunkForm(props: {
           label="Username (auth ID)"
           optional={!editing}
           error={err.username}
-          hint="Defaults to the extension; 3CX shows a separate Authentication ID."
+          hint={
+            preset?.auth_id_differs
+              ? `${preset.name} uses a separate authentication ID: enter it here.`
+              : "Leave blank if it is the extension number."
+          }
         >
           {(c) => <input {...c} name="username" autoComplete="off" spellCheck={false} {...text("username")} />}
         </Field>
@@ -236,6 +264,7 @@ export function TrunkForm(props: {
           <Field label="Transport" error={err.transport}>
             {(c) => (
               <select {...c} name="transport" {...text("transport")}>
+                {editing ? null : <option value="">Default for this PBX ({defaultTransport})</option>}
                 {TRANSPORTS.map((t) => (
                   <option key={t.value} value={t.value}>
                     {t.label}
@@ -244,14 +273,14 @@ export function TrunkForm(props: {
               </select>
             )}
           </Field>
-          <Field label="Port" optional={!editing} error={err.port} hint={`Default ${portDefault}.`}>
+          <Field label="Port" optional={!editing} error={err.port} hint={`Default ${port}.`}>
             {(c) => (
               <input
                 {...c}
                 name="port"
                 inputMode="numeric"
                 autoComplete="off"
-                placeholder={String(portDefault)}
+                placeholder={String(port)}
                 {...text("port")}
               />
             )}
