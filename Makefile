@@ -13,7 +13,9 @@ TENANT ?= demo
 run: deps console
 	$(BIN)/python -m devstack run
 
+# The console's own unit tests (vitest, a few seconds), then the whole pytest suite.
 test: deps console
+	cd console && npm test --silent
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The admin console (console/): its pinned packages (package-lock.json) and a build into
