@@ -34,9 +34,12 @@ def empty(kept: Snapshot) -> None:
     for table in kept.tables:
         for item in dynamodb.scan(TableName=table)["Items"]:
             dynamodb.delete_item(TableName=table, Key={"k": item["k"]})
-    for entry in secretsmanager.list_secrets()["SecretList"]:
-        if entry["Name"].startswith(kept.secret_prefix):
-            secretsmanager.delete_secret(SecretId=entry["Name"], ForceDeleteWithoutRecovery=True)
+    # every page: the session's endpoint holds more secrets than one page lists
+    for page in secretsmanager.get_paginator("list_secrets").paginate():
+        for entry in page["SecretList"]:
+            if entry["Name"].startswith(kept.secret_prefix):
+                secretsmanager.delete_secret(SecretId=entry["Name"],
+                                             ForceDeleteWithoutRecovery=True)
 
 
 def test_a_restart_gets_back_every_item_and_secret(kept):
