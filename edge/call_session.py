@@ -1,7 +1,7 @@
-"""One inbound call on the pjsua2 thread: answer, bridge to the agent, transfer, record.
-
-The rules for what happened to a call (its outcome, its errors) live here; pjsua2 only comes
-in through the thin `sip/call.py` and a few calls on the Call object.
+"""One inbound call on the pjsua2 thread: the pjsua2 and agent-stream plumbing around its
+CallDriver (edge/call_driver.py), which holds the rules (when to answer, what a CANCEL means,
+the outcome, a transfer's end). pjsua2 comes in through the thin `sip/call.py` and a few calls
+on the Call object; this module carries out what the driver decides and reports it.
 """
 
 from __future__ import annotations
@@ -23,16 +23,15 @@ from smartalex.domain.messages import CallEnded, ErrorObserved, PartyInfo
 from smartalex.domain.sip import uri_host
 from smartalex.domain.targets import ANYWHERE, TargetGuard
 
+from .call_driver import NO_AUDIO_AFTER, TRANSFER_TIMEOUT, Action, CallDriver, Transfer
 from .media.loop import LoopThread
 from .media.port import MAX_QUEUED_SECONDS, AgentAudioPort
 from .media.stream import MediaStream, StreamEvent, resolution_json
 from .protocol import AgentLink
-from .sip.invite import InviteInfo
+from .sip.invite import InviteInfo, reasons
 
 logger = Logger(service="edge-worker", child=True)
 
-TRANSFER_TIMEOUT = 15.0
-NO_AUDIO_AFTER = 5.0
 INCOMING_REFER_HINT = ("The AI transfers callers itself (through the PBX's own rules) and never "
                        "follows a transfer request (REFER) sent to it, so it cannot be made to "
                        "dial on anyone's behalf. If the PBX sent it on purpose (a transfer "
@@ -60,6 +59,7 @@ class TrunkContext:
     agent: AgentLink | None
     entries: tuple[DirectoryEntry, ...]
     matcher: Matcher
+    answer_delay: float = 0.0  # the trunk's answer_delay_seconds
 
 
 @dataclass
@@ -74,25 +74,27 @@ class CallSession:
     call_id: str = field(default_factory=lambda: f"CA{uuid.uuid4().hex}")
     started_at: datetime = field(default_factory=utcnow)
     answered_at: datetime | None = None
-    answered_mono: float | None = None
-    agent_started: bool = False
-    outcome: CallOutcome | None = None
+    driver: CallDriver = field(default_factory=lambda: CallDriver(monotonic=time.monotonic))
     transfer_target: DirectoryEntry | None = None   # a transfer in progress
     transferred_to: DirectoryEntry | None = None    # the transfer that completed
-    transfer_accepted: bool = False
-    transfer_deadline: float | None = None
-    hangup_at: float | None = None
-    audio_checked: bool = False
     refer_refused: bool = False  # an incoming REFER was refused (reported once per call)
     unrecorded: bool = False  # refused as not the trunk's: leaves no call record
     ended: bool = False
     port: AgentAudioPort | None = None
     stream: MediaStream | None = None
 
+    @property
+    def outcome(self) -> CallOutcome | None:
+        return self.driver.outcome
+
     # --- set-up ---
-    def answer(self) -> None:
-        """Ring, connect the agent, answer with G.711."""
+    def offer(self) -> None:
+        """Ring at once; answer now or after the trunk's answer delay (CallDriver.offered)."""
         self._respond(180)
+        self._act(self.driver.offered(self.trunk.answer_delay))
+
+    def _answer(self) -> None:
+        """Connect the agent, answer with G.711."""
         agent = self.trunk.agent
         self.port = AgentAudioPort(on_caller_audio=self._caller_audio, on_mark=self._mark_played,
                                    on_overflow=self._agent_audio_overflow)
@@ -108,7 +110,7 @@ class CallSession:
     def reject(self, code: int, outcome: CallOutcome, source: ErrorSource, message: str,
                hint: str | None, reason: str = "") -> None:
         """Refuse the call; `reason` replaces the standard phrase in the PBX's SIP log."""
-        self.outcome = outcome
+        self.driver.refused(outcome)
         self.report_error(source, message, hint)
         self._respond(code, reason)
 
@@ -133,7 +135,8 @@ class CallSession:
     # --- pjsua2 callbacks (pjsua thread) ---
     def on_state(self, state: int, code: int, reason: str) -> None:
         if state == pj.PJSIP_INV_STATE_CONFIRMED and self.answered_at is None:
-            self.answered_at, self.answered_mono = utcnow(), time.monotonic()
+            self.answered_at = utcnow()
+            self.driver.confirmed()
         elif state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self._finish(code, reason)
 
@@ -145,6 +148,14 @@ class CallSession:
                 audio = self.call.getAudioMedia(index)
                 audio.startTransmit(self.port)
                 self.port.startTransmit(audio)
+
+    def on_cancel(self, message: str) -> None:
+        """The PBX cancelled the call while it rang; its Reason says why (or nothing)."""
+        found = reasons(message)
+        self.driver.cancelled(found)
+        logger.info("call cancelled while ringing", extra={
+            "call_id": self.call_id,
+            "reason": [f"{r.protocol};cause={r.cause}" for r in found]})
 
     def on_dtmf(self, digit: str) -> None:
         if self.stream:
@@ -159,23 +170,17 @@ class CallSession:
                               "during this call was refused.", INCOMING_REFER_HINT)
 
     def on_transfer_status(self, code: int, reason: str, final: bool) -> bool:
-        """REFER progress: 2xx final NOTIFY = done (hang up at once); ≥300 or refusal = failed."""
-        if self.transfer_target is None:
-            return False
-        if not final:
-            # The REFER was accepted (202, then NOTIFY 100/180): only that the PBX will try.
-            if not self.transfer_accepted:
-                self.transfer_accepted = True
-                self._tell_transfer("accepted", code, reason)
-            return True
-        if 200 <= code < 300:
-            self.outcome = CallOutcome.TRANSFERRED
+        """REFER progress (CallDriver.transfer_status); True: keep reporting NOTIFYs."""
+        result = self.driver.transfer_status(code, final)
+        if result is Transfer.ACCEPTED:
+            self._tell_transfer("accepted", code, reason)
+        elif result is Transfer.COMPLETED:
             self._tell_transfer("completed", code, reason)
             # Asterisk keeps the transferor's leg up for 60 s after a transfer: end it now.
             self.hangup()
-        else:
+        elif result is Transfer.FAILED:
             self._transfer_failed(code, reason)
-        return False
+        return result in (Transfer.ACCEPTED, Transfer.PROGRESS)
 
     # --- driven by the worker's pump loop ---
     def tick(self) -> None:
@@ -183,25 +188,27 @@ class CallSession:
             return
         while self.stream is not None and not self.stream.events.empty():
             self._on_stream_event(self.stream.events.get())
-        now = time.monotonic()
-        if self.transfer_deadline is not None and now >= self.transfer_deadline:
-            self._transfer_failed(408, "no final NOTIFY from the PBX within "
-                                       f"{TRANSFER_TIMEOUT:.0f} s")
-        if self.hangup_at is not None and now >= self.hangup_at:
-            self.hangup_at = None
-            self.hangup()
-        if self.answered_mono and not self.audio_checked \
-                and now - self.answered_mono >= NO_AUDIO_AFTER:
-            self.audio_checked = True
-            self._check_audio()
+        self._act(self.driver.tick())
+
+    def _act(self, actions: list[Action]) -> None:
+        for action in actions:
+            if action is Action.ANSWER:
+                self._answer()
+            elif action is Action.TRANSFER_TIMED_OUT:
+                self._transfer_failed(408, "no final NOTIFY from the PBX within "
+                                           f"{TRANSFER_TIMEOUT:.0f} s")
+            elif action is Action.HANG_UP:
+                self.hangup()
+            elif action is Action.CHECK_AUDIO:
+                self._check_audio()
 
     def _on_stream_event(self, event: StreamEvent) -> None:
         if event.kind == "started":
-            self.agent_started = True
+            self.driver.agent_ready()
         elif event.kind == "failed":
             logger.warning("agent never started", extra={"call_id": self.call_id,
                                                          "why": event.detail})
-            self.outcome = CallOutcome.AGENT_NEVER_STARTED
+            self.driver.agent_failed()
             self.report_error(ErrorSource.AGENT, f"The agent did not start: {event.detail}.",
                         "Check the agent's stream URL and that its server accepts WebSocket "
                         "connections from the edge.")
@@ -221,7 +228,7 @@ class CallSession:
                 "candidates": resolution_json(target, resolution)["candidates"]})
             return
         entry = next(e for e in self.trunk.entries if e.extension == resolution.match.extension)
-        self.transfer_target, self.transfer_accepted = entry, False
+        self.transfer_target = entry
         host = uri_host(self.trunk.domain)
         prm = pj.CallOpParam(True)
         referred_by = pj.SipHeader()
@@ -231,15 +238,15 @@ class CallSession:
         try:
             self.call.xfer(f"<sip:{entry.extension}@{host}>", prm)
         except pj.Error as err:
+            self.driver.transfer_failed()
             self._transfer_failed(500, err.reason or err.info())
             return
-        self.transfer_deadline = time.monotonic() + TRANSFER_TIMEOUT
+        self.driver.transfer_started()
         logger.info("transfer requested", extra={"call_id": self.call_id,
                                                  "target": entry.extension})
 
     def _transfer_failed(self, code: int, reason: str) -> None:
-        entry, self.transfer_target, self.transfer_deadline = self.transfer_target, None, None
-        self.outcome = CallOutcome.TRANSFER_FAILED
+        entry, self.transfer_target = self.transfer_target, None
         refused = code in (403, 405, 501, 603)
         self.report_error(ErrorSource.TRANSFER,
                     f"Transfer to {entry.label if entry else '?'} failed: {code} {reason}.",
@@ -256,10 +263,8 @@ class CallSession:
                 "extension": entry.extension if entry else None,
                 "display_name": entry.display_name if entry else None,
                 "sip_code": code, "reason": reason, "candidates": []})
-        if status in ("completed", "failed"):
-            self.transfer_deadline = None
-            if status == "completed":
-                self.transferred_to = entry
+        if status == "completed":
+            self.transferred_to = entry
 
     # --- media ---
     def _caller_audio(self, ulaw: bytes) -> None:
@@ -289,7 +294,7 @@ class CallSession:
         if audio and self.port is not None and self.answered_at is not None:
             self.port.clear()
             self.port.play(audio)
-            self.hangup_at = time.monotonic() + len(audio) / 8000 + 0.3
+            self.driver.hang_up_after(len(audio) / 8000)
         else:
             self.hangup()
 
@@ -297,6 +302,7 @@ class CallSession:
     def hangup(self) -> None:
         if self.ended:
             return
+        self.driver.hanging_up()
         try:
             self.call.hangup(pj.CallOpParam(True))
         except pj.Error:
@@ -308,13 +314,7 @@ class CallSession:
         self.ended = True
         if self.stream:
             self.stream.close()
-        if self.outcome is None:
-            if self.answered_at is None:
-                self.outcome = CallOutcome.NO_ANSWER
-            elif self.agent_started:
-                self.outcome = CallOutcome.ANSWERED
-            else:
-                self.outcome = CallOutcome.CALLER_HUNG_UP
+        self.driver.disconnected()
         if self.unrecorded:
             return
         target = self.transferred_to

@@ -514,7 +514,8 @@ class Supervisor:
             numbers = self.services.numbers.for_trunk(trunk.trunk_id)
             return CallRouting(
                 self._agent_link(trunk.agent_id), entries,
-                tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers))
+                tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers),
+                answer_delay=float(trunk.answer_delay_seconds))
         except Exception:
             logger.exception("could not read the trunk's agent, directory or numbers; "
                              "retrying on the next poll", extra={"trunk_id": trunk.trunk_id})

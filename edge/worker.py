@@ -411,7 +411,8 @@ class Worker:
         info = parse_invite(invite, hold.account.extension, trusted=from_pbx)
         agent, number = slot.routing.for_call(info.candidates)
         context = TrunkContext(hold.tenant_id, trunk_id, hold.account.extension,
-                               hold.account.domain, agent, slot.routing.entries, slot.matcher)
+                               hold.account.domain, agent, slot.routing.entries, slot.matcher,
+                               slot.routing.answer_delay)
         if number is not None:
             info = replace(info, dialled=number.e164)
         session = CallSession(call, context, info, self.loop,
@@ -447,7 +448,7 @@ class Worker:
                            "Call refused: the edge serving this extension is at its call "
                            "capacity.", BUSY_HINT)
         else:
-            session.answer()
+            session.offer()
 
     # --- time ---
     def _tick(self) -> None:

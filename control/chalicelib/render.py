@@ -50,6 +50,7 @@ class TrunkView(BaseModel):
     port: int
     tls_verify: bool  # TLS only: whether the PBX's certificate must be trusted
     pbx_source_addresses: list[str]  # where else the PBX may call from (edge/inbound_policy.py)
+    answer_delay_seconds: int  # rings this long before answering (ring groups, queues)
     label: str | None
     generation: int
     created_at: Timestamp
@@ -67,7 +68,7 @@ class TrunkView(BaseModel):
             extension=account.extension, username=account.username,
             transport=account.transport, port=account.port, tls_verify=account.tls_verify,
             pbx_source_addresses=list(account.pbx_source_addresses),
-            label=trunk.label,
+            answer_delay_seconds=trunk.answer_delay_seconds, label=trunk.label,
             generation=trunk.generation, created_at=trunk.created_at, updated_at=trunk.updated_at,
             registration=RegistrationView(
                 state=status.state, label=status.label(account.extension), error=status.error,

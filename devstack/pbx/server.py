@@ -311,6 +311,33 @@ class KamailioPBX:
         if out.startswith("error"):
             raise PBXError(f"forbid {user}: {out.strip()}")
 
+    def ring_all(self, number: str, members: list[str]) -> None:
+        """`number` rings every registered member at once (a ring group's ring-all); when one
+        answers, the PBX CANCELs the others with Reason cause 200."""
+        self._group("ringall", number, members)
+
+    def hunt(self, number: str, members: list[str], seconds: int) -> None:
+        """`number` rings its registered members one after the other, each for `seconds`
+        (a hunt group, or a queue's linear strategy)."""
+        self._group("hunt", number, members)
+        self._set("huntwait", number, f"i:{int(seconds)}")
+
+    def overflow(self, extension: str, to: str) -> None:
+        """A call `extension` answers 486 Busy goes on to extension `to`."""
+        self._group("overflow", extension, [to])
+
+    def _group(self, table: str, number: str, members: list[str]) -> None:
+        for name in (number, *members):
+            if not _USER_RE.match(name):
+                raise PBXError(f"bad extension or group {name!r}")
+        self._set(table, number, "s:" + ":".join(members))
+
+    def _set(self, table: str, key: str, value: str) -> None:
+        kind = "htable.seti" if value.startswith("i:") else "htable.sets"
+        out = self.kamcmd(kind, table, f"s:{key}", value[2:] if kind == "htable.seti" else value)
+        if out.startswith("error"):
+            raise PBXError(f"{kind} {table} {key}: {out.strip()}")
+
     def add_user(self, user: str, password: str) -> None:
         """Create an extension (before or after start)."""
         self.set_password(user, password)

@@ -1,4 +1,5 @@
-"""Who is calling and what they dialled, read from an INVITE's text (no pjsua2 here).
+"""Who is calling and what they dialled, read from an INVITE's text, and why a CANCEL was
+sent, from its Reason header (no pjsua2 here).
 
 PBXs put the original caller in `From`, or in `P-Asserted-Identity` / `Remote-Party-ID` when
 they rewrite `From`; the number the caller dialled (a DID) arrives in the Request-URI, `To`,
@@ -14,12 +15,25 @@ from urllib.parse import unquote
 _NAME_ADDR = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>')
 _USER = re.compile(r"^(?:sips?|tel):([^@;?>]+)", re.I)
 _COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact"}
+# One RFC 3326 reason-value: `SIP ;cause=200 ;text="Call completed elsewhere"`.
+_REASON = re.compile(r'\s*([A-Za-z0-9.\-]+)\s*((?:;\s*[A-Za-z0-9\-]+\s*(?:=\s*(?:"(?:[^"\\]|\\.)*"'
+                     r'|[^;,"\s]+))?\s*)*)')
+_PARAM = re.compile(r';\s*([A-Za-z0-9\-]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;,"\s]+))?')
 
 
 @dataclass(frozen=True)
 class Identity:
     number: str | None
     name: str | None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One value of a Reason header (RFC 3326): protocol ("SIP", "Q.850"), cause, text."""
+
+    protocol: str
+    cause: int | None
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,3 +126,29 @@ def parse_invite(message: str, own_extension: str, trusted: bool = True) -> Invi
     external = [n for n in seen if n != own_extension]
     return InviteInfo(caller, external[0] if external else None, tuple(seen),
                       _first(headers, "call-id"))
+
+
+def reasons(message: str) -> tuple[Reason, ...]:
+    """Every Reason header value of a request (a CANCEL, a BYE); () when it has none.
+
+    Values may share one header, comma-separated (`SIP;cause=200, Q.850;cause=16`); anything
+    unreadable is skipped rather than guessed at."""
+    _, headers = parse_headers(message)
+    found = []
+    for value in headers.get("reason", []):
+        position = 0
+        while position < len(value):
+            match = _REASON.match(value, position)
+            if not match or match.end() == position:
+                break
+            params = {k.lower(): v for k, v in _PARAM.findall(match.group(2))}
+            cause = params.get("cause", "")
+            text = params.get("text", "").strip('"')
+            found.append(Reason(match.group(1).upper(), int(cause) if cause.isdigit() else None,
+                                text))
+            position = match.end()
+            rest = value[position:].lstrip()
+            if not rest.startswith(","):
+                break
+            position = len(value) - len(rest) + 1
+    return tuple(found)

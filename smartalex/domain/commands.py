@@ -68,6 +68,13 @@ def _check_label(value: str | None) -> str | None:
 
 
 Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+MAX_ANSWER_DELAY = 60
+ANSWER_DELAY = ("Seconds the AI lets a call ring before it answers (0-60, default 0: at once). "
+                "In a ring group or queue that also rings people, a few seconds let them answer "
+                "first; when one does, the PBX cancels the AI's call and Diagnostics lists it as "
+                "Answered elsewhere. Applies from the next call; nothing re-registers.")
+AnswerDelay = Annotated[int, Field(ge=0, le=MAX_ANSWER_DELAY, strict=True,
+                                   description=ANSWER_DELAY)]
 TLS_VERIFY = ("TLS only: check the PBX's certificate against public certificate authorities "
               "and its name against `domain` (default true). false accepts a self-signed PBX "
               "certificate: still encrypted, but not protected against an impostor.")
@@ -123,6 +130,7 @@ class CreateTrunk(_TrunkFields):
     port: Port | None = None
     tls_verify: Annotated[bool, Field(strict=True, description=TLS_VERIFY)] = True
     pbx_source_addresses: Annotated[list[str], Field(description=PBX_SOURCES)] = []
+    answer_delay_seconds: AnswerDelay = 0
     label: str | None = None
 
     @model_validator(mode="after")
@@ -157,6 +165,7 @@ class UpdateTrunk(_TrunkFields):
     port: Port | None = None
     tls_verify: Annotated[bool | None, Field(strict=True, description=TLS_VERIFY)] = None
     pbx_source_addresses: Annotated[list[str] | None, Field(description=PBX_SOURCES)] = None
+    answer_delay_seconds: AnswerDelay | None = None
     label: str | None = None
 
     @model_validator(mode="after")

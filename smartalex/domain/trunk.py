@@ -74,6 +74,9 @@ class Trunk:
     directory_version: int = 0       # bumps on every directory change (edges refresh)
     bindings_version: int = 0        # bumps when phone numbers are bound or unbound
     agent_version: int = 0           # bumps when the linked agent's settings or secret change
+    # Seconds the AI rings before answering, so a ring group or queue gives people a chance
+    # first (edge/call_driver.py). Takes effect from the next call, without re-registering.
+    answer_delay_seconds: int = 0
 
     @property
     def unique_key(self) -> str:

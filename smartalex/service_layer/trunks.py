@@ -42,6 +42,7 @@ def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
         trunk_id=new_trunk_id(), tenant_id=cmd.tenant_id, pbx_type=cmd.pbx_type,
         account=account, label=cmd.label, created_at=now, updated_at=now,
         registration=RegistrationStatus(since=now),
+        answer_delay_seconds=cmd.answer_delay_seconds,
     )
     secrets.put(trunk.trunk_id, cmd.password.get_secret_value())
     try:
@@ -70,6 +71,7 @@ def update_trunk(cmd: UpdateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
         before, account=account, updated_at=now,
         pbx_type=changes.get("pbx_type", before.pbx_type),
         label=changes["label"] if "label" in changes else before.label,
+        answer_delay_seconds=changes.get("answer_delay_seconds", before.answer_delay_seconds),
     )
     reregister = account != before.account or "password" in changes
     if reregister:

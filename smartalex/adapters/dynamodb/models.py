@@ -83,6 +83,8 @@ class TrunkModel(Model):
     bindings_version = NumberAttribute(default=0)
     # Bumps whenever the linked agent's settings or signing secret change (edges re-read it).
     agent_version = NumberAttribute(default=0)
+    # Seconds the AI rings before answering (absent on older items: 0).
+    answer_delay_seconds = NumberAttribute(null=True)
 
     tenant_index = TenantIndex()
     placement_index = PlacementIndex()

@@ -43,6 +43,7 @@ def to_domain(item: TrunkModel) -> Trunk:
         directory_version=int(item.directory_version or 0),
         bindings_version=int(item.bindings_version or 0),
         agent_version=int(item.agent_version or 0),
+        answer_delay_seconds=int(item.answer_delay_seconds or 0),
     )
 
 
@@ -61,7 +62,7 @@ def _config_attributes(trunk: Trunk) -> dict:
         extension=a.extension, username=a.username, transport=a.transport.value, port=a.port,
         tls_verify=a.tls_verify, pbx_source_addresses=list(a.pbx_source_addresses) or None,
         label=trunk.label, generation=trunk.generation, created_at=trunk.created_at,
-        updated_at=trunk.updated_at,
+        updated_at=trunk.updated_at, answer_delay_seconds=trunk.answer_delay_seconds,
     )
 
 

@@ -102,9 +102,8 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
     line = did_line(trunk["id"], did.e164)
     outcomes = list(CallOutcome)
     for minutes, outcome in enumerate(outcomes):
-        never_answered = outcome in (CallOutcome.CALLER_HUNG_UP, CallOutcome.NO_ANSWER,
-                                     CallOutcome.NO_AGENT, CallOutcome.BUSY,
-                                     CallOutcome.AGENT_NEVER_STARTED)
+        never_answered = outcome in (CallOutcome.NO_ANSWER, CallOutcome.ANSWERED_ELSEWHERE,
+                                     CallOutcome.NO_AGENT, CallOutcome.BUSY)
         store_call(core, alice.tenant, trunk["id"], line, started=ago(minutes=60 - minutes),
                    outcome=outcome, answered_after=None if never_answered else 2.0,
                    seconds=61.6, transfer_target="215 (Sarah Murphy)"
@@ -117,15 +116,16 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
     assert labels == {
         "answered": "Answered by agent", "transferred": "Transferred to 215 (Sarah Murphy)",
         "transfer_failed": "Transfer failed", "caller_hung_up": "Caller hung up",
-        "no_answer": "No answer", "agent_never_started": "Reached us, agent never started",
+        "no_answer": "No answer", "answered_elsewhere": "Answered elsewhere",
+        "agent_never_started": "Reached us, agent never started",
         "no_agent": "Rejected: no agent linked", "busy": "Busy",
     }
     transferred = next(c for c in calls if c["outcome"] == "transferred")
     assert transferred["caller"] == {"number": "+35312345678", "name": "Ann"}
     assert (transferred["duration_seconds"], transferred["transfer_target"]) == (
         62, "215 (Sarah Murphy)")
-    hung_up = next(c for c in calls if c["outcome"] == "caller_hung_up")
-    assert (hung_up["duration_seconds"], hung_up["transfer_target"]) == (0, None)
+    gave_up = next(c for c in calls if c["outcome"] == "no_answer")
+    assert (gave_up["duration_seconds"], gave_up["transfer_target"]) == (0, None)
     assert set(transferred) == {"started_at", "caller", "duration_seconds", "outcome", "label",
                                 "transfer_target"}
 

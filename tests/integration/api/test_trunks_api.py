@@ -7,7 +7,7 @@ import pytest
 from .conftest import ISO_Z, valid_trunk
 
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
-                       "tls_verify", "pbx_source_addresses", "label", "generation", "created_at", "updated_at", "registration",
+                       "tls_verify", "pbx_source_addresses", "answer_delay_seconds", "label", "generation", "created_at", "updated_at", "registration",
                        "assignment", "agent_id"}
 
 
@@ -30,6 +30,7 @@ def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
     }
     assert trunk["assignment"] == {"held": False, "edge": None}
     assert trunk["agent_id"] is None
+    assert trunk["answer_delay_seconds"] == 0  # answers at once unless told to ring first
     assert storage.password(trunk["id"]) == "correct horse battery staple"
 
 
@@ -83,6 +84,33 @@ def test_patching_only_the_label_keeps_the_generation(alice):
     assert reply.json["generation"] == trunk["generation"]
     assert reply.json["registration"] == trunk["registration"]
     assert alice.get(f"/v1/trunks/{trunk['id']}").json == reply.json
+
+
+def test_the_answer_delay_changes_without_re_registering(alice):
+    trunk = alice.create(answer_delay_seconds=5)
+    assert trunk["answer_delay_seconds"] == 5
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"answer_delay_seconds": 12})
+
+    assert (reply.status, reply.json["answer_delay_seconds"]) == (200, 12)
+    assert reply.json["generation"] == trunk["generation"]  # calls in progress stay up
+    assert reply.json["registration"] == trunk["registration"]
+    assert alice.get(f"/v1/trunks/{trunk['id']}").json == reply.json
+
+
+@pytest.mark.parametrize("value", [-1, 61, 2.5, "5", True, None])
+def test_the_answer_delay_is_a_whole_number_of_seconds_up_to_a_minute(alice, storage, value):
+    trunk = alice.create()
+    before = storage.counts()
+
+    created = alice.post("/v1/trunks", {**valid_trunk(extension="1001"),
+                                        "answer_delay_seconds": value})
+    patched = alice.patch(f"/v1/trunks/{trunk['id']}", {"answer_delay_seconds": value})
+
+    for reply in (created, patched):
+        assert (reply.status, reply.error["field"]) == (400, "answer_delay_seconds"), reply.json
+    assert storage.counts() == before
+    assert alice.get(f"/v1/trunks/{trunk['id']}").json == trunk
 
 
 def test_a_null_label_clears_it(alice):

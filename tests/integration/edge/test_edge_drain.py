@@ -52,7 +52,7 @@ def test_a_stopping_edge_hands_the_extension_over_and_the_call_goes_on(
         phone.wait_for("disconnected", 10)
         assert old.proc.wait(15) == 0
         record = last_call(control_plane, trunk)
-        assert record.label == "Answered by agent"  # reported after the lease went back
+        assert record.label == "Caller hung up"  # reported after the lease went back
         assert not [e for e in errors(control_plane, trunk) if e.source == "edge"]
     finally:
         agent.stop()
