@@ -174,7 +174,9 @@ class Supervisor:
                 calls_per_trunk=settings.calls_per_trunk,
                 calls_per_worker=settings.calls_per_worker, targets=settings.targets,
                 registers_per_second=settings.pbx_registers_per_second / settings.workers,
-                registration_expires=settings.registration_expires))
+                registration_expires=settings.registration_expires,
+                keepalive_seconds=settings.keepalive_seconds,
+                bindings_check_seconds=settings.bindings_check_seconds))
             for i in range(settings.workers)
         ]
 

@@ -28,6 +28,7 @@ from smartalex.domain.call import CallOutcome
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
 from smartalex.domain.registration import CHALLENGE_REFUSED, EXTENSION_TAKEN, TARGET_REFUSED
+from smartalex.domain.sip import uri_host
 from smartalex.domain.targets import ANY_TARGET, TargetGuard, TargetPolicy, refusal
 
 from smartalex.domain.trunk import Transport
@@ -56,7 +57,7 @@ from .protocol import (
     Shutdown,
 )
 from .register_pacing import RegisterPacer
-from .registration import RegistrationDriver
+from .registration import Next, RegistrationDriver, classify_bindings
 from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup
 
 logger = Logger(service="edge-worker")
@@ -90,6 +91,8 @@ class WorkerSettings:
     # REGISTERs a second this worker sends to one PBX address (RegisterPacer), and the burst.
     registers_per_second: float = 50.0
     registration_expires: int = 300
+    keepalive_seconds: float = 20.0
+    bindings_check_seconds: float = 60.0
     targets: TargetPolicy = ANY_TARGET
 
 
@@ -120,6 +123,8 @@ class TrunkSlot:
     leave_by: float | None = None  # set when un-registering: let go by then at the latest
     unregistered: bool = False
     released: bool = False  # the supervisor was told (Released): the lease can go
+    stood_down: bool = False  # another device took the extension: un-registered, not refreshing
+    check_challenged: bool = False  # the bindings check in flight was challenged once already
     notify: bool = True  # send Released when done (not when replaced by a new generation)
 
 
@@ -156,6 +161,8 @@ class Worker:
         self.guard = RequestGuard(self.policy)
         self.guard.install()  # before libStart: not one request gets past it unseen
         self.ep.select_account = self._select_account
+        self.own_addresses = frozenset(self.ep.transportGetInfo(tid).localName
+                                       for tid in self.transports.values())
         self.resolver = Resolver(dns_lookup(self.settings.nameservers))
         rate = self.settings.registers_per_second
         self.pacer = RegisterPacer(rate=rate, burst=max(1.0, rate))
@@ -231,7 +238,10 @@ class Worker:
             current.notify = False
             self._leave(self.slots.pop(hold.trunk_id))
         tid = hold.trunk_id
-        slot = TrunkSlot(hold, RegistrationDriver(monotonic=time.monotonic), hold.routing,
+        driver = RegistrationDriver(monotonic=time.monotonic,
+                                    keepalive_every=self.settings.keepalive_seconds,
+                                    bindings_every=self.settings.bindings_check_seconds)
+        slot = TrunkSlot(hold, driver, hold.routing,
                          Matcher(hold.routing.entries),
                          pbx=PbxAddresses.of((), hold.account.pbx_source_addresses))
         slot.challenges = ChallengePolicy(slot.pbx)
@@ -259,11 +269,13 @@ class Worker:
         # than the slot itself keeps slot → account → callback free of a reference cycle.)
         serial = slot.serial
         slot.account = account = TrunkAccount(
-            on_reg_state=lambda code, reason, expires, source: self._on_reg_state(
-                serial, code, reason, expires, source),
+            on_reg_state=lambda code, reason, expires, source, text: self._on_reg_state(
+                serial, code, reason, expires, source, text),
             on_incoming_call=lambda call_id, invite, source: self._on_incoming_call(
                 serial, call_id, invite, source),
-            on_challenge=lambda source, response: self._on_challenge(serial, source, response))
+            on_challenge=lambda source, response: self._on_challenge(serial, source, response),
+            on_sent=lambda method, code, text, source: self._on_sent(
+                serial, method, code, text, source))
         pinned = None if hold.account.transport is Transport.TLS else addresses[0]
         try:
             account.create(account_config(
@@ -339,7 +351,7 @@ class Worker:
         return next((s for s in [*self.slots.values(), *self.leaving] if s.serial == serial), None)
 
     def _on_reg_state(self, serial: int, code: int, reason: str, expires: int,
-                      source: str = "") -> None:
+                      source: str = "", text: str = "") -> None:
         slot = self._slot(serial)
         if slot is None:
             return
@@ -366,7 +378,106 @@ class Worker:
                     code, reason = 403, f"{TARGET_REFUSED}: {refused}"
                 else:
                     slot.pbx.learn(answered)  # the registrar answered from there
-            self._report(slot, slot.driver.on_response(code, reason, expires))
+            found = self._bindings(slot, text) if code // 100 == 2 and expires > 0 else None
+            self._report(slot, slot.driver.on_response(code, reason, expires, found))
+            self._stand_down_if_taken(slot)
+
+    # --- keeping watch: keepalive and bindings check (edge/registration.py) ---
+    def _bindings(self, slot: TrunkSlot, response: str):
+        from .sip.invite import bindings
+
+        return classify_bindings(bindings(response), contact_token(slot.hold.trunk_id),
+                                 self.own_addresses)
+
+    def _stand_down_if_taken(self, slot: TrunkSlot) -> None:
+        """Another device took the extension: un-register our Contact (the PBX dropped it
+        already; an un-REGISTER of it leaves the other device's alone) so pjsua stops
+        refreshing, which would take the extension back."""
+        import pjsua2 as pj
+
+        if not slot.driver.standing_down:
+            slot.stood_down = False
+            return
+        if slot.stood_down or slot.account is None:
+            return
+        slot.stood_down = True
+        logger.warning("another device registered the extension; standing down",
+                       extra={"trunk_id": slot.hold.trunk_id})
+        try:
+            slot.account.setRegistration(False)
+        except pj.Error:
+            pass
+
+    def _watch(self, slot: TrunkSlot) -> None:
+        """Send the keepalive and the bindings check when the driver says so."""
+        import pjsua2 as pj
+
+        account = slot.hold.account
+        host, transport = uri_host(account.domain), account.transport.value
+        for due, method, target in (
+                (slot.driver.keepalive_due, "OPTIONS",
+                 f"sip:{host}:{account.port};transport={transport}"),
+                (slot.driver.bindings_check_due, "REGISTER",
+                 f"sip:{account.extension}@{host}:{account.port};transport={transport}")):
+            if due():
+                if method == "REGISTER":
+                    slot.check_challenged = False
+                try:
+                    slot.account.send(method, target)
+                except pj.Error as err:
+                    logger.warning("could not send", extra={"trunk_id": slot.hold.trunk_id,
+                                                            "method": method,
+                                                            "pj_error": err.info()})
+                    self._on_sent(slot.serial, method, 503, "", "")
+
+    def _on_sent(self, serial: int, method: str, code: int, text: str, source: str) -> None:
+        slot = self._slot(serial)
+        if slot is None or self.slots.get(slot.hold.trunk_id) is not slot:
+            return
+        if method == "OPTIONS":
+            observed, then = slot.driver.on_keepalive(bool(text))
+        elif code in (401, 407) and text and not slot.check_challenged:
+            self._answer_check_challenge(slot, code, text, source)
+            return
+        else:
+            found = self._bindings(slot, text) if code // 100 == 2 else None
+            observed, then = slot.driver.on_bindings(found)
+        self._report(slot, observed)
+        if then is Next.REGISTER:
+            logger.info("registering again: the PBX is back or forgot the registration",
+                        extra={"trunk_id": slot.hold.trunk_id})
+            self._register(slot)
+        elif then is Next.STAND_DOWN:
+            self._stand_down_if_taken(slot)
+
+    def _answer_check_challenge(self, slot: TrunkSlot, code: int, text: str,
+                                source: str) -> None:
+        """The bindings check's REGISTER was challenged: answer it like pjsua answers ours,
+        if the challenge policy allows (the registrar's address and realm), once."""
+        import pjsua2 as pj
+
+        from .sip.digest import Challenge, Unsupported, authorization
+        from .sip.invite import parse_headers
+
+        slot.check_challenged = True
+        if slot.challenges is None or not slot.challenges.answer(source, text):
+            slot.driver.on_bindings(None)
+            return
+        _, headers = parse_headers(text)
+        proxy = code == 407
+        account = slot.hold.account
+        host, transport = uri_host(account.domain), account.transport.value
+        target = f"sip:{account.extension}@{host}:{account.port};transport={transport}"
+        try:
+            challenge = Challenge.parse(
+                headers["proxy-authenticate" if proxy else "www-authenticate"][0], proxy)
+            name, value = authorization(challenge, "REGISTER", target, account.username,
+                                        slot.hold.password)
+            slot.account.send("REGISTER", target, {name: value})
+        except (KeyError, Unsupported, pj.Error) as err:
+            logger.warning("bindings check not possible", extra={
+                "trunk_id": slot.hold.trunk_id, "why": type(err).__name__})
+            slot.driver.on_bindings(None)
 
     def _unregister_refused(self, slot: TrunkSlot) -> None:
         import pjsua2 as pj
@@ -469,6 +580,8 @@ class Worker:
             self._report(slot, observed)
             if register_now:
                 self._register(slot)
+            elif slot.account is not None:
+                self._watch(slot)
         now = time.monotonic()
         if self.hangup_by is not None and now >= self.hangup_by and self.calls:
             self._cut_calls()

@@ -29,6 +29,8 @@ class RegistrationView(BaseModel):
     state: RegistrationState
     label: str  # what the dashboard shows, e.g. "Registered as ext 1000"
     error: str | None
+    # Registered, but something to look at (other devices registered as the extension too).
+    warning: str | None
     sip_code: int | None
     since: Timestamp | None
     last_attempt_at: Timestamp | None
@@ -72,7 +74,7 @@ class TrunkView(BaseModel):
             generation=trunk.generation, created_at=trunk.created_at, updated_at=trunk.updated_at,
             registration=RegistrationView(
                 state=status.state, label=status.label(account.extension), error=status.error,
-                sip_code=status.sip_code, since=status.since,
+                warning=status.warning, sip_code=status.sip_code, since=status.since,
                 last_attempt_at=status.last_attempt_at, expires_at=status.expires_at,
             ),
             assignment=AssignmentView(held=held, edge=lease.owner if held else None),

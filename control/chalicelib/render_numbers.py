@@ -64,6 +64,7 @@ class RegistrationHealthView(BaseModel):
     state: RegistrationState
     label: str
     error: str | None
+    warning: str | None  # registered, but other devices are registered as the extension too
     sip_code: int | None
     since: Timestamp | None
 
@@ -132,7 +133,7 @@ class DiagnosticsView(BaseModel):
         h, status = d.health, d.health.registration
         registration = None if status is None else RegistrationHealthView(
             state=status.state, label=h.registration_label, error=status.error,
-            sip_code=status.sip_code, since=status.since)
+            warning=status.warning, sip_code=status.sip_code, since=status.since)
         return cls(
             trunk_id=d.trunk_id, number_id=d.number.number_id if d.number else None,
             e164=d.number.e164 if d.number else None,

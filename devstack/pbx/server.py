@@ -72,9 +72,12 @@ class KamailioPBX:
         children: int = 2,
         debug: int = 2,
         any_address: bool = False,
+        contacts_per_extension: int = 1,
     ):
         """`any_address`: the demo may listen where its admin chose (SMARTALEX_DEMO_ADDRESS);
-        tests keep to loopback."""
+        tests keep to loopback. `contacts_per_extension`: 1 (the default) keeps only the
+        newest registration of an extension, as most PBXs do; more keeps that many devices
+        registered at once (a new one beyond is refused)."""
         if not any_address:
             _loopback(host)
         self.workdir = Path(workdir).resolve()
@@ -94,6 +97,7 @@ class KamailioPBX:
         self.challenge_refer = challenge_refer
         self.realm = realm
         self.children = children
+        self.contacts_per_extension = contacts_per_extension
         self.debug = debug
         self.cfg_path = self.workdir / "kamailio.cfg"
         self.log_path = self.workdir / "kamailio.log"
@@ -120,6 +124,9 @@ class KamailioPBX:
             "TLS_KEY": str(self.workdir / "tls-key.pem"),
             "CTL_SOCKET": str(self.ctl_socket),
             "REALM": self.realm,
+            "SAVE_FLAGS": "0x04" if self.contacts_per_extension == 1 else "0x00",
+            "MAX_CONTACTS": str(0 if self.contacts_per_extension == 1
+                                else self.contacts_per_extension),
             "USERS": users or "\t# no users",
             "DIDS": "\n".join(f'\t$sht(dids=>{d}) = "{e}";' for d, e in self.dids.items())
                     or "\t# no inbound routes",
@@ -238,6 +245,12 @@ class KamailioPBX:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
+
+    def restart(self) -> "KamailioPBX":
+        """Stop and start again on the same address: every registration is forgotten (the
+        location table lives in memory), as on a PBX without persistent registrations."""
+        self.stop()
+        return self.start()
 
     def __enter__(self) -> "KamailioPBX":
         return self.start()

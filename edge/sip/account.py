@@ -11,12 +11,11 @@ from smartalex.domain.sip import uri_host
 from smartalex.domain.trunk import SipAccount
 
 from ..inbound_policy import CONTACT_PARAM
+from ..registration import REFRESH_BEFORE_EXPIRY
 
-# How long a registration lasts by default (SMARTALEX_EDGE_REGISTRATION_EXPIRES), and how early
-# it is refreshed (pjsua's default is 5 s before expiry, which leaves no room for a
-# retransmission or a slow PBX).
+# How long a registration lasts by default (SMARTALEX_EDGE_REGISTRATION_EXPIRES); how early it is
+# refreshed is the RegistrationDriver's REFRESH_BEFORE_EXPIRY.
 REGISTRATION_EXPIRES = 300
-REFRESH_BEFORE_EXPIRY = 60
 
 
 # RTP/RTCP ports: the range PBX admins open in their firewall (docs/deploy.md).
@@ -63,21 +62,49 @@ def account_config(account: SipAccount, password: str, transport_id: int,
 
 
 class TrunkAccount(pj.Account):
-    """Forwards onRegState (code, reason, expiration, source), onIncomingCall (call id, INVITE
-    text, source) and onAuthChallenge (source, response text → answer or not) to plain
-    callbacks. Sources are pjsip's "ip:port" strings ("" for locally generated outcomes)."""
+    """Forwards onRegState (code, reason, expiration, source, response text), onIncomingCall
+    (call id, INVITE text, source), onAuthChallenge (source, response text → answer or not)
+    and onSendRequest (the final outcome of a request sent with send(): method, code, response
+    text or "" when none arrived, source) to plain callbacks. Sources are pjsip's "ip:port"
+    strings ("" for locally generated outcomes)."""
 
-    def __init__(self, on_reg_state: Callable[[int, str, int, str], None],
+    def __init__(self, on_reg_state: Callable[[int, str, int, str, str], None],
                  on_incoming_call: Callable[[int, str, str], None],
-                 on_challenge: Callable[[str, str], bool]):
+                 on_challenge: Callable[[str, str], bool],
+                 on_sent: Callable[[str, int, str, str], None] | None = None):
         super().__init__()
         self._on_reg_state = on_reg_state
         self._on_incoming_call = on_incoming_call
         self._on_challenge = on_challenge
+        self._on_sent = on_sent
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:
         self._on_reg_state(int(prm.code), str(prm.reason), int(prm.expiration),
-                           str(prm.rdata.srcAddress))
+                           str(prm.rdata.srcAddress), str(prm.rdata.wholeMsg))
+
+    def send(self, method: str, target: str, headers: dict[str, str] | None = None) -> None:
+        """An out-of-dialog request from this account (its From and route set, no Contact):
+        the keepalive OPTIONS and the bindings check's REGISTER. pjsip does not authenticate
+        it: a challenge comes back to onSendRequest. Raises pj.Error."""
+        prm = pj.SendRequestParam()
+        prm.method = method
+        prm.txOption.targetUri = target
+        for name, value in (headers or {}).items():
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
+        self.sendRequest(prm)
+
+    def onSendRequest(self, prm: pj.OnSendRequestParam) -> None:
+        if self._on_sent is None or prm.e.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        event = prm.e.body.tsxState
+        if event.tsx.statusCode < 200:
+            return
+        answered = event.type == pj.PJSIP_EVENT_RX_MSG
+        self._on_sent(str(event.tsx.method), int(event.tsx.statusCode),
+                      str(event.src.rdata.wholeMsg) if answered else "",
+                      str(event.src.rdata.srcAddress) if answered else "")
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         self._on_incoming_call(prm.callId, prm.rdata.wholeMsg, str(prm.rdata.srcAddress))

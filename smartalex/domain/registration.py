@@ -23,6 +23,10 @@ TARGET_REFUSED = "Address refused"
 TAKEN_RETRY_SECONDS = 30.0
 # A 403 is retried, but slowly: 5 min, doubling to at most 30 min (see retry_delay).
 FORBIDDEN_RETRY_SECONDS = (300.0, 1800.0)
+# Another device took the extension: tried again after 10 min, doubling to at most 1 h.
+CONTACT_TAKEN_RETRY_SECONDS = (600.0, 3600.0)
+# Problems retried on such a long back-off (see retry_delay).
+SLOW_RETRIES = {"forbidden": FORBIDDEN_RETRY_SECONDS, "contact_taken": CONTACT_TAKEN_RETRY_SECONDS}
 AUTH_MESSAGE = (
     "Authentication required — wrong username or password. "
     "Re-enter the credentials and click Re-register."
@@ -58,6 +62,12 @@ class Problem(StrEnum):
     EXTENSION_TAKEN = "extension_taken"
     # The registrar resolves to a private, loopback, metadata... address (domain/targets.py).
     TARGET = "target_refused"
+    # Another device (a desk phone, a softphone) registered the extension and the PBX dropped
+    # our registration for it (edge/registration.py checks the PBX's list of bindings).
+    CONTACT_TAKEN = "contact_taken"
+    # A warning, not a failure: registered, but the PBX also keeps other devices' registrations
+    # of the extension, which may ring too.
+    SHARED = "shared"
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class RegistrationStatus:
 
     state: RegistrationState = RegistrationState.CONNECTING
     error: str | None = None
+    warning: str | None = None  # registered, but something the admin should know
     sip_code: int | None = None
     since: datetime | None = None
     last_attempt_at: datetime | None = None
@@ -126,7 +137,7 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
 
 def state_for(problem: Problem | None) -> RegistrationState:
     """No answer keeps the trunk Connecting (with a hint); any definite refusal is Failed."""
-    if problem is None:
+    if problem is None or problem is Problem.SHARED:
         return RegistrationState.REGISTERED
     if problem is Problem.NO_RESPONSE:
         return RegistrationState.CONNECTING
@@ -140,14 +151,17 @@ def retry_delay(problem: Problem, failures: int) -> float | None:
     authentication failures (401/407) wait for the admin. A 403 usually goes away when
     someone changes the PBX (an IP allowed, the extension enabled) without touching our
     side, so it is retried, slowly: 5 min, doubling to 30 min, which no fail2ban counts as
-    an attack. Everything else backs off exponentially from 2 s to 2 min instead of pjsua's
+    an attack. An extension another device took is retried after 10 min, doubling to 1 h:
+    each try takes the extension back from that device (on a PBX where the newest
+    registration wins), so the edge does not fight for it; Re-register tries at once.
+    Everything else backs off exponentially from 2 s to 2 min instead of pjsua's
     fixed 300 s; that includes a password we could not read, which is most often a passing
     error of the secret store.
     """
     if problem is Problem.AUTH:
         return None
-    if problem is Problem.FORBIDDEN:
-        first, cap = FORBIDDEN_RETRY_SECONDS
+    if problem.value in SLOW_RETRIES:
+        first, cap = SLOW_RETRIES[problem.value]
         return min(first * 2 ** (max(failures, 1) - 1), cap)
     if problem is Problem.EXTENSION_TAKEN:
         return TAKEN_RETRY_SECONDS  # registers soon after the other trunk lets go
@@ -247,6 +261,23 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
         Problem.TARGET: (
             (reason.split(": ", 1)[1] if ": " in reason else reason) + ". We look the domain "
             "up again before each attempt and keep retrying."
+        ),
+        Problem.CONTACT_TAKEN: (
+            f"Another device registered as extension {target.extension} on the PBX at "
+            f"{target.domain}, and the PBX dropped the AI's registration for it: calls to "
+            f"{target.extension} ring that device, not the AI. Most often a desk phone or "
+            "softphone was set up with the AI extension's credentials. Remove them from that "
+            "device (or give the AI an extension of its own), then click Re-register. So as "
+            "not to take the extension back and forth with that device, we try again only "
+            "after 10 minutes, then at most every hour."
+        ),
+        Problem.SHARED: (
+            f"Registered, but the PBX also keeps registrations of extension "
+            f"{target.extension} from other devices ({reason or 'at least 1'} besides the "
+            f"AI's): calls to "
+            f"{target.extension} may ring those too, and whoever answers first takes the "
+            "call. If the AI should be the only one, remove the extension's credentials from "
+            "the other devices, or limit the extension to one registration on the PBX."
         ),
         Problem.NO_CREDENTIALS: (
             "The SIP password for this trunk could not be read. We keep retrying; if this "

@@ -64,6 +64,7 @@ class TrunkModel(Model):
     # Registration status, written by the edge-events handler (conditional on reg_order).
     reg_state = UnicodeAttribute()
     reg_error = UnicodeAttribute(null=True)
+    reg_warning = UnicodeAttribute(null=True)
     reg_sip_code = NumberAttribute(null=True)
     reg_since = UTCDateTimeAttribute(null=True)
     reg_last_attempt_at = UTCDateTimeAttribute(null=True)

@@ -34,6 +34,7 @@ def to_domain(item: TrunkModel) -> Trunk:
         generation=int(item.generation),
         registration=RegistrationStatus(
             state=RegistrationState(item.reg_state), error=item.reg_error,
+            warning=item.reg_warning,
             sip_code=int(item.reg_sip_code) if item.reg_sip_code is not None else None,
             since=item.reg_since, last_attempt_at=item.reg_last_attempt_at,
             expires_at=item.reg_expires_at,
@@ -49,7 +50,8 @@ def to_domain(item: TrunkModel) -> Trunk:
 
 def _status_attributes(status: RegistrationStatus) -> dict:
     return dict(
-        reg_state=status.state.value, reg_error=status.error, reg_sip_code=status.sip_code,
+        reg_state=status.state.value, reg_error=status.error, reg_warning=status.warning,
+        reg_sip_code=status.sip_code,
         reg_since=status.since, reg_last_attempt_at=status.last_attempt_at,
         reg_expires_at=status.expires_at,
     )

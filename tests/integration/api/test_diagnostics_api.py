@@ -88,7 +88,7 @@ def test_a_fresh_number_shows_connecting_and_nothing_yet(alice, bound):
     assert view["health"] == {
         "assignment": {"held": False, "edge": None, "since": None},
         "registration": {"state": "connecting", "label": "Connecting", "error": None,
-                         "sip_code": None, "since": trunk["registration"]["since"]},
+                         "warning": None, "sip_code": None, "since": trunk["registration"]["since"]},
         "credentials_valid": "not yet known",
         "last_call_at": None,
     }
@@ -198,7 +198,8 @@ def test_credentials_are_valid_once_registered(alice, core, bound):
     health = diagnostics_of(alice, number)["health"]
 
     assert health["registration"] == {"state": "registered", "label": "Registered as ext 1000",
-                                      "error": None, "sip_code": 200, "since": iso(since)}
+                                      "error": None, "warning": None, "sip_code": 200,
+                                      "since": iso(since)}
     assert health["credentials_valid"] == "yes"
 
 

@@ -25,7 +25,8 @@ def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
     assert trunk["generation"] == 1
     assert ISO_Z.match(trunk["created_at"]) and ISO_Z.match(trunk["updated_at"])
     assert trunk["registration"] == {
-        "state": "connecting", "label": "Connecting", "error": None, "sip_code": None,
+        "state": "connecting", "label": "Connecting", "error": None, "warning": None,
+        "sip_code": None,
         "since": trunk["created_at"], "last_attempt_at": None, "expires_at": None,
     }
     assert trunk["assignment"] == {"held": False, "edge": None}

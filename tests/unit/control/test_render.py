@@ -37,7 +37,8 @@ def test_a_registered_trunk_is_labelled_with_its_extension():
 
     assert view["registration"] == {
         "state": "registered", "label": "Registered as ext 1000", "error": None,
-        "sip_code": 200, "since": "2025-01-31T09:30:00.000Z", "last_attempt_at": None,
+        "warning": None, "sip_code": 200, "since": "2025-01-31T09:30:00.000Z",
+        "last_attempt_at": None,
         "expires_at": "2025-01-31T09:35:00.000Z",
     }
 

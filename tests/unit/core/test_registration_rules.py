@@ -120,9 +120,19 @@ def test_no_response_stays_connecting():
     assert state_for(Problem.NO_RESPONSE) is RegistrationState.CONNECTING
 
 
-@pytest.mark.parametrize("problem", [p for p in Problem if p is not Problem.NO_RESPONSE])
+@pytest.mark.parametrize("problem", [p for p in Problem
+                                     if p not in (Problem.NO_RESPONSE, Problem.SHARED)])
 def test_every_definite_problem_is_failed(problem):
     assert state_for(problem) is RegistrationState.FAILED
+
+
+def test_other_devices_beside_ours_is_a_warning_while_registered():
+    assert state_for(Problem.SHARED) is RegistrationState.REGISTERED
+
+
+def test_an_extension_another_device_took_is_retried_after_10_minutes_doubling_to_an_hour():
+    assert [retry_delay(Problem.CONTACT_TAKEN, n) for n in range(1, 6)] == \
+        [600, 1200, 2400, 3600, 3600]
 
 
 # --- retry_delay ---
