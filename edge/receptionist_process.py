@@ -1,5 +1,6 @@
-"""The built-in receptionist's WebSocket server, run by the supervisor next to the workers so
-`receptionist` agents work with no cloud at all. Restarted if it dies."""
+"""The built-in receptionist (agents/receptionist), run by the supervisor next to the workers so
+`receptionist` agents work with no cloud at all. It is an agent like any other, in a process of
+its own that the workers reach over the agent protocol on loopback. Restarted if it dies."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 from aws_lambda_powertools import Logger
 
 logger = Logger(service="edge", child=True)
-# The receptionist's exit code for a missing prerequisite (edge/agents/receptionist/server.py).
+# The receptionist's exit code for a missing prerequisite (agents/receptionist/server.py).
 CANNOT_START = 2
 
 
@@ -30,7 +31,7 @@ class ReceptionistProcess:
 
     def start(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "edge.agents.receptionist", "--host", "127.0.0.1",
+            [sys.executable, "-m", "agents.receptionist", "--host", "127.0.0.1",
              "--port", str(self.port)], stdin=subprocess.DEVNULL)
         self._started_at = time.monotonic()
 

@@ -15,7 +15,7 @@ DEFAULT_GREETING = "Hello, thank you for calling. Who would you like to speak to
 
 class AgentKind(StrEnum):
     MEDIA_STREAM = "media_stream"  # an external agent reached over WebSocket at stream_url
-    RECEPTIONIST = "receptionist"  # the built-in offline receptionist (edge/agents/receptionist)
+    RECEPTIONIST = "receptionist"  # the built-in offline receptionist (agents/receptionist)
 
 
 @dataclass(frozen=True)

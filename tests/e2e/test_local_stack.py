@@ -110,7 +110,7 @@ def test_each_runtime_process_signs_as_its_own_iam_user_and_none_was_refused(sta
 
     # The edge's workers (multiprocessing spawn) and receptionist inherit the edge's keys.
     runtimes = {b"chalice\0local": "api", b"-m\0edge\0": "edge", b"multiprocessing.spawn": "edge",
-                b"edge.agents.receptionist": "edge", b"devstack\0pump": "edge-events"}
+                b"agents.receptionist": "edge", b"devstack\0pump": "edge-events"}
     keys: dict[str, set[tuple[str, str]]] = {}
     endpoint = None
     for pid in processes_marked(stack.marker):

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from websockets.asyncio.client import connect
 
-from edge.agents.receptionist.audio import FRAME_BYTES, frames, pcm_to_ulaw
-from edge.agents.receptionist.lm import spoken_targets
+from agents.receptionist.audio import FRAME_BYTES, frames, pcm_to_ulaw
+from agents.receptionist.lm import spoken_targets
 from smartalex.domain.directory import DirectoryEntry
 
 SILENCE = b"\xff" * FRAME_BYTES

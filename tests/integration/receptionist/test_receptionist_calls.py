@@ -7,9 +7,9 @@ import asyncio
 import numpy as np
 import pytest
 
-from edge.agents.receptionist.bench import render
-from edge.agents.receptionist.dtmf import tone
-from edge.agents.receptionist.tts import Synthesizer
+from agents.receptionist.bench import render
+from agents.receptionist.dtmf import tone
+from agents.receptionist.tts import Synthesizer
 
 from .fake_edge import FakeEdge
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge.agents.receptionist.answers import consent, find_reception, pick
-from edge.agents.receptionist.conversation import (DEFAULT_GREETING, Clear, Conversation,
+from agents.receptionist.answers import consent, find_reception, pick
+from agents.receptionist.conversation import (DEFAULT_GREETING, Clear, Conversation,
                                                    Expecting, Hangup, Phase, Resolve, Say,
                                                    Transfer)
 from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict

@@ -8,8 +8,8 @@ import base64
 
 import pytest
 
-from edge.agents.receptionist.messages import parse_directory, parse_resolution
-from edge.agents.receptionist.player import Player
+from agents.receptionist.messages import parse_directory, parse_resolution
+from agents.receptionist.player import Player
 from smartalex.domain.directory import Verdict
 
 from .virtual_clock import run

@@ -5,7 +5,7 @@ come back out as protocol messages and paced prompt audio. Prompts render in thr
 and sox are subprocesses); speech models are built and utterances decoded in worker processes
 (stt.SpeechService), so the event loop keeps every call's audio pacing steady.
 
-`python -m edge.agents.receptionist --host 127.0.0.1 --port 8765`
+`python -m agents.receptionist --host 127.0.0.1 --port 8765`
 """
 
 from __future__ import annotations
@@ -348,7 +348,7 @@ async def serve(host: str, port: int, services: Services | None = None,
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m edge.agents.receptionist",
+    parser = argparse.ArgumentParser(prog="python -m agents.receptionist",
                                      description="The built-in offline receptionist agent.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
