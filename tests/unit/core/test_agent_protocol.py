@@ -107,3 +107,10 @@ def test_only_accepted_is_not_a_final_transfer_outcome():
     assert not p.TransferOutcome("215", p.TransferStatus.ACCEPTED).final
     assert all(p.TransferOutcome("215", s).final for s in p.TransferStatus
                if s is not p.TransferStatus.ACCEPTED)
+
+
+def test_directory_entries_read_as_text_whatever_json_type_the_extension_had():
+    entries = p.parse_edge_message(json.dumps({"event": "directory", "directory": {"entries": [
+        {"extension": "215", "display_name": "Sarah Murphy", "aliases": ["billing"]},
+        {"extension": 100, "display_name": "Reception"}]}})).entries
+    assert [(e.extension, e.aliases) for e in entries] == [("215", ("billing",)), ("100", ())]
