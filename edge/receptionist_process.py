@@ -4,6 +4,7 @@ its own that the workers reach over the agent protocol on loopback. Restarted if
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -22,6 +23,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def agent_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The edge's environment without its AWS identity: an agent needs no AWS access, and the
+    receptionist runs speech code on audio anyone who dials in controls, so it gets neither the
+    edge's keys nor where ECS hands out the task role's (AWS_CONTAINER_CREDENTIALS_*)."""
+    return {k: v for k, v in environ.items() if not k.startswith("AWS_")}
+
+
 class ReceptionistProcess:
     def __init__(self, port: int = 0):
         self.port = port or _free_port()
@@ -32,7 +40,8 @@ class ReceptionistProcess:
     def start(self) -> None:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "agents.receptionist", "--host", "127.0.0.1",
-             "--port", str(self.port)], stdin=subprocess.DEVNULL)
+             "--port", str(self.port)], stdin=subprocess.DEVNULL,
+            env=agent_environment(dict(os.environ)))
         self._started_at = time.monotonic()
 
     def keep_alive(self) -> None:
