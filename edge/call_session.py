@@ -91,6 +91,7 @@ class CallSession:
     transfer_deadline: float | None = None
     hangup_at: float | None = None
     audio_checked: bool = False
+    silence_ended: bool = False  # ended for silence (reported once)
     refer_refused: bool = False  # an incoming REFER was refused (reported once per call)
     unrecorded: bool = False  # refused as not the trunk's: leaves no call record
     ended: bool = False
@@ -300,11 +301,12 @@ class CallSession:
     def _check_silence(self, now: float) -> None:
         """End a call where nobody has said anything for `max_silence` seconds (MAX_SILENCE)."""
         if not self.max_silence or not self.agent_started or self.hangup_at is not None \
-                or self.port is None or self.stream is None:
+                or self.silence_ended or self.port is None or self.stream is None:
             return
         last = max(self.stream.last_message_at, self.port.rx_voiced_at or 0.0,
                    self.port.played_at or 0.0)
         if now - last >= self.max_silence:
+            self.silence_ended = True
             self.report_error(ErrorSource.AGENT, f"Nobody spoke for {self.max_silence:.0f} s "
                               "(the agent sent nothing and the caller was silent), so the call "
                               "was ended.", SILENCE_HINT)
