@@ -40,11 +40,17 @@ from pipecat.transports.websocket.fastapi import FastAPIWebsocketParams, FastAPI
 
 from examples.pipecat.bot import run_bot
 from smartalex.pipecat import TRANSFER_TOOL_NAME, CallTransfers, SmartAlexFrameSerializer
-from tests.support.audio import read_wav, render_speech
+from tests.support.audio import read_wav, render_speech, rms
 
 LOUD_RMS = 500           # a frame of 8 kHz 16-bit PCM with the caller's voice in it
 SPEECH_FRAMES = 3        # loud frames in a row: the caller started speaking (barge-in)
 QUIET_SECONDS = 0.6      # then this long without a loud frame: the utterance ended
+
+
+def sound_frames(pcm: bytes) -> int:
+    """20 ms frames of 8 kHz PCM the test phone counts as sound (tests/support/phone_media.py)."""
+    samples = array("h", pcm)
+    return sum(rms(samples[i:i + 160]) >= 100 for i in range(0, len(samples) - 159, 160))
 
 
 @dataclass
@@ -82,7 +88,7 @@ class Listener(FrameProcessor):
         if not isinstance(frame, InputAudioRawFrame):
             return
         now = asyncio.get_running_loop().time()
-        if _rms(frame.audio) >= LOUD_RMS:
+        if rms(array("h", frame.audio)) >= LOUD_RMS:
             self.bots.caller_loud_frames += 1
             self._run += 1
             self._quiet_since = None
@@ -186,9 +192,10 @@ def make_app(bots: Bots) -> FastAPI:
                 stream_sid=call_data["stream_id"], call_sid=call_data["call_id"],
                 account_sid="", auth_token="",
                 params=TwilioFrameSerializer.InputParams(auto_hang_up=False))
-            transport = FastAPIWebsocketTransport(websocket=websocket, params=FastAPIWebsocketParams(
-                audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
-                serializer=serializer))
+            transport = FastAPIWebsocketTransport(
+                websocket=websocket, params=FastAPIWebsocketParams(
+                    audio_in_enabled=True, audio_out_enabled=True, add_wav_header=False,
+                    serializer=serializer))
             speaker = Speaker(bots)
             pipeline = Pipeline([transport.input(), Listener(bots, None), speaker,
                                  transport.output()])
@@ -240,7 +247,3 @@ class BotServer:
         self.server.should_exit = True
         self._thread.join(10)
 
-
-def _rms(pcm: bytes) -> float:
-    samples = array("h", pcm)
-    return (sum(s * s for s in samples) / len(samples)) ** 0.5 if samples else 0.0
