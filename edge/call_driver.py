@@ -31,8 +31,6 @@ from .sip.invite import Reason
 
 TRANSFER_TIMEOUT = 15.0
 NO_AUDIO_AFTER = 5.0
-# The answer comes this long after the last frame of a goodbye the caller must hear.
-AFTER_GOODBYE = 0.3
 # Q.850 cause 26: "non-selected user clearing" (answered by another phone of the group).
 _Q850_ANSWERED_ELSEWHERE = 26
 
@@ -106,9 +104,11 @@ class CallDriver:
     def agent_failed(self) -> None:
         self.outcome = CallOutcome.AGENT_NEVER_STARTED
 
-    def hang_up_after(self, seconds: float) -> None:
-        """Hang up once `seconds` of goodbye have played (0: on the next tick)."""
-        self.hangup_at = self.monotonic() + seconds + (AFTER_GOODBYE if seconds else 0.0)
+    def hang_up_in(self, seconds: float) -> None:
+        """Hang up `seconds` from now (a goodbye or apology still playing), or sooner if an
+        earlier hang-up was already due."""
+        at = self.monotonic() + seconds
+        self.hangup_at = at if self.hangup_at is None else min(self.hangup_at, at)
 
     def hanging_up(self) -> None:
         """We (the agent, a transfer, a drain) are ending the call, not the caller."""

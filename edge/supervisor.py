@@ -176,7 +176,8 @@ class Supervisor:
                 registers_per_second=settings.pbx_registers_per_second / settings.workers,
                 registration_expires=settings.registration_expires,
                 keepalive_seconds=settings.keepalive_seconds,
-                bindings_check_seconds=settings.bindings_check_seconds))
+                bindings_check_seconds=settings.bindings_check_seconds,
+                max_silence=settings.max_silence))
             for i in range(settings.workers)
         ]
 

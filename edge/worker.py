@@ -58,6 +58,7 @@ from .protocol import (
 )
 from .register_pacing import RegisterPacer
 from .registration import Next, RegistrationDriver, classify_bindings
+from .settings import MAX_SILENCE
 from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup
 
 logger = Logger(service="edge-worker")
@@ -94,6 +95,7 @@ class WorkerSettings:
     keepalive_seconds: float = 20.0
     bindings_check_seconds: float = 60.0
     targets: TargetPolicy = ANY_TARGET
+    max_silence: float = MAX_SILENCE
 
 
 @dataclass(eq=False)  # a slot is one account: compared (in/remove) by identity
@@ -528,7 +530,8 @@ class Worker:
             info = replace(info, dialled=number.e164)
         session = CallSession(call, context, info, self.loop,
                               report=lambda payload: self._report(slot, payload),
-                              apology=self.apology, targets=TargetGuard(self.settings.targets))
+                              apology=self.apology, targets=TargetGuard(self.settings.targets),
+                              max_silence=self.settings.max_silence)
         call.session = session
         if not from_pbx:
             # Another held trunk's PBX (the guard let it in for that one), not this trunk's:

@@ -157,7 +157,8 @@ def test_an_agent_that_never_started_is_not_answered_by_agent(driver, clock):
     driver.offered(0)
     driver.confirmed()
     driver.agent_failed()
-    driver.hang_up_after(2.0)
+    driver.hang_up_in(2.0)
+    driver.hang_up_in(5.0)  # a later deadline does not postpone the earlier one
     actions = run(driver, clock, 2.5)
     assert actions.count(Action.HANG_UP) == 1
     assert driver.disconnected() is CallOutcome.AGENT_NEVER_STARTED
