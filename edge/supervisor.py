@@ -374,6 +374,8 @@ class Supervisor:
             if index is None:
                 logger.error("no worker has room for a claimed trunk; handing it back",
                              extra={"trunk_id": trunk.trunk_id})
+                self.publish(Report(trunk.trunk_id, trunk.generation, RegistrationObserved(
+                    state=RegistrationState.CONNECTING, problem=Problem.NO_CAPACITY)))
                 self.keeper.release(trunk.trunk_id)
                 continue
             self.unstarted.pop(trunk.trunk_id, None)
@@ -538,9 +540,10 @@ class Supervisor:
 
     # --- reporting ---
     def publish(self, message: Report) -> None:
-        if isinstance(message.payload, RegistrationObserved):
+        if isinstance(message.payload, RegistrationObserved) \
+                and message.payload.problem is not Problem.NO_EDGE:
             holding = self.keeper.held.get(message.trunk_id)
-        else:  # a call's record or error: also after the trunk's lease went back
+        else:  # a call's record or error, or a let-go: also after the trunk's lease went back
             holding = self.keeper.last_holding(message.trunk_id)
         if holding is None:
             return  # no longer ours: whatever we saw is not the trunk's status any more

@@ -27,7 +27,14 @@ from aws_lambda_powertools import Logger
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
-from smartalex.domain.registration import CHALLENGE_REFUSED, EXTENSION_TAKEN, TARGET_REFUSED
+from smartalex.domain.messages import RegistrationObserved
+from smartalex.domain.registration import (
+    CHALLENGE_REFUSED,
+    EXTENSION_TAKEN,
+    TARGET_REFUSED,
+    Problem,
+    RegistrationState,
+)
 from smartalex.domain.sip import uri_host
 from smartalex.domain.targets import ANY_TARGET, TargetGuard, TargetPolicy, refusal
 
@@ -334,6 +341,9 @@ class Worker:
         slot.leave_by = time.monotonic() + UNREGISTER_TIMEOUT
         slot.lookup = slot.resolved = None
         self.leaving.append(slot)
+        if slot.notify:  # let go for good, not replaced by a new generation: say so at once
+            self._report(slot, RegistrationObserved(state=RegistrationState.CONNECTING,
+                                                    problem=Problem.NO_EDGE))
         logger.info("un-registering", extra={"trunk_id": slot.hold.trunk_id,
                                              "generation": slot.hold.generation,
                                              "slot": slot.serial})

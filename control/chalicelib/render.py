@@ -11,7 +11,7 @@ from typing import Annotated
 from chalice import Response
 from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
-from smartalex.domain.registration import RegistrationState
+from smartalex.domain.registration import RegistrationState, as_shown
 from smartalex.domain.trunk import PbxType, Transport, Trunk
 
 
@@ -63,8 +63,13 @@ class TrunkView(BaseModel):
 
     @classmethod
     def of(cls, trunk: Trunk, now: float | None = None) -> "TrunkView":
-        account, status, lease = trunk.account, trunk.registration, trunk.lease
-        held = lease is not None and not lease.is_expired(time.time() if now is None else now)
+        """The registration as it reads now (registration.as_shown): Registered only while an
+        edge holds the trunk and the registration has not run out."""
+        account, lease = trunk.account, trunk.lease
+        now = time.time() if now is None else now
+        held = lease is not None and not lease.is_expired(now)
+        status = as_shown(trunk.registration, lease.expires_at if lease else None,
+                          datetime.fromtimestamp(now, timezone.utc))
         return cls(
             id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
             extension=account.extension, username=account.username,

@@ -7,8 +7,8 @@ the status handler and the API always agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 # The reason the edge reports when it did not answer a REGISTER challenge (edge/challenges.py).
@@ -31,6 +31,22 @@ AUTH_MESSAGE = (
     "Authentication required — wrong username or password. "
     "Re-enter the credentials and click Re-register."
 )
+
+
+# What a trunk reads while no edge holds it (as_shown, and the edge that lets it go).
+WAITING_FOR_EDGE = ("Waiting for an edge to take this extension: none holds it right now (a new "
+                    "or changed trunk, or an edge restarting or handing it over). It registers "
+                    "within seconds of one taking it; nothing to change on the PBX.")
+NO_EDGE_FOR_LONG = ("No edge has taken this extension for {minutes} min: our edges may be at "
+                    "capacity or restarting. It registers as soon as one has room; nothing to "
+                    "change on the PBX.")
+NO_CAPACITY = ("No capacity left: the edge that took this extension had no room for it and "
+               "handed it back. It registers as soon as an edge has room; nothing to change on "
+               "the PBX.")
+RAN_OUT = ("The registration ran out at {time} UTC without a refresh from the edge holding "
+           "it, so calls may not reach the AI; the edge is registering again.")
+# Edges claim unheld trunks every few seconds: longer than this unheld is not a hand-over.
+LONG_WITHOUT_EDGE = timedelta(seconds=60)
 
 
 class RegistrationState(StrEnum):
@@ -68,6 +84,11 @@ class Problem(StrEnum):
     # A warning, not a failure: registered, but the PBX also keeps other devices' registrations
     # of the extension, which may ring too.
     SHARED = "shared"
+    # No edge holds the trunk (a new trunk, an edge restarting, a hand-over): nobody registers
+    # it until one takes it. Reported by an edge as it lets go, and read off the lease.
+    NO_EDGE = "no_edge"
+    # The edge that took the trunk had no room left for it and handed it back.
+    NO_CAPACITY = "no_capacity"
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,35 @@ class RegistrationStatus:
         if self.state is RegistrationState.REGISTERED:
             return f"Registered as ext {extension}"
         return "Failed" if self.state is RegistrationState.FAILED else "Connecting"
+
+
+def as_shown(status: RegistrationStatus, lease_expires_at: float | None,
+             now: datetime) -> RegistrationStatus:
+    """What a trunk's registration reads now: the edge's last report, held to the two facts
+    that report cannot vouch for after the fact. Registered only while an edge holds an
+    unexpired lease (`lease_expires_at`, epoch seconds; None or 0 when no edge has one) and the
+    registration has not expired (`status.expires_at`); otherwise Connecting, with why. A
+    Failed status stays Failed: its cause still needs the admin, whichever edge tries next.
+    Pure, so it survives any change in how leases are stored."""
+    held = bool(lease_expires_at) and lease_expires_at > now.timestamp()
+    if not held:
+        if status.state is RegistrationState.FAILED:
+            return status
+        unheld_since = datetime.fromtimestamp(lease_expires_at, timezone.utc) \
+            if lease_expires_at else (status.since
+                                      if status.state is RegistrationState.CONNECTING else None)
+        waited = now - unheld_since if unheld_since else timedelta(0)
+        error = NO_EDGE_FOR_LONG.format(minutes=max(1, int(waited.total_seconds() // 60))) \
+            if waited > LONG_WITHOUT_EDGE else (status.error if status.error in (
+                NO_CAPACITY, WAITING_FOR_EDGE) else WAITING_FOR_EDGE)
+        return replace(status, state=RegistrationState.CONNECTING, error=error, warning=None,
+                       expires_at=None)
+    if status.state is RegistrationState.REGISTERED and status.expires_at is not None \
+            and status.expires_at <= now:
+        ran_out = status.expires_at.astimezone(timezone.utc).strftime("%H:%M:%S")
+        return replace(status, state=RegistrationState.CONNECTING,
+                       error=RAN_OUT.format(time=ran_out), warning=None)
+    return status
 
 
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake")
@@ -139,7 +189,7 @@ def state_for(problem: Problem | None) -> RegistrationState:
     """No answer keeps the trunk Connecting (with a hint); any definite refusal is Failed."""
     if problem is None or problem is Problem.SHARED:
         return RegistrationState.REGISTERED
-    if problem is Problem.NO_RESPONSE:
+    if problem in (Problem.NO_RESPONSE, Problem.NO_EDGE, Problem.NO_CAPACITY):
         return RegistrationState.CONNECTING
     return RegistrationState.FAILED
 
@@ -279,6 +329,8 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
             "call. If the AI should be the only one, remove the extension's credentials from "
             "the other devices, or limit the extension to one registration on the PBX."
         ),
+        Problem.NO_EDGE: WAITING_FOR_EDGE,
+        Problem.NO_CAPACITY: NO_CAPACITY,
         Problem.NO_CREDENTIALS: (
             "The SIP password for this trunk could not be read. We keep retrying; if this "
             "persists, re-enter the password and click Re-register."

@@ -14,7 +14,13 @@ from ..domain.call import CallRecord, Party, extension_line
 from ..domain.errors_log import ErrorRecord, ErrorSource
 from ..domain.messages import CallEnded, Envelope, ErrorObserved, RegistrationObserved
 from ..domain.pbx_types import preset
-from ..domain.registration import RegistrationState, RegistrationStatus, explain, retry_delay
+from ..domain.registration import (
+    Problem,
+    RegistrationState,
+    RegistrationStatus,
+    explain,
+    retry_delay,
+)
 from .ports import (
     CallRecordRepository,
     ErrorRecordRepository,
@@ -68,7 +74,8 @@ def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
     )
     applied = trunks.record_registration(envelope.trunk, envelope.order, status)
     failing = status.state is RegistrationState.FAILED or status.warning is not None or (
-        status.state is RegistrationState.CONNECTING and status.error is not None)
+        status.state is RegistrationState.CONNECTING and status.error is not None
+        and observed.problem is not Problem.NO_EDGE)  # a hand-over is routine, not a problem
     changed = (status.state, status.error, status.warning) != \
         (current.state, current.error, current.warning)
     if applied and failing and changed:

@@ -25,7 +25,10 @@ def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
     assert trunk["generation"] == 1
     assert ISO_Z.match(trunk["created_at"]) and ISO_Z.match(trunk["updated_at"])
     assert trunk["registration"] == {
-        "state": "connecting", "label": "Connecting", "error": None, "warning": None,
+        "state": "connecting", "label": "Connecting", "warning": None,
+        "error": "Waiting for an edge to take this extension: none holds it right now (a new "
+                 "or changed trunk, or an edge restarting or handing it over). It registers "
+                 "within seconds of one taking it; nothing to change on the PBX.",
         "sip_code": None,
         "since": trunk["created_at"], "last_attempt_at": None, "expires_at": None,
     }

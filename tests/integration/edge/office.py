@@ -71,7 +71,7 @@ def diagnostics(control_plane, trunk):
 def last_call(control_plane, trunk, count=1):
     """The newest call in the trunk's Diagnostics, once it lists `count` calls."""
     return wait_for(lambda: len(calls := diagnostics(control_plane, trunk).calls) >= count
-                    and calls, 15, "the call record")[0]
+                    and calls, 15, "the call record")[0].record
 
 
 def errors(control_plane, trunk):
