@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger
 from smartalex.domain import agent_protocol as protocol
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.directory import DirectoryEntry, Verdict
+from smartalex.domain.edge_addresses import RTP_PORT_FIRST, RTP_PORT_LAST
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
 from smartalex.domain.messages import CallEnded, ErrorObserved, PartyInfo
@@ -44,8 +45,9 @@ INCOMING_REFER_HINT = ("The AI transfers callers itself (through the PBX's own r
                        "instead.")
 REFER_REFUSED_HINT = ("The PBX refused the transfer: enable Allow transfer / REFER for this "
                       "extension on the PBX.")
-NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that RTP ports 10000–20000 are "
-                 "open both ways between the PBX and us, and that the PBX advertises its "
+NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that UDP ports "
+                 f"{RTP_PORT_FIRST}–{RTP_PORT_LAST} (RTP) are open both ways between the PBX "
+                 "and our addresses (listed on the trunk), and that the PBX advertises its "
                  "external IP address behind NAT.")
 SILENCE_HINT = ("The agent accepted the call but sent no audio while the caller was silent. An "
                 "agent that is waiting for the caller should prompt them, or hang up.")

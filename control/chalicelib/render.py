@@ -11,6 +11,7 @@ from typing import Annotated
 from chalice import Response
 from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
+from smartalex.domain.edge_addresses import LOCAL_ADDRESSES, EdgeAddresses
 from smartalex.domain.registration import RegistrationState, as_shown
 from smartalex.domain.trunk import PbxType, Transport, Trunk
 
@@ -37,6 +38,19 @@ class RegistrationView(BaseModel):
     expires_at: Timestamp | None
 
 
+class EdgeAddressesView(BaseModel):
+    """What the PBX's firewall must allow: where our edges register and send media from."""
+
+    addresses: list[str]  # deployed: the edges' Elastic IP pool; locally 127.0.0.1
+    rtp_port_first: int
+    rtp_port_last: int
+
+    @classmethod
+    def of(cls, sources: EdgeAddresses) -> "EdgeAddressesView":
+        return cls(addresses=list(sources.addresses), rtp_port_first=sources.rtp_first,
+                   rtp_port_last=sources.rtp_last)
+
+
 class AssignmentView(BaseModel):
     held: bool  # an edge holds an unexpired lease and is registering the trunk
     edge: str | None
@@ -60,9 +74,11 @@ class TrunkView(BaseModel):
     registration: RegistrationView
     assignment: AssignmentView
     agent_id: str | None  # the agent answering its calls (PUT /v1/agents/{agent_id}/telephony)
+    edge_addresses: EdgeAddressesView  # allow these on the PBX (SIP and RTP)
 
     @classmethod
-    def of(cls, trunk: Trunk, now: float | None = None) -> "TrunkView":
+    def of(cls, trunk: Trunk, now: float | None = None,
+           sources: EdgeAddresses = EdgeAddresses(LOCAL_ADDRESSES)) -> "TrunkView":
         """The registration as it reads now (registration.as_shown): Registered only while an
         edge holds the trunk and the registration has not run out."""
         account, lease = trunk.account, trunk.lease
@@ -83,7 +99,7 @@ class TrunkView(BaseModel):
                 last_attempt_at=status.last_attempt_at, expires_at=status.expires_at,
             ),
             assignment=AssignmentView(held=held, edge=lease.owner if held else None),
-            agent_id=trunk.agent_id,
+            agent_id=trunk.agent_id, edge_addresses=EdgeAddressesView.of(sources),
         )
 
 
@@ -101,13 +117,15 @@ class ErrorView(BaseModel):
     error: ErrorDetail
 
 
-def trunk(trunk: Trunk, status: int = 200) -> Response:
-    return Response(body=TrunkView.of(trunk).model_dump(mode="json"), status_code=status)
+def trunk(trunk: Trunk, status: int = 200, sources: EdgeAddresses | None = None) -> Response:
+    view = TrunkView.of(trunk, sources=sources or EdgeAddresses(LOCAL_ADDRESSES))
+    return Response(body=view.model_dump(mode="json"), status_code=status)
 
 
-def trunks(items: list[Trunk]) -> Response:
+def trunks(items: list[Trunk], sources: EdgeAddresses | None = None) -> Response:
     ordered = sorted(items, key=lambda t: (t.created_at, t.trunk_id))
-    body = TrunkList(trunks=[TrunkView.of(t) for t in ordered])
+    sources = sources or EdgeAddresses(LOCAL_ADDRESSES)
+    body = TrunkList(trunks=[TrunkView.of(t, sources=sources) for t in ordered])
     return Response(body=body.model_dump(mode="json"), status_code=200)
 
 

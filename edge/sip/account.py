@@ -7,6 +7,7 @@ from typing import Callable
 
 import pjsua2 as pj
 
+from smartalex.domain.edge_addresses import RTP_PORT_FIRST, RTP_PORT_LAST
 from smartalex.domain.sip import uri_host
 from smartalex.domain.trunk import SipAccount
 
@@ -18,9 +19,10 @@ from ..registration import REFRESH_BEFORE_EXPIRY
 REGISTRATION_EXPIRES = 300
 
 
-# RTP/RTCP ports: the range PBX admins open in their firewall (docs/deploy.md).
-RTP_PORT_START = 10000
-RTP_PORT_RANGE = 10000
+# RTP/RTCP ports: the range PBX admins open in their firewall (domain/edge_addresses.py, shown
+# on every trunk).
+RTP_PORT_START = RTP_PORT_FIRST
+RTP_PORT_RANGE = RTP_PORT_LAST - RTP_PORT_FIRST + 1
 
 
 def account_config(account: SipAccount, password: str, transport_id: int,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
+from .edge_addresses import EdgeAddresses
+
 # The reason the edge reports when it did not answer a REGISTER challenge (edge/challenges.py).
 CHALLENGE_REFUSED = "Challenge not answered"
 # The reason the edge reports when another trunk already registers this PBX extension
@@ -238,20 +240,24 @@ class Target:
 
 
 def explain(problem: Problem | None, code: int | None, reason: str, target: Target,
-            pbx: PbxWords | None = None) -> str | None:
+            pbx: PbxWords | None = None, sources: EdgeAddresses | None = None) -> str | None:
     """The message an admin sees for a problem; None when there is nothing to say. With the
-    PBX's words, the messages that send the admin into its console say where to look."""
+    PBX's words, the messages that send the admin into its console say where to look; with
+    `sources`, the hints that ask for the PBX's firewall say which addresses to allow."""
     where = f"{target.domain}:{target.port} over {target.transport.upper()}"
     said = f"{code} {reason}".strip() if code else reason
     outside = (f" ({pbx.name}: {pbx.outside_network})" if pbx and pbx.outside_network else "")
+    allow = f"our addresses {sources.allow()}" if sources and sources.addresses else \
+        "our registration source addresses"
     messages = {
         Problem.AUTH: AUTH_MESSAGE + (f" {pbx.name} shows them {pbx.credentials}."
                                       if pbx and pbx.credentials else ""),
         Problem.FORBIDDEN: (
             f"The PBX at {target.domain} refused extension {target.extension} with {said}. "
             "This is rarely the password: most often the PBX blocks the address we register "
-            "from (its firewall, fail2ban or IP blocklist), does not let this extension "
-            f"register from outside its own network{outside}, or the extension is disabled. "
+            f"from (its firewall, fail2ban or IP blocklist: allow {allow}), does not let this "
+            f"extension register from outside its own network{outside}, or the extension is "
+            "disabled. "
             "Some PBXs (Asterisk's chan_sip) also answer a wrong password this way. We try "
             "again in 5 minutes, then less often (at most every 30); click Re-register once "
             "it is fixed."
@@ -267,8 +273,8 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
         ),
         Problem.NO_RESPONSE: (
             f"No answer from the PBX at {where} yet. Check that the domain is reachable from "
-            "the internet, that the PBX firewall allows our registration source IP, and that "
-            f"extension {target.extension} exists and is enabled."
+            f"the internet, that the PBX's firewall allows {allow}, and that extension "
+            f"{target.extension} exists and is enabled."
         ),
         Problem.TLS: (
             f"The TLS handshake with {target.domain}:{target.port} failed ({reason}). Check that "

@@ -11,6 +11,7 @@ import inspect
 from typing import TYPE_CHECKING
 
 from ..domain.call import CallRecord, Party, extension_line
+from ..domain.edge_addresses import EdgeAddresses
 from ..domain.errors_log import ErrorRecord, ErrorSource
 from ..domain.messages import CallEnded, Envelope, ErrorObserved, RegistrationObserved
 from ..domain.pbx_types import preset
@@ -46,7 +47,8 @@ def message_error_id(envelope: Envelope) -> str:
 
 
 def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
-                        errors: ErrorRecordRepository) -> bool:
+                        errors: ErrorRecordRepository,
+                        edge_addresses: EdgeAddresses | None = None) -> bool:
     """Store what an edge saw; True if applied, False if stale or the trunk is gone.
 
     A status that newly reports a problem (Failed, or Connecting with no answer from the PBX)
@@ -61,7 +63,7 @@ def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
         return False
     current = trunk.registration
     said = explain(observed.problem, observed.sip_code, observed.reason, trunk.account.target,
-                   preset(trunk.pbx_type).words)
+                   preset(trunk.pbx_type).words, edge_addresses)
     registered = observed.state is RegistrationState.REGISTERED
     status = RegistrationStatus(
         state=observed.state,

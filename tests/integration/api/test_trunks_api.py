@@ -8,7 +8,7 @@ from .conftest import ISO_Z, valid_trunk
 
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
                        "tls_verify", "pbx_source_addresses", "answer_delay_seconds", "label", "generation", "created_at", "updated_at", "registration",
-                       "assignment", "agent_id"}
+                       "assignment", "agent_id", "edge_addresses"}
 
 
 def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
@@ -35,6 +35,9 @@ def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
     assert trunk["assignment"] == {"held": False, "edge": None}
     assert trunk["agent_id"] is None
     assert trunk["answer_delay_seconds"] == 0  # answers at once unless told to ring first
+    # What the PBX must allow: loopback on this machine (deployed: the Elastic IP pool).
+    assert trunk["edge_addresses"] == {"addresses": ["127.0.0.1"], "rtp_port_first": 10000,
+                                       "rtp_port_last": 19999}
     assert storage.password(trunk["id"]) == "correct horse battery staple"
 
 

@@ -171,6 +171,18 @@ def test_no_answer_from_the_pbx_is_listed_with_a_retrying_hint(trunks, errors):
     assert error.hint == RETRYING_HINT
 
 
+def test_no_answer_names_the_addresses_and_ports_the_pbx_must_allow(trunks, errors):
+    from smartalex.domain.edge_addresses import EdgeAddresses
+
+    pool = EdgeAddresses(("203.0.113.10", "203.0.113.11"))
+    record_registration(registration(CONNECTING, sequence=1, problem=Problem.NO_RESPONSE),
+                        trunks=trunks, errors=errors, edge_addresses=pool)
+
+    error = trunks.find("trk_1").registration.error
+    assert "allows our addresses 203.0.113.10, 203.0.113.11 (SIP, and RTP on UDP ports " \
+           "10000–19999)" in error
+
+
 def test_the_same_failure_reported_again_is_listed_once(trunks, errors):
     for sequence in (1, 2, 3):
         record_registration(registration(FAILED, sequence=sequence, problem=Problem.SERVER,
