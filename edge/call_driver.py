@@ -30,7 +30,8 @@ from smartalex.domain.call import CallOutcome
 from .sip.invite import Reason
 
 TRANSFER_TIMEOUT = 15.0
-NO_AUDIO_AFTER = 5.0
+# How often the audio counters are sampled once the call is answered (edge/audio_watch.py).
+AUDIO_SAMPLE_EVERY = 1.0
 # Q.850 cause 26: "non-selected user clearing" (answered by another phone of the group).
 _Q850_ANSWERED_ELSEWHERE = 26
 
@@ -40,7 +41,7 @@ class Action(StrEnum):
 
     ANSWER = "answer"                  # connect the agent and send 200
     HANG_UP = "hang_up"                # send BYE (or CANCEL our answer)
-    CHECK_AUDIO = "check_audio"        # look at the RTP counters
+    SAMPLE_AUDIO = "sample_audio"      # read the RTP/RTCP counters (edge/audio_watch.py)
     TRANSFER_TIMED_OUT = "transfer_timed_out"
 
 
@@ -74,7 +75,7 @@ class CallDriver:
     transfer_accepted: bool = False
     transfer_deadline: float | None = None
     hangup_at: float | None = None
-    audio_checked: bool = False
+    next_sample: float | None = None
     ended: bool = False
 
     # --- set-up ---
@@ -96,6 +97,7 @@ class CallDriver:
     def confirmed(self) -> None:
         if self.answered_at is None:
             self.answered_at = self.monotonic()
+            self.next_sample = self.answered_at + AUDIO_SAMPLE_EVERY
 
     # --- the agent ---
     def agent_ready(self) -> None:
@@ -155,10 +157,9 @@ class CallDriver:
             self.hangup_at = None
             self.hanging_up()
             actions.append(Action.HANG_UP)
-        if self.answered_at is not None and not self.audio_checked \
-                and now - self.answered_at >= NO_AUDIO_AFTER:
-            self.audio_checked = True
-            actions.append(Action.CHECK_AUDIO)
+        if self.next_sample is not None and now >= self.next_sample:
+            self.next_sample = now + AUDIO_SAMPLE_EVERY
+            actions.append(Action.SAMPLE_AUDIO)
         return actions
 
     # --- the end ---

@@ -25,7 +25,8 @@ from smartalex.domain.messages import CallEnded, ErrorObserved, PartyInfo
 from smartalex.domain.sip import uri_host
 from smartalex.domain.targets import ANYWHERE, TargetGuard
 
-from .call_driver import NO_AUDIO_AFTER, TRANSFER_TIMEOUT, Action, CallDriver, Transfer
+from .audio_watch import NO_AUDIO_AFTER, STOPPED_AFTER, AudioProblem, AudioWatch, Sample
+from .call_driver import TRANSFER_TIMEOUT, Action, CallDriver, Transfer
 from .media.loop import LoopThread
 from .media.port import MAX_QUEUED_SECONDS, AgentAudioPort
 from .media.stream import MediaStream, StreamEvent
@@ -49,6 +50,14 @@ NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that UDP ports 
                  f"{RTP_PORT_FIRST}–{RTP_PORT_LAST} (RTP) are open both ways between the PBX "
                  "and our addresses (listed on the trunk), and that the PBX advertises its "
                  "external IP address behind NAT.")
+NOT_REACHING_HINT = ("The PBX's own audio reaches us. Check that the PBX, and any firewall in "
+                     "front of it, accepts UDP from our addresses (listed on the trunk) to its "
+                     "RTP ports, and that it listens for media on the address its SDP names.")
+STOPPED_HINT = ("A NAT or firewall between the PBX and us may close the media flow before the "
+                "call ends (a UDP timeout shorter than a call), or the PBX moved the media "
+                "elsewhere without telling us (direct media). If the PBX or its phones use "
+                "silence suppression (VAD), long gaps are normal: turn it off for this "
+                "extension.")
 SILENCE_HINT = ("The agent accepted the call but sent no audio while the caller was silent. An "
                 "agent that is waiting for the caller should prompt them, or hang up.")
 
@@ -88,6 +97,8 @@ class CallSession:
     transfer_target: DirectoryEntry | None = None   # a transfer in progress
     transferred_to: DirectoryEntry | None = None    # the transfer that completed
     silence_ended: bool = False  # ended for silence (reported once)
+    audio: AudioWatch | None = None  # set at the first sample after the answer
+    on_hold: bool = False  # the PBX put the call on hold (no audio is expected)
     refer_refused: bool = False  # an incoming REFER was refused (reported once per call)
     unrecorded: bool = False  # refused as not the trunk's: leaves no call record
     ended: bool = False
@@ -151,6 +162,8 @@ class CallSession:
 
     def on_media(self) -> None:
         info = self.call.getInfo()
+        self.on_hold = any(m.type == pj.PJMEDIA_TYPE_AUDIO
+                           and m.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD for m in info.media)
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE \
                     and self.port is not None:
@@ -209,8 +222,8 @@ class CallSession:
                                            f"{TRANSFER_TIMEOUT:.0f} s")
             elif action is Action.HANG_UP:
                 self.hangup()
-            elif action is Action.CHECK_AUDIO:
-                self._check_audio()
+            elif action is Action.SAMPLE_AUDIO:
+                self._sample_audio()
 
     def _on_stream_event(self, event: StreamEvent) -> None:
         if event.kind == "started":
@@ -296,14 +309,31 @@ class CallSession:
         logger.warning("agent audio queue full; the excess is dropped", extra={
             "call_id": self.call_id, "max_seconds": MAX_QUEUED_SECONDS})
 
-    def _check_audio(self) -> None:
+    def _sample_audio(self) -> None:
+        """Feed the call's RTP/RTCP counters to its AudioWatch; report what it finds."""
+        if self.audio is None:
+            self.audio = AudioWatch(answered_at=self.driver.answered_at or time.monotonic())
         try:
-            received = self.call.getStreamStat(0).rtcp.rxStat.pkt
+            rtcp = self.call.getStreamStat(0).rtcp
         except pj.Error:
             return
-        if received == 0:
-            self.report_error(ErrorSource.MEDIA, "No audio (RTP) received within "
-                        f"{NO_AUDIO_AFTER:.0f} s of answering.", NO_AUDIO_HINT)
+        sample = Sample(rx_packets=rtcp.rxStat.pkt, tx_packets=rtcp.txStat.pkt,
+                        rtcp_heard=bool(rtcp.peerSdes.cname),
+                        reports=rtcp.txStat.updateCount, reported_lost=rtcp.txStat.loss,
+                        on_hold=self.on_hold)
+        for problem in self.audio.sample(time.monotonic(), sample):
+            if problem is AudioProblem.NONE_IN:
+                self.report_error(ErrorSource.MEDIA, "No audio (RTP) received within "
+                                  f"{NO_AUDIO_AFTER:.0f} s of answering.", NO_AUDIO_HINT)
+            elif problem is AudioProblem.NONE_OUT:
+                self.report_error(ErrorSource.MEDIA, "Our audio is not reaching the PBX: its "
+                                  "RTCP reports say it receives nothing (or little) of what "
+                                  "the AI sends, so the caller hears silence.", NOT_REACHING_HINT)
+            elif problem is AudioProblem.STOPPED:
+                self.report_error(ErrorSource.MEDIA, "Audio from the PBX stopped "
+                                  f"{self.audio.stopped_after:.0f} s into the call (no RTP for "
+                                  f"{STOPPED_AFTER:.0f} s) while the call stayed up.",
+                                  STOPPED_HINT)
 
     def _check_silence(self, now: float) -> None:
         """End a call where nobody has said anything for `max_silence` seconds (MAX_SILENCE)."""

@@ -3,7 +3,7 @@
 import pytest
 
 from edge.call_driver import (
-    NO_AUDIO_AFTER,
+    AUDIO_SAMPLE_EVERY,
     TRANSFER_TIMEOUT,
     Action,
     CallDriver,
@@ -169,11 +169,12 @@ def test_a_refused_call_keeps_its_refusal(driver):
     assert driver.disconnected() is CallOutcome.BUSY
 
 
-def test_audio_is_checked_once_a_few_seconds_after_the_answer(driver, clock):
-    answered_call(driver, clock)
-    before = run(driver, clock, NO_AUDIO_AFTER - 0.25)
-    assert Action.CHECK_AUDIO not in before
-    assert run(driver, clock, 10) == [Action.CHECK_AUDIO]
+def test_the_audio_counters_are_sampled_every_second_once_answered(driver, clock):
+    driver.offered(3)
+    assert Action.SAMPLE_AUDIO not in run(driver, clock, 3)  # ringing: nothing to sample
+    driver.confirmed()
+    samples = run(driver, clock, 10).count(Action.SAMPLE_AUDIO)
+    assert samples == 10 / AUDIO_SAMPLE_EVERY
 
 
 def test_nothing_happens_after_the_call_ended(driver, clock):
