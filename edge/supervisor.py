@@ -25,6 +25,7 @@ from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, regist
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.errors import NotFound
 from smartalex.domain.messages import RegistrationObserved, wrap
+from smartalex.domain.phone_number import lists_every_binding
 from smartalex.domain.registration import Problem, RegistrationState, retry_delay
 from smartalex.domain.trunk import Trunk
 
@@ -517,6 +518,13 @@ class Supervisor:
         try:
             entries: tuple[DirectoryEntry, ...] = tuple(self.services.directory.list(trunk.trunk_id))
             numbers = self.services.numbers.for_trunk(trunk.trunk_id)
+            if not lists_every_binding(trunk.bound_numbers, numbers):
+                # The index has not caught up with a bind or unbind yet (DynamoDB's indexes
+                # are eventually consistent): keep the routing calls have, read again soon.
+                logger.info("the numbers index is behind the trunk's bindings; reading again "
+                            "on the next poll", extra={"trunk_id": trunk.trunk_id})
+                self.keeper.retry_routing(trunk.trunk_id)
+                return None
             return CallRouting(
                 self._agent_link(trunk.agent_id), entries,
                 tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers),

@@ -77,6 +77,11 @@ class Trunk:
     # Seconds the AI rings before answering, so a ring group or queue gives people a chance
     # first (edge/call_driver.py). Takes effect from the next call, without re-registering.
     answer_delay_seconds: int = 0
+    # The ids of the numbers bound to it, written with every bind and unbind (None: a trunk
+    # from before they were recorded). The edge reads the numbers through an index, which
+    # DynamoDB updates a little later: this says when that read is complete
+    # (phone_number.lists_every_binding).
+    bound_numbers: frozenset[str] | None = None
 
     @property
     def unique_key(self) -> str:

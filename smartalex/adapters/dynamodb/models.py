@@ -9,6 +9,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -86,6 +87,10 @@ class TrunkModel(Model):
     agent_version = NumberAttribute(default=0)
     # Seconds the AI rings before answering (absent on older items: 0).
     answer_delay_seconds = NumberAttribute(null=True)
+    # The numbers bound to it, and how many (0 with no set: DynamoDB has no empty sets), written
+    # with every bind and unbind; absent on trunks from before they were recorded.
+    bound_numbers = UnicodeSetAttribute(null=True)
+    bound_count = NumberAttribute(null=True)
 
     tenant_index = TenantIndex()
     placement_index = PlacementIndex()

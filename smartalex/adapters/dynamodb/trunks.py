@@ -45,6 +45,8 @@ def to_domain(item: TrunkModel) -> Trunk:
         bindings_version=int(item.bindings_version or 0),
         agent_version=int(item.agent_version or 0),
         answer_delay_seconds=int(item.answer_delay_seconds or 0),
+        bound_numbers=None if item.bound_count is None
+        else frozenset(item.bound_numbers or ()),
     )
 
 
