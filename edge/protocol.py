@@ -131,6 +131,7 @@ class RegistrarResolved:
     trunk_id: str
     generation: int
     addresses: tuple[str, ...]
+    port: int | None = None  # where REGISTERs go (an SRV record's port); None: the trunk's
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from smartalex.domain.registration import (
     Problem,
     RegistrationState,
 )
-from smartalex.domain.sip import uri_host
 from smartalex.domain.targets import ANY_TARGET, TargetGuard, TargetPolicy, refusal
 
 from smartalex.domain.trunk import Transport
@@ -66,7 +65,7 @@ from .protocol import (
 from .register_pacing import RegisterPacer
 from .registration import Next, RegistrationDriver, classify_bindings
 from .settings import MAX_SILENCE
-from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup
+from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup, dns_srv_lookup
 
 logger = Logger(service="edge-worker")
 
@@ -123,6 +122,7 @@ class TrunkSlot:
     resolved: tuple[str, ...] | None = None  # its addresses, while the supervisor checks them
     challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
     registrar: str = ""  # the address REGISTERs go to: what RegisterPacer paces by
+    next_hop_port: int | None = None  # the port REGISTERs go to (an SRV record's, or given)
     paced: bool = False  # a REGISTER waits for the PBX's allowance
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
@@ -172,7 +172,8 @@ class Worker:
         self.ep.select_account = self._select_account
         self.own_addresses = frozenset(self.ep.transportGetInfo(tid).localName
                                        for tid in self.transports.values())
-        self.resolver = Resolver(dns_lookup(self.settings.nameservers))
+        self.resolver = Resolver(dns_lookup(self.settings.nameservers),
+                                 srv=dns_srv_lookup(self.settings.nameservers))
         rate = self.settings.registers_per_second
         self.pacer = RegisterPacer(rate=rate, burst=max(1.0, rate))
         self.ep.libStart()
@@ -257,7 +258,7 @@ class Worker:
         self.slots[tid] = slot
         self.policy.hold(slot.serial, hold.account.extension, slot.pbx, contact_token(tid))
         self._report(slot, slot.driver.begin_attempt())
-        slot.lookup = self.resolver.start(hold.account.domain)
+        slot.lookup = self._look_up(hold.account)
         logger.info("resolving the registrar", extra={"trunk_id": tid,
                                                       "generation": hold.generation,
                                                       "slot": slot.serial})
@@ -286,12 +287,14 @@ class Worker:
             on_sent=lambda method, code, text, source: self._on_sent(
                 serial, method, code, text, source))
         pinned = None if hold.account.transport is Transport.TLS else addresses[0]
+        pinned_port = slot.next_hop_port
         try:
             account.create(account_config(
                 hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
                 public=self.settings.public_address, pinned=pinned,
-                token=contact_token(tid), expires=self.settings.registration_expires))
+                token=contact_token(tid), expires=self.settings.registration_expires,
+                pinned_port=pinned_port))
         except pj.Error as err:
             slot.account = None
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
@@ -322,7 +325,7 @@ class Worker:
 
         if slot.account is None:  # the name never resolved: look it up again
             self._report(slot, slot.driver.begin_attempt())
-            slot.lookup = self.resolver.start(slot.hold.account.domain)
+            slot.lookup = self._look_up(slot.hold.account)
             return
         slot.paced = not self.pacer.take(slot.registrar, time.monotonic())
         if slot.paced:
@@ -424,13 +427,13 @@ class Worker:
         """Send the keepalive and the bindings check when the driver says so."""
         import pjsua2 as pj
 
+        from .sip.account import registrar_uri
+
         account = slot.hold.account
-        host, transport = uri_host(account.domain), account.transport.value
         for due, method, target in (
-                (slot.driver.keepalive_due, "OPTIONS",
-                 f"sip:{host}:{account.port};transport={transport}"),
+                (slot.driver.keepalive_due, "OPTIONS", registrar_uri(account)),
                 (slot.driver.bindings_check_due, "REGISTER",
-                 f"sip:{account.extension}@{host}:{account.port};transport={transport}")):
+                 registrar_uri(account, account.extension))):
             if due():
                 if method == "REGISTER":
                     slot.check_challenged = False
@@ -476,10 +479,11 @@ class Worker:
             slot.driver.on_bindings(None)
             return
         _, headers = parse_headers(text)
+        from .sip.account import registrar_uri
+
         proxy = code == 407
         account = slot.hold.account
-        host, transport = uri_host(account.domain), account.transport.value
-        target = f"sip:{account.extension}@{host}:{account.port};transport={transport}"
+        target = registrar_uri(account, account.extension)
         try:
             challenge = Challenge.parse(
                 headers["proxy-authenticate" if proxy else "www-authenticate"][0], proxy)
@@ -623,6 +627,15 @@ class Worker:
                                      CUT_HINT)
             session.hangup()
 
+    def _look_up(self, account):
+        """Resolve the next hop (the outbound proxy, else the registrar): by its SRV records
+        first when no port was given (RFC 3263), edge/resolver.py."""
+        from .resolver import SRV_SERVICES
+        from .sip.account import next_hop
+
+        name, port = next_hop(account)
+        return self.resolver.start(name, None if port else SRV_SERVICES[account.transport.value])
+
     def _poll_lookup(self, slot: TrunkSlot) -> None:
         """The registrar's look-up, once done: its addresses go to the supervisor, which
         claims the registration identity before any REGISTER (ExtensionChecked answers); a
@@ -637,16 +650,23 @@ class Worker:
             return
         if addresses is None:
             return
+        account = slot.hold.account
+        slot.next_hop_port = slot.lookup.port or _given_port(account)
         slot.lookup = None
         refused = refusal(self.settings.targets, addresses,
-                          f"The domain {slot.hold.account.domain}")
+                          f"The outbound proxy {account.outbound_proxy}"
+                          if account.outbound_proxy else f"The domain {account.domain}")
         if refused:  # DNS may say otherwise than when the API checked it (rebinding)
             logger.warning("registrar address refused", extra={"trunk_id": slot.hold.trunk_id})
             self._report(slot, slot.driver.on_response(403, f"{TARGET_REFUSED}: {refused}", 0))
             return
         slot.resolved = tuple(addresses)
-        self.conn.send(RegistrarResolved(slot.hold.trunk_id, slot.hold.generation,
-                                         slot.resolved))
+        # Through a proxy (perhaps a hosted PBX's, shared by many customers) the registrar is
+        # the domain, whatever the proxy's address: that names the registration.
+        self.conn.send(RegistrarResolved(
+            slot.hold.trunk_id, slot.hold.generation,
+            (account.domain.lower(),) if account.outbound_proxy else slot.resolved,
+            slot.next_hop_port))
 
     def _extension_checked(self, message: ExtensionChecked) -> None:
         slot = self.slots.get(message.trunk_id)
@@ -683,6 +703,14 @@ class Worker:
         # Every account is un-registered by now; the default destroy waits ~1 s for network
         # clean-up we no longer need (docs/measurements/pjsua2-registration.md).
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+
+
+def _given_port(account) -> int:
+    """The next hop's port without an SRV record: the proxy's, else the trunk's."""
+    from .sip.account import next_hop
+
+    _, port = next_hop(account)
+    return int(port) if port else account.port
 
 
 def _log_refusal(refusal: Refusal) -> None:

@@ -64,6 +64,9 @@ class TrunkView(BaseModel):
     username: str
     transport: Transport
     port: int
+    # False: no port was given; the edge looks up SRV records first and uses `port` without any
+    port_explicit: bool
+    outbound_proxy: str | None  # every request goes through it (null: straight to `domain`)
     tls_verify: bool  # TLS only: whether the PBX's certificate must be trusted
     pbx_source_addresses: list[str]  # where else the PBX may call from (edge/inbound_policy.py)
     answer_delay_seconds: int  # rings this long before answering (ring groups, queues)
@@ -89,7 +92,9 @@ class TrunkView(BaseModel):
         return cls(
             id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
             extension=account.extension, username=account.username,
-            transport=account.transport, port=account.port, tls_verify=account.tls_verify,
+            transport=account.transport, port=account.port,
+            port_explicit=account.explicit_port, outbound_proxy=account.outbound_proxy,
+            tls_verify=account.tls_verify,
             pbx_source_addresses=list(account.pbx_source_addresses),
             answer_delay_seconds=trunk.answer_delay_seconds, label=trunk.label,
             generation=trunk.generation, created_at=trunk.created_at, updated_at=trunk.updated_at,

@@ -8,7 +8,7 @@ from typing import Callable
 import pjsua2 as pj
 
 from smartalex.domain.edge_addresses import RTP_PORT_FIRST, RTP_PORT_LAST
-from smartalex.domain.sip import uri_host
+from smartalex.domain.sip import split_proxy, uri_host
 from smartalex.domain.trunk import SipAccount
 
 from ..inbound_policy import CONTACT_PARAM
@@ -25,14 +25,34 @@ RTP_PORT_START = RTP_PORT_FIRST
 RTP_PORT_RANGE = RTP_PORT_LAST - RTP_PORT_FIRST + 1
 
 
+def registrar_uri(account: SipAccount, user: str | None = None) -> str:
+    """The registrar (or, with `user`, a user at it) as the edge addresses it: with the port
+    only when the admin gave one; without, a SIP URI that RFC 3263 resolves (SRV records)."""
+    port = f":{account.port}" if account.explicit_port else ""
+    who = f"{user}@" if user else ""
+    return f"sip:{who}{uri_host(account.domain)}{port};transport={account.transport.value}"
+
+
+def next_hop(account: SipAccount) -> tuple[str, str | None]:
+    """(the name requests first go to, its port if given): the outbound proxy when the trunk
+    has one, else the registrar's domain."""
+    if account.outbound_proxy:
+        host, port = split_proxy(account.outbound_proxy)
+        return host, port
+    return account.domain, str(account.port) if account.explicit_port else None
+
+
 def account_config(account: SipAccount, password: str, transport_id: int,
                    bind: str | None = None, public: str | None = None,
                    pinned: str | None = None, token: str | None = None,
-                   expires: int = REGISTRATION_EXPIRES) -> pj.AccountConfig:
-    """`pinned`: the registrar's address as the edge resolved it (edge/resolver.py). Requests
-    go there, through a loose route, while the Request-URI, From and To keep the domain the
-    admin typed, like a desk phone with an outbound proxy. Not for TLS, whose certificate is
-    checked against the name the request is sent to.
+                   expires: int = REGISTRATION_EXPIRES,
+                   pinned_port: int | None = None) -> pj.AccountConfig:
+    """`pinned`, `pinned_port`: the next hop (the registrar, or the trunk's outbound proxy) as
+    the edge resolved it (edge/resolver.py: the address, and the SRV record's port or the
+    given or default one). Requests go there, through a loose route, while the Request-URI,
+    From and To keep the domain the admin typed, like a desk phone with an outbound proxy. Not
+    for TLS, whose certificate is checked against the name the request is sent to: pjsua
+    resolves that name itself (SRV included when no port was given).
 
     `token`: the trunk's contact token (edge/inbound_policy.py), a Contact URI parameter the
     PBX sends back in the Request-URI of its calls, so that a worker holding many trunks (two
@@ -41,9 +61,13 @@ def account_config(account: SipAccount, password: str, transport_id: int,
     transport = account.transport.value
     cfg = pj.AccountConfig()
     cfg.idUri = f"sip:{account.extension}@{host}"
-    cfg.regConfig.registrarUri = f"sip:{host}:{account.port};transport={transport}"
+    cfg.regConfig.registrarUri = registrar_uri(account)
     if pinned:
-        cfg.sipConfig.proxies.append(f"sip:{uri_host(pinned)}:{account.port};"
+        cfg.sipConfig.proxies.append(f"sip:{uri_host(pinned)}:{pinned_port or account.port};"
+                                     f"transport={transport};lr")
+    elif account.outbound_proxy:  # TLS: by its name
+        proxy, port = next_hop(account)
+        cfg.sipConfig.proxies.append(f"sip:{uri_host(proxy)}{':' + port if port else ''};"
                                      f"transport={transport};lr")
     cfg.regConfig.registerOnAdd = False  # the worker starts each attempt itself
     cfg.regConfig.timeoutSec = expires

@@ -58,6 +58,8 @@ class TrunkModel(Model):
     port = NumberAttribute()
     tls_verify = BooleanAttribute(null=True)
     pbx_source_addresses = ListAttribute(of=UnicodeAttribute, null=True)
+    explicit_port = BooleanAttribute(null=True)  # absent (older items): the port was given
+    outbound_proxy = UnicodeAttribute(null=True)
     label = UnicodeAttribute(null=True)
     generation = NumberAttribute()
     created_at = UTCDateTimeAttribute()

@@ -29,7 +29,8 @@ def to_domain(item: TrunkModel) -> Trunk:
         account=SipAccount(item.domain, item.extension, item.username,
                            Transport(item.transport), int(item.port),
                            item.tls_verify is not False,  # absent (older items): verify
-                           tuple(item.pbx_source_addresses or ())),
+                           tuple(item.pbx_source_addresses or ()),
+                           item.explicit_port is not False, item.outbound_proxy),
         label=item.label, created_at=item.created_at, updated_at=item.updated_at,
         generation=int(item.generation),
         registration=RegistrationStatus(
@@ -65,6 +66,7 @@ def _config_attributes(trunk: Trunk) -> dict:
         tenant_id=trunk.tenant_id, pbx_type=trunk.pbx_type.value, domain=a.domain,
         extension=a.extension, username=a.username, transport=a.transport.value, port=a.port,
         tls_verify=a.tls_verify, pbx_source_addresses=list(a.pbx_source_addresses) or None,
+        explicit_port=a.explicit_port, outbound_proxy=a.outbound_proxy,
         label=trunk.label, generation=trunk.generation, created_at=trunk.created_at,
         updated_at=trunk.updated_at, answer_delay_seconds=trunk.answer_delay_seconds,
     )

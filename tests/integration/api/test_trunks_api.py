@@ -7,7 +7,8 @@ import pytest
 from .conftest import ISO_Z, valid_trunk
 
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
-                       "tls_verify", "pbx_source_addresses", "answer_delay_seconds", "label", "generation", "created_at", "updated_at", "registration",
+                       "tls_verify", "pbx_source_addresses", "answer_delay_seconds", "label",
+                       "port_explicit", "outbound_proxy", "generation", "created_at", "updated_at", "registration",
                        "assignment", "agent_id", "edge_addresses"}
 
 
@@ -21,6 +22,8 @@ def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
     assert trunk["domain"] == "pbx.example.com"
     assert trunk["username"] == "1000"
     assert (trunk["transport"], trunk["port"]) == ("udp", 5060)
+    assert trunk["port_explicit"] is False  # no port given: SRV records first, else 5060
+    assert trunk["outbound_proxy"] is None
     assert trunk["label"] == "Reception"
     assert trunk["generation"] == 1
     assert ISO_Z.match(trunk["created_at"]) and ISO_Z.match(trunk["updated_at"])
@@ -298,3 +301,30 @@ def test_pbx_source_addresses_that_would_open_the_door_are_refused(alice, source
     assert reply.status == 400
     assert reply.error["field"] == "pbx_source_addresses" and says in reply.error["message"]
     assert "0.0.0.0" not in reply.error["message"] and "pbx.example" not in reply.error["message"]
+
+
+def test_an_outbound_proxy_is_set_normalised_and_removed_with_null_re_registering(alice):
+    trunk = alice.create(outbound_proxy="Edge.Hosted-PBX.example.com:5070")
+    assert trunk["outbound_proxy"] == "edge.hosted-pbx.example.com:5070"
+
+    cleared = alice.patch(f"/v1/trunks/{trunk['id']}", {"outbound_proxy": None})
+
+    assert (cleared.status, cleared.json["outbound_proxy"]) == (200, None)
+    assert cleared.json["generation"] == trunk["generation"] + 1  # it registers afresh
+
+
+@pytest.mark.parametrize("proxy", ["sip:edge.example.com", "edge.example.com:0", 5070, ""])
+def test_a_malformed_outbound_proxy_is_400_naming_it(alice, storage, proxy):
+    before = storage.counts()
+
+    reply = alice.post("/v1/trunks", {**valid_trunk(), "outbound_proxy": proxy})
+
+    assert (reply.status, reply.error["field"]) == (400, "outbound_proxy"), reply.json
+    assert storage.counts() == before
+
+
+def test_a_port_given_is_used_as_given(alice):
+    given = alice.create(port=5080)
+    assert (given["port"], given["port_explicit"]) == (5080, True)
+    patched = alice.patch(f"/v1/trunks/{alice.create(extension='1001')['id']}", {"port": 5062})
+    assert (patched.json["port"], patched.json["port_explicit"]) == (5062, True)
