@@ -40,7 +40,7 @@ NO_ANSWER_HINT_AFTER = 4.0
 REFRESH_BEFORE_EXPIRY = 60
 KEEPALIVE_EVERY = 20.0
 KEEPALIVE_TIMEOUT = 5.0
-BINDINGS_EVERY = 60.0
+BINDINGS_EVERY = 25.0
 # The bindings check before a refresh comes this long before it: a refresh re-adds our Contact,
 # which on a newest-wins PBX takes the extension back without anyone noticing.
 CHECK_BEFORE_REFRESH = 5.0

@@ -154,11 +154,12 @@ class EdgeSettings:
     # While registered: an OPTIONS keepalive to the registrar this often (a PBX that went away,
     # and came back without our registration), and a bindings check (another device took the
     # extension) this often and before each refresh (edge/registration.py). 20 s is also the
-    # classic NAT keepalive; 60 s keeps a taken extension's detection under two minutes.
+    # classic NAT keepalive; 25 s finds a taken extension, or a PBX that restarted too quickly
+    # for the keepalive to see it away, within 30 s (benchmarks/registration_watch.py).
     keepalive_seconds: float = field(default_factory=lambda: _float(
         "SMARTALEX_EDGE_KEEPALIVE_SECONDS", 20.0))
     bindings_check_seconds: float = field(default_factory=lambda: _float(
-        "SMARTALEX_EDGE_BINDINGS_CHECK_SECONDS", 60.0))
+        "SMARTALEX_EDGE_BINDINGS_CHECK_SECONDS", 25.0))
     # Where the edge may connect (PBXs, agents): public addresses only in deployed stages, and
     # checked again right before connecting, whatever the API checked (smartalex/domain/targets.py).
     targets: TargetPolicy = field(default_factory=_targets)

@@ -99,7 +99,7 @@ class WorkerSettings:
     registers_per_second: float = 50.0
     registration_expires: int = 300
     keepalive_seconds: float = 20.0
-    bindings_check_seconds: float = 60.0
+    bindings_check_seconds: float = 25.0
     targets: TargetPolicy = ANY_TARGET
     max_silence: float = MAX_SILENCE
 

@@ -25,6 +25,10 @@ export type Trunk = {
   port: number;
   tls_verify: boolean;
   pbx_source_addresses: string[];
+  port_explicit?: boolean;
+  outbound_proxy?: string | null;
+  answer_delay_seconds?: number;
+  edge_addresses?: { addresses: string[]; rtp_port_first: number; rtp_port_last: number };
   label: string | null;
   generation: number;
   created_at: string;

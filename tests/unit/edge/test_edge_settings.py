@@ -10,7 +10,7 @@ def test_the_default_edge_holds_a_thousand_registrations():
     settings = EdgeSettings(edge_id="e")
     assert settings.workers * settings.trunks_per_worker == 1000
     assert settings.registration_expires == 300 and settings.pbx_registers_per_second == 50.0
-    assert (settings.keepalive_seconds, settings.bindings_check_seconds) == (20.0, 60.0)
+    assert (settings.keepalive_seconds, settings.bindings_check_seconds) == (20.0, 25.0)
 
 
 def test_the_default_edge_takes_thirty_calls_on_one_extension_and_two_hundred_in_all():

@@ -254,9 +254,10 @@ def test_a_keepalive_without_an_answer_reads_connecting_and_a_later_answer_regis
     assert driver.on_keepalive(answered=True) == (None, Next.REGISTER)
 
 
-def test_a_bindings_check_runs_every_minute_and_before_each_refresh(driver, time):
-    registered(driver, time, expires=90)  # refreshed at 30 s: checked at 25 s first
-    assert until(driver, time, driver.bindings_check_due) == 90 - REFRESH_BEFORE_EXPIRY \
+def test_a_bindings_check_runs_every_25_seconds_and_before_each_refresh(driver, time):
+    assert BINDINGS_EVERY <= 25  # with the refresh's check: a taken extension found in 30 s
+    registered(driver, time, expires=80)  # refreshed at 20 s: checked at 15 s first
+    assert until(driver, time, driver.bindings_check_due) == 80 - REFRESH_BEFORE_EXPIRY \
         - CHECK_BEFORE_REFRESH
     assert driver.on_bindings(ALONE) == (None, Next.NOTHING)
     registered(driver, time, expires=3600)
