@@ -11,9 +11,11 @@ that varies a little from call to call, line noise 25 dB below the speech, 8-bit
 with some line noise before and after the words as the endpointer would hear it. Everything
 random is seeded by the text and voice, so a request always renders to the same bytes.
 
-Rendering piper takes about 1 s a request (it loads its model afresh for each, see `_piper`),
-so renders are cached on disk, keyed by the text, the voice and RENDER_VERSION:
-`~/.cache/smartalex/speech/` ($XDG_CACHE_HOME respected; SMARTALEX_SPEECH_CACHE overrides).
+Synthesis with piper takes about 1 s a request (it loads its model afresh for each, see
+`_piper`), so the synthesised speech (8 kHz, band-limited, before the line) is cached on disk,
+keyed by the text, the voice and SYNTHESIS_VERSION: `~/.cache/smartalex/speech/`
+($XDG_CACHE_HOME respected; SMARTALEX_SPEECH_CACHE overrides). The line is applied afresh each
+time (a few milliseconds).
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ from .audio import SAMPLE_RATE, pcm_to_ulaw
 from .exceptions import ToolMissing
 from .tts import require_tools
 
-# Bump when anything below changes what a request renders to: old renders are then ignored.
-RENDER_VERSION = "1"
+# Bump when the synthesis (voices, their settings, the telephone band) changes: cached speech is
+# then synthesised again.
+SYNTHESIS_VERSION = "1"
 VOICES = ("espeak", "piper")
 SPEECH_DBFS = -22.0      # RMS of the voiced part, before the call-to-call variation
 LEVEL_SPREAD_DB = 3.0    # each request is up to this much louder or quieter
-LINE_SNR_DB = 25.0       # line noise this far below the speech
+LINE_SNR_DB = 30.0       # line noise this far below the speech (its active level)
 LEAD_SECONDS = 0.4       # line noise before the first word...
 TAIL_SECONDS = 1.0       # ...and after the last (the endpointer waits for a pause)
 
@@ -55,18 +58,22 @@ def render(text: str, voice: str = "espeak") -> Rendered:
     """`text` said by `voice` over a phone line (cached on disk)."""
     if voice not in VOICES:
         raise ValueError(f"unknown voice {voice!r}: one of {', '.join(VOICES)}")
-    key = hashlib.sha256(f"{RENDER_VERSION}|{voice}|{text}".encode()).hexdigest()[:32]
-    path = cache_dir() / voice / f"{key}.ulaw"
+    speech = synthesise(text, voice)
+    ulaw = phone_line(speech, _seed("line", voice, text))
+    return Rendered(ulaw, LEAD_SECONDS, LEAD_SECONDS + speech.size / SAMPLE_RATE)
+
+
+def synthesise(text: str, voice: str) -> np.ndarray:
+    """`text` said by `voice`, 8 kHz, 300-3400 Hz, trimmed (int16; cached on disk)."""
+    key = hashlib.sha256(f"{SYNTHESIS_VERSION}|{voice}|{text}".encode()).hexdigest()[:32]
+    path = cache_dir() / voice / f"{key}.s16"
     if not path.exists():
-        speech = _SYNTHESIZERS[voice](text, _seed(voice, text))
-        ulaw = phone_line(speech, _seed("line", voice, text))
+        speech = _trim(_SYNTHESIZERS[voice](text, _seed(voice, text)))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(ulaw)
+        tmp.write_bytes(np.clip(np.round(speech), -32768, 32767).astype("<i2").tobytes())
         tmp.replace(path)
-    ulaw = path.read_bytes()
-    speech_seconds = len(ulaw) / SAMPLE_RATE - LEAD_SECONDS - TAIL_SECONDS
-    return Rendered(ulaw, LEAD_SECONDS, LEAD_SECONDS + speech_seconds)
+    return np.frombuffer(path.read_bytes(), dtype="<i2")
 
 
 def cache_dir() -> Path:
@@ -74,22 +81,31 @@ def cache_dir() -> Path:
     if override:
         return Path(override)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "smartalex" / "speech" / f"v{RENDER_VERSION}"
+    return base / "smartalex" / "speech" / f"v{SYNTHESIS_VERSION}"
 
 
 def phone_line(speech_8k: np.ndarray, seed: int) -> bytes:
-    """8 kHz band-limited speech (float, any level) -> μ-law as a caller's line carries it."""
+    """8 kHz band-limited speech (any level) -> μ-law as a caller's line carries it."""
     rng = np.random.default_rng(seed)
-    speech = _trim(speech_8k)
-    voiced = speech[np.abs(speech) > 0.05 * np.abs(speech).max()] if speech.size else speech
-    rms = float(np.sqrt(np.mean(voiced ** 2))) if voiced.size else 1.0
+    speech = speech_8k.astype(np.float64)
     level_db = SPEECH_DBFS + rng.uniform(-LEVEL_SPREAD_DB, LEVEL_SPREAD_DB)
-    speech = speech / rms * 32768 * 10 ** (level_db / 20)
+    speech = speech / (active_rms(speech) or 1.0) * 32768 * 10 ** (level_db / 20)
     lead, tail = int(LEAD_SECONDS * SAMPLE_RATE), int(TAIL_SECONDS * SAMPLE_RATE)
     signal = np.concatenate([np.zeros(lead), speech, np.zeros(tail)])
     noise_rms = 32768 * 10 ** ((level_db - LINE_SNR_DB) / 20)
     noise = rng.normal(0.0, noise_rms, signal.size)
     return pcm_to_ulaw(np.clip(signal + noise, -32768, 32767))
+
+
+def active_rms(samples: np.ndarray, frame: int = 160, range_db: float = 30.0) -> float:
+    """RMS over the 20 ms frames within `range_db` of the loudest: the level of the speech
+    itself, not of the pauses between words (in the spirit of ITU-T P.56's active level)."""
+    usable = samples[:samples.size // frame * frame].reshape(-1, frame)
+    if not usable.size:
+        return 0.0
+    power = np.mean(usable ** 2, axis=1)
+    active = power[power >= power.max() * 10 ** (-range_db / 10)]
+    return float(np.sqrt(np.mean(active)))
 
 
 def _trim(samples: np.ndarray) -> np.ndarray:

@@ -65,6 +65,7 @@ class Clear:
 @dataclass(frozen=True)
 class Resolve:
     text: str
+    alternatives: tuple[tuple[str, float], ...] = ()   # the recogniser's other hypotheses
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,10 @@ class Conversation:
         self._caller_talking = True
         return self._barge_in()
 
-    def heard(self, text: str, now: float) -> list[Action]:
-        """A transcribed utterance ("" when nothing intelligible was heard)."""
+    def heard(self, text: str, now: float,
+              alternatives: tuple[tuple[str, float], ...] = ()) -> list[Action]:
+        """A transcribed utterance ("" when nothing intelligible was heard), with the
+        recogniser's other hypotheses (passed on to the edge's matcher)."""
         self._caller_talking = False
         if self.phase is not Phase.LISTENING:
             return []     # too late to change course: resolving, transferring or ending
@@ -163,7 +166,22 @@ class Conversation:
             chosen = pick(text, self._choices)
             if chosen is not None:
                 return self._announce(chosen, now)
-        return self._resolve(text, now)
+        return self._resolve(text, now, alternatives)
+
+    @property
+    def listening(self) -> bool:
+        return self.phase is Phase.LISTENING
+
+    def reads_itself(self, text: str) -> bool:
+        """Whether `heard(text)` would be acted on here, without asking the edge: a yes or no
+        to the reception offer, or a pick among "Did you mean A or B?"."""
+        if self.phase is not Phase.LISTENING:
+            return False
+        if self.expecting is Expecting.CONSENT:
+            return consent(text) is not None
+        if self.expecting is Expecting.CHOICE:
+            return pick(text, self._choices) is not None
+        return False
 
     def key(self, digit: str, now: float) -> list[Action]:
         """A key the caller pressed (a protocol `dtmf` event or an in-band tone)."""
@@ -268,12 +286,13 @@ class Conversation:
             return [Clear()]
         return []
 
-    def _resolve(self, text: str, now: float) -> list[Action]:
+    def _resolve(self, text: str, now: float,
+                 alternatives: tuple[tuple[str, float], ...] = ()) -> list[Action]:
         self.phase = Phase.RESOLVING
         self._resolving = text
         self._deadline = now + self.resolve_timeout
         self.digits.reset()
-        return [Resolve(text)]
+        return [Resolve(text, alternatives)]
 
     def _announce(self, target: Candidate, now: float) -> list[Action]:
         self.phase = Phase.ANNOUNCING
