@@ -29,7 +29,7 @@ from enum import StrEnum
 from smartalex.domain.agent import DEFAULT_GREETING
 from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict
 
-from .answers import consent, find_reception, pick
+from .answers import consent, consent_among, find_reception, pick, sounds_like_an_answer
 from .dtmf import DigitCollector
 
 
@@ -142,19 +142,18 @@ class Conversation:
         self._caller_talking = True
         return self._barge_in()
 
-    def heard(self, text: str, now: float,
-              alternatives: tuple[tuple[str, float], ...] = ()) -> list[Action]:
-        """A transcribed utterance ("" when nothing intelligible was heard), with the
-        recogniser's other hypotheses (passed on to the edge's matcher)."""
+    def heard(self, text: str, now: float, alternatives: tuple[tuple[str, float], ...] = (),
+              raw: str | None = None) -> list[Action]:
+        """A transcribed utterance: the words the recogniser was sure of ("" when nothing
+        intelligible was heard), its other hypotheses (passed on to the edge's matcher) and
+        its best hypothesis with every word (`raw`, for yes and no)."""
         self._caller_talking = False
         if self.phase is not Phase.LISTENING:
             return []     # too late to change course: resolving, transferring or ending
         self.silences = 0
         text = text.strip()
-        if not text:
-            return self._missed(now)
         if self.expecting is Expecting.CONSENT:
-            answer = consent(text)
+            answer = consent_among(raw if raw is not None else text, alternatives)
             if answer is True:
                 return self._announce(self._reception_candidate(), now)
             if answer is False:
@@ -162,6 +161,10 @@ class Conversation:
                 self._offered = False
                 self.expecting = Expecting.REQUEST
                 return self._say(self.prompts.declined, now)
+            if text and sounds_like_an_answer(alternatives):
+                return self._missed(now)    # "nope" heard as "Novak": not a request
+        if not text:
+            return self._missed(now)
         if self.expecting is Expecting.CHOICE:
             chosen = pick(text, self._choices)
             if chosen is not None:
@@ -172,15 +175,15 @@ class Conversation:
     def listening(self) -> bool:
         return self.phase is Phase.LISTENING
 
-    def reads_itself(self, text: str) -> bool:
-        """Whether `heard(text)` would be acted on here, without asking the edge: a yes or no
-        to the reception offer, or a pick among "Did you mean A or B?"."""
+    def reads_itself(self, raw: str, alternatives: tuple[tuple[str, float], ...] = ()) -> bool:
+        """Whether `heard` would act on this here, without asking the edge: a yes or no to
+        the reception offer, or a pick among "Did you mean A or B?"."""
         if self.phase is not Phase.LISTENING:
             return False
         if self.expecting is Expecting.CONSENT:
-            return consent(text) is not None
+            return consent_among(raw, alternatives) is not None
         if self.expecting is Expecting.CHOICE:
-            return pick(text, self._choices) is not None
+            return pick(raw, self._choices) is not None
         return False
 
     def key(self, digit: str, now: float) -> list[Action]:

@@ -260,7 +260,7 @@ class CallSession:
                 if said.text and self._settles(said) and self._endpointer.finish(event.utterance):
                     self._log("info", "Heard (at the pause)", text=said.text)
                     self._act(self.conversation.heard(said.text, time.monotonic(),
-                                                      said.alternatives))
+                                                      said.alternatives, said.raw))
                 continue
             said = Heard("")
             if event.voiced_ms >= MIN_VOICED_MS:
@@ -270,7 +270,8 @@ class CallSession:
                     said = paused[2]
                 else:
                     said = await self._decode(event.audio) or Heard("")
-            self._act(self.conversation.heard(said.text, time.monotonic(), said.alternatives))
+            self._act(self.conversation.heard(said.text, time.monotonic(), said.alternatives,
+                                              said.raw))
 
     async def _decode(self, audio) -> Heard | None:
         await self._model_ready.wait()
@@ -289,7 +290,7 @@ class CallSession:
     def _settles(self, said: Heard) -> bool:
         """Whether the conversation would act on this as it is: an answer it reads itself, or
         a request the directory matches (the edge's own matcher gives the same answer)."""
-        if self.conversation.reads_itself(said.text):
+        if self.conversation.reads_itself(said.raw, said.alternatives):
             return True
         if self._matcher is None or not self.conversation.listening:
             return False

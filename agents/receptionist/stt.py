@@ -102,6 +102,7 @@ class Heard:
 
     text: str
     alternatives: tuple[tuple[str, float], ...] = ()
+    raw: str = ""        # the best hypothesis with every word, for short answers (yes, no)
 
 
 def heard(transcript: Transcript, acronyms: dict[str, str], min_confidence: float) -> Heard:
@@ -111,7 +112,8 @@ def heard(transcript: Transcript, acronyms: dict[str, str], min_confidence: floa
         return lm.digits_in(lm.join_acronyms(text, acronyms))
 
     return Heard(spelled(transcript.confident_text(min_confidence)),
-                 tuple((spelled(t), w) for t, w in transcript.alternatives))
+                 tuple((spelled(t), w) for t, w in transcript.alternatives),
+                 spelled(transcript.text))
 
 
 def directory_key(entries: Sequence[DirectoryEntry]) -> str:
@@ -222,19 +224,18 @@ class Recognizer:
         """The n-best list as (text, share of weight), without the best hypothesis itself.
         The bindings hand scores over as probabilities (logmath_exp of the integer log score),
         so their natural log is the path score in nats."""
-        scored: dict[str, float] = {}
+        scored: dict[str, list[float]] = {}
         for _, entry in zip(range(self._nbest), self._decoder.nbest()):
             text = " ".join(w for w in (_ALTERNATE.sub("", t) for t in entry.hypstr.split())
                             if not w.startswith(("<", "[")))
             score = math.log(entry.score) if entry.score > 0 else -math.inf
-            scored[text] = max(scored.get(text, -math.inf), score)
-        if not scored:
-            return ()
-        top = max(scored.values())
+            scored.setdefault(text, []).append(score)
+        top = max((s for scores in scored.values() for s in scores), default=-math.inf)
         if not math.isfinite(top):
             return ()
-        weights = {t: math.exp((s - top) / self._temperature)
-                   for t, s in scored.items()}
+        # The same words by other paths (another pronunciation, a pause) add up.
+        weights = {t: sum(math.exp((s - top) / self._temperature) for s in scores)
+                   for t, scores in scored.items()}
         total = sum(weights.values())
         return tuple((t, w / total) for t, w in sorted(weights.items(), key=lambda tw: -tw[1])
                      if t != best and t)
