@@ -40,7 +40,9 @@ REQUEST_TEMPLATES = (
     "hello i'd like to talk to {}", "yes {} please",
 )
 # Departments callers often ask for even when the directory has none by that name: better to
-# hear "sales" and answer "no match" than to force the words onto someone's name.
+# hear "sales" and answer "no match" than to force the words onto someone's name. Said only
+# bare or with "please": in more phrasings they crowded out the directory's own words (on the
+# tuning set, "facilities" and "sales" were heard as "billing").
 COMMON_TARGETS = (
     "billing", "support", "technical support", "customer service", "sales", "accounts",
     "accounts payable", "marketing", "human resources", "h r", "i t", "the manager",
@@ -124,8 +126,8 @@ def corpus(entries: Sequence[DirectoryEntry], other_weight: int = 0) -> list[lis
         for target in spoken_targets(entry):
             phrase = " ".join(target)
             sentences += [words(t.format(phrase)) for t in REQUEST_TEMPLATES]
-    for phrase in COMMON_TARGETS:
-        sentences += [words(t.format(phrase)) for t in REQUEST_TEMPLATES[:8]]
+    for phrase in COMMON_TARGETS:   # bare, or "... please": tuned down from 8 phrasings,
+        sentences += [words(t.format(phrase)) for t in REQUEST_TEMPLATES[:2]]  # see COMMON_TARGETS
     sentences += [words(answer) for answer in ANSWERS]
     for a in (*DIGIT_WORDS, "oh"):
         for b in DIGIT_WORDS:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from .directory import Candidate, Resolution, Verdict
 from .matching import Matcher
 
-CONFLICT_SHARE = float(__import__("os").environ.get("CS", "0.2"))     # weight naming another entry that makes a match a question
+CONFLICT_SHARE = 0.2     # share of the weight naming another entry that makes a match a question
 MAX_HYPOTHESES = 20      # more alternatives than this are not looked at
 
 

@@ -23,11 +23,13 @@ from .fake_edge import FakeEdge
 pytestmark = pytest.mark.timeout(180)
 
 REPORT = load_set("report")
-# (what the caller says, the extension it must reach, or None: it must not be transferred)
+# (what the caller says, the extension it must reach, or None: it must not be transferred).
+# Requests both voices get right in the bench today: a regression floor, not a sample (the
+# bench's figures are far from all right; docs/receptionist.md).
 SPOKEN = (
     ("could you put me through to Sarah Murphy please", "215"),
-    ("extension two one five", "215"),
-    ("human resources", "250"),
+    ("extension two four zero", "240"),
+    ("billing please", "215"),
     ("can I speak to Robert Jones", None),
 )
 
