@@ -32,6 +32,7 @@ from smartalex.domain import agent_signature
 from smartalex.domain import agent_protocol as protocol
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.matching import Matcher
+from smartalex.domain.matching_hypotheses import resolve_hypotheses
 from smartalex.domain.targets import ANYWHERE, TargetGuard, TargetRefused
 
 from .loop import LoopThread
@@ -242,7 +243,8 @@ class MediaStream:
         elif isinstance(message, protocol.Hangup):
             self._after_audio(port, StreamEvent("hangup"))
         elif isinstance(message, protocol.Resolve):
-            self._enqueue(protocol.Resolved(message.text, self.matcher.resolve(message.text)))
+            self._enqueue(protocol.Resolved(message.text, resolve_hypotheses(
+                self.matcher, message.text, message.alternatives)))
         elif isinstance(message, protocol.DirectoryRequest):
             self._enqueue(protocol.Directory(self.entries))
 
