@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
 LEASE_SECONDS = 15.0
 RENEW_EVERY_SECONDS = 5.0
@@ -43,9 +44,9 @@ REGISTRATION_CLAIM_SECONDS = 120.0
 REGISTRATION_CLAIM_RENEW_SECONDS = 40.0
 
 
-def registration_identity(addresses: tuple[str, ...] | list[str], port: int,
-                          extension: str) -> tuple[str, ...]:
-    """The claim keys of one registration: every address the registrar resolved to (a PBX
-    reached by name and by IP address is the same PBX)."""
+def registration_identity(hops: Iterable[tuple[str, int]], extension: str) -> tuple[str, ...]:
+    """The claim keys of one registration: every (address, port) the registrar resolved to
+    (a PBX reached by name and by IP address is the same PBX; so are the servers its SRV
+    records list, any of which the edge may register with)."""
     return tuple(f"registration:{address}:{port}:{extension}"
-                 for address in sorted(set(addresses)))
+                 for address, port in sorted(set(hops)))

@@ -37,13 +37,14 @@ def answers(edge: Supervisor) -> list[ExtensionChecked]:
 def resolve(edge: Supervisor, addresses=PBX, generation: int = 1) -> None:
     """The worker's message, then the loop's claims of what the workers resolved."""
     w = edge.worker_for(TRUNK)
-    edge.on_worker_message(w, RegistrarResolved(TRUNK, generation, addresses))
+    edge.on_worker_message(w, RegistrarResolved(TRUNK, generation,
+                                                tuple((a, 5060) for a in addresses)))
     edge.check_extensions()
 
 
 def identity(table, addresses=PBX) -> tuple[str, ...]:
     account = table.trunks[TRUNK].account
-    return registration_identity(addresses, account.port, account.extension)
+    return registration_identity([(a, account.port) for a in addresses], account.extension)
 
 
 def test_a_free_extension_is_claimed_for_the_trunk_and_the_worker_may_register(
