@@ -80,8 +80,9 @@ class KamailioPBX:
         admin chose (SMARTALEX_DEMO_ADDRESS), or a test's own network namespace's
         (tests/support/netns.py); tests otherwise keep to loopback. `contacts_per_extension`:
         1 (the default) keeps only the newest registration of an extension, as most PBXs do;
-        more keeps that many devices registered at once (a new one beyond is refused). `peers`: addresses beside loopback
-        whose calls it takes and relays to (a test namespace's, tests/support/netns.py)."""
+                more keeps that many devices registered at once (a new one beyond is refused). `peers`:
+        addresses or networks beside loopback whose calls it takes and relays to (a test
+        namespace's, tests/support/netns.py; the demo's chosen address's own network)."""
         if not any_address:
             _loopback(host)
         self.workdir = Path(workdir).resolve()
@@ -102,9 +103,8 @@ class KamailioPBX:
         self.realm = realm
         self.children = children
         self.contacts_per_extension = contacts_per_extension
-        for peer in peers:
-            ipaddress.IPv4Address(peer)  # an address, nothing to inject into the config
-        self.peers = tuple(peers)
+        # Parsed, so nothing but a network reaches the config.
+        self.peers = tuple(str(ipaddress.ip_network(peer, strict=False)) for peer in peers)
         self.debug = debug
         self.cfg_path = self.workdir / "kamailio.cfg"
         self.log_path = self.workdir / "kamailio.log"
@@ -134,9 +134,7 @@ class KamailioPBX:
             "SAVE_FLAGS": "0x04" if self.contacts_per_extension == 1 else "0x00",
             "MAX_CONTACTS": str(0 if self.contacts_per_extension == 1
                                 else self.contacts_per_extension),
-            "TRUSTED": "^(127\\.|" + "|".join(p.replace(".", "\\.") + "$"
-                                                 for p in self.peers) + ")"
-                       if self.peers else "^127\\.",
+            "TRUSTED": ",".join(("127.0.0.0/8", "::1/128", *self.peers)),
             "USERS": users or "\t# no users",
             "DIDS": "\n".join(f'\t$sht(dids=>{d}) = "{e}";' for d, e in self.dids.items())
                     or "\t# no inbound routes",
