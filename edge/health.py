@@ -20,7 +20,7 @@ from pathlib import Path
 from .settings import EdgeSettings
 
 STALE_AFTER = 15.0  # the file itself: its writer thread is gone
-LOOP_STALL_LIMIT = 180.0  # boto3's 20 s x 5 attempts and pynamodb's retries fit well inside
+LOOP_STALL_LIMIT = 180.0  # an AWS call gives up within ~25 s (adapters/aws.py): a few fit inside
 WRITE_EVERY = 1.0
 
 

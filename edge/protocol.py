@@ -59,6 +59,9 @@ class Hold:
     account: SipAccount
     password: str
     routing: CallRouting = CallRouting()
+    # The edge lease's incarnation the trunk is held under: the worker registers it only while
+    # the LeaseGate (edge/lease.py) says that lease is current and unexpired.
+    incarnation: int = 0
 
     def __repr__(self) -> str:  # never print the password
         return f"Hold(trunk_id={self.trunk_id!r}, generation={self.generation})"

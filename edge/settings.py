@@ -145,6 +145,8 @@ class EdgeSettings:
     targets: TargetPolicy = field(default_factory=_targets)
 
     def __post_init__(self) -> None:
+        if "#" in self.edge_id:  # it names the edge's lease, `<edge id>#<incarnation>`
+            raise SystemExit(f"SMARTALEX_EDGE_ID may not contain '#', got {self.edge_id!r}")
         for name in ("workers", "trunks_per_worker", "calls_per_trunk", "calls_per_worker"):
             if getattr(self, name) < 1:
                 raise SystemExit(f"SMARTALEX_EDGE_{name.upper()} must be at least 1, got "

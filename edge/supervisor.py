@@ -2,9 +2,11 @@
 
 Modelled on uvicorn's Multiprocess supervisor: signal handlers only enqueue; the loop does the
 work; workers are spawned (nothing of the parent leaks in), watched by heartbeat, and replaced
-when they die or hang. The health file is written by a thread of its own (edge/health.py), so
-the loop waiting on AWS never makes the edge look dead. SIGTERM drains: every trunk is un-registered and its lease handed back at
-once, calls in progress get up to `call_drain_seconds` to end; a second signal hangs them up.
+when they die or hang. The health file is written by a thread of its own (edge/health.py), and
+the edge's lease is renewed by another (edge/lease.py), so the loop waiting on AWS never makes
+the edge look dead nor lets its lease run out. SIGTERM drains: every trunk is un-registered and
+the edge's lease handed back as soon as that is done, calls in progress get up to
+`call_drain_seconds` to end; a second signal hangs them up.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from .protocol import (
     Shutdown,
 )
 from .health import HealthReporter
+from .lease import EdgeLease
 from .placement import Placement
 from .receptionist_process import ReceptionistProcess
 from .settings import EdgeSettings
@@ -61,6 +64,7 @@ class WorkerProcess:
 
     index: int
     settings: worker.WorkerSettings
+    gate: object = field(default=None, repr=False)  # edge/lease.py LeaseGate, shared
     # Sent once the worker is Ready: the Holds it starts with (by trunk), or a Shutdown.
     pending: dict[str, Hold] = field(default_factory=dict)
     pending_shutdown: Shutdown | None = None
@@ -72,7 +76,7 @@ class WorkerProcess:
 
     def start(self) -> None:
         parent, child = _SPAWN.Pipe()
-        self.process = _SPAWN.Process(target=worker.main, args=(child, self.settings),
+        self.process = _SPAWN.Process(target=worker.main, args=(child, self.settings, self.gate),
                                       name=f"edge-worker-{self.index}", daemon=True)
         self.process.start()
         child.close()
@@ -139,13 +143,16 @@ class RegistrationClaim:
 
 class Supervisor:
     def __init__(self, settings: EdgeSettings, keeper: AssignmentKeeper, services, publisher,
-                 metrics=None, claims=None, readers: Executor | None = None):
+                 metrics=None, claims=None, readers: Executor | None = None,
+                 lease: EdgeLease | None = None):
         """`services` provides the secrets, agents, directory and numbers ports
         (smartalex.bootstrap); `metrics` publishes the edge's CloudWatch metrics; `claims`
         holds registration identities (adapters/dynamodb/registration_claims.py); `readers`
         reads the passwords and routing of many newly held trunks concurrently (a restart
-        reads those of 1,000 trunks, four reads each)."""
+        reads those of 1,000 trunks, four reads each); `lease` is the edge's own lease, which
+        every trunk is held under (edge/lease.py; the keeper asks it which one is current)."""
         self.settings = settings
+        self.lease = lease
         self.readers = readers
         self.metrics = metrics
         self.registration_failures = 0
@@ -174,7 +181,8 @@ class Supervisor:
                 calls_per_trunk=settings.calls_per_trunk,
                 calls_per_worker=settings.calls_per_worker, targets=settings.targets,
                 registers_per_second=settings.pbx_registers_per_second / settings.workers,
-                registration_expires=settings.registration_expires))
+                registration_expires=settings.registration_expires),
+                gate=lease.gate if lease else None)
             for i in range(settings.workers)
         ]
 
@@ -183,6 +191,8 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, _frame: self.signals.put(signum))
         self.receptionist.start()
+        if self.lease:
+            self.lease.start()
         for w in self.workers:
             w.start()
         self.health.update(self.worker_states())
@@ -223,14 +233,15 @@ class Supervisor:
             self.should_exit = True
 
     def drain(self) -> None:
-        """Un-register every trunk and hand each lease back as soon as its registration is gone,
-        so another edge registers the extension within a poll or two; let calls in progress end
+        """Un-register every trunk and, once that is done, hand the edge's lease back, so
+        another edge registers the extensions within a poll or two; let calls in progress end
         on their own for up to `call_drain_seconds` (their records still reach the queue), then
         stop the workers. A second SIGTERM or Ctrl-C hangs up the calls at once."""
         wait = self.settings.call_drain_seconds
         for w in self.workers:
             w.send(Shutdown(wait))
         deadline = time.monotonic() + wait + self.settings.graceful_seconds
+        handed_back = False
         while any(w.is_alive() for w in self.workers) and time.monotonic() < deadline:
             if not self.signals.empty():
                 self.signals.get()
@@ -238,10 +249,12 @@ class Supervisor:
                 for w in self.workers:
                     w.send(Shutdown(0.0))
             self.pump_workers(timeout=0.1)
+            if not handed_back and self.placement.held() == 0:
+                self.hand_back()  # every registration is gone; calls may go on
+                handed_back = True
             self.flush_outbox()
             self.health.update(self.worker_states())
-        for trunk_id in list(self.keeper.held):
-            self.keeper.release(trunk_id)
+        self.hand_back()
         self.flush_outbox()
         for w in self.workers:
             w.terminate()
@@ -276,7 +289,10 @@ class Supervisor:
         elif isinstance(message, Released):
             if self.placement.worker_of(message.trunk_id) == w.index:
                 self.placement.remove(message.trunk_id)
-            self.keeper.release(message.trunk_id)
+            if self.should_exit and self.lease:
+                self.keeper.forget(message.trunk_id)  # all go back at once: hand_back
+            else:
+                self.keeper.release(message.trunk_id)
         elif isinstance(message, Heartbeat):
             total = message.refused + message.dropped
             self.inbound_refused += max(0, total - w.refused_seen)
@@ -320,6 +336,18 @@ class Supervisor:
                 if trunk_id in self.keeper.held:  # retry_unstarted places it again
                     self._retry_later(trunk_id)
             w.start()
+
+    def hand_back(self) -> None:
+        """The edge is stopping and has un-registered: every trunk goes back in one write (the
+        edge's lease finished), or one by one without an edge lease."""
+        for trunk_id in list(self.keeper.held):
+            if self.lease:
+                self.keeper.forget(trunk_id)
+            else:
+                self.keeper.release(trunk_id)
+        if self.lease:
+            self.lease.hand_back()
+            self.lease.stop()
 
     # --- assignments ---
     def sync_assignments(self, follow_config: bool = True) -> bool:
@@ -502,8 +530,10 @@ class Supervisor:
     def _read_hold(self, trunk: Trunk) -> Hold:
         """Raises if the password cannot be read (routing falls back: see `routing`)."""
         password = self.services.secrets.get(trunk.trunk_id)
+        holding = self.keeper.held.get(trunk.trunk_id)
         return Hold(trunk.trunk_id, trunk.tenant_id, trunk.generation, trunk.account, password,
-                    self.routing(trunk) or CallRouting())
+                    self.routing(trunk) or CallRouting(),
+                    incarnation=holding.incarnation if holding else 0)
 
     def routing(self, trunk: Trunk) -> CallRouting | None:
         """The trunk's agent, directory and numbers as the worker needs them (read once per

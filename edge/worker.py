@@ -127,6 +127,7 @@ class TrunkSlot:
 class Worker:
     conn: Connection
     settings: WorkerSettings
+    gate: object = None  # edge/lease.py LeaseGate: which lease may register, until when
     slots: dict[str, TrunkSlot] = field(default_factory=dict)
     leaving: list[TrunkSlot] = field(default_factory=list)
     calls: dict[int, object] = field(default_factory=dict)         # pj call id → session
@@ -299,6 +300,9 @@ class Worker:
         as the PBX not answering."""
         import pjsua2 as pj
 
+        if self.gate is not None and not self.gate.allows(slot.hold.incarnation,
+                                                          time.monotonic()):
+            return  # the lease ran out: _keep_to_the_lease lets the trunk go
         if slot.account is None:  # the name never resolved: look it up again
             self._report(slot, slot.driver.begin_attempt())
             slot.lookup = self.resolver.start(slot.hold.account.domain)
@@ -451,6 +455,7 @@ class Worker:
 
     # --- time ---
     def _tick(self) -> None:
+        self._keep_to_the_lease()
         for trunk_id, slot in list(self.slots.items()):
             if slot.lookup is not None:
                 self._poll_lookup(slot)
@@ -485,6 +490,20 @@ class Worker:
             if slot.released and slot not in self.call_slots.values():
                 self.leaving.remove(slot)
                 self._drop(slot)
+
+    def _keep_to_the_lease(self) -> None:
+        """Un-register every trunk held under an edge lease that is past its deadline (or no
+        longer the edge's): on this process's own clock, every pump turn, whatever the
+        supervisor is doing, so another edge that claims the trunks once the lease expired
+        never finds us still registered (edge/lease.py). Calls in progress go on."""
+        if self.gate is None:
+            return
+        now = time.monotonic()
+        for trunk_id, slot in list(self.slots.items()):
+            if not self.gate.allows(slot.hold.incarnation, now):
+                logger.warning("the edge's lease ran out; un-registering",
+                               extra={"trunk_id": trunk_id})
+                self._leave(self.slots.pop(trunk_id))
 
     def _cut_calls(self) -> None:
         """The drain's wait is over: hang up what is left, and say so in Diagnostics."""
@@ -569,14 +588,14 @@ def _agent_id(routing: CallRouting) -> str | None:
     return routing.agent.agent_id if routing.agent else None
 
 
-def main(conn: Connection, settings: WorkerSettings) -> None:
+def main(conn: Connection, settings: WorkerSettings, gate=None) -> None:
     """Entry point of the spawned process. A worker that cannot even start (its SIP port is
     taken, the address cannot be bound) exits with CANNOT_START: restarting it would only fail
     the same way, so the supervisor stops the edge instead (edge/supervisor.py)."""
     import pjsua2 as pj
 
     logger.append_keys(worker=settings.index, pid=os.getpid())
-    worker = Worker(conn, settings)
+    worker = Worker(conn, settings, gate)
     try:
         worker.start()
     except pj.Error as err:

@@ -60,8 +60,8 @@ class TrunkView(BaseModel):
 
     @classmethod
     def of(cls, trunk: Trunk, now: float | None = None) -> "TrunkView":
-        account, status, lease = trunk.account, trunk.registration, trunk.lease
-        held = lease is not None and not lease.is_expired(time.time() if now is None else now)
+        account, status = trunk.account, trunk.registration
+        lease = trunk.held_at(time.time() if now is None else now)
         return cls(
             id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
             extension=account.extension, username=account.username,
@@ -74,7 +74,8 @@ class TrunkView(BaseModel):
                 sip_code=status.sip_code, since=status.since,
                 last_attempt_at=status.last_attempt_at, expires_at=status.expires_at,
             ),
-            assignment=AssignmentView(held=held, edge=lease.owner if held else None),
+            assignment=AssignmentView(held=lease is not None,
+                                      edge=lease.owner if lease else None),
             agent_id=trunk.agent_id,
         )
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .assignment import Lease
 from .call import CallRecord
 from .errors_log import ErrorRecord
 from .phone_number import PhoneNumber
@@ -57,8 +56,9 @@ class Assignment:
     since: datetime | None
 
     @classmethod
-    def of(cls, lease: Lease | None, now: datetime) -> "Assignment":
-        if lease is None or lease.is_expired(now.timestamp()):
+    def of(cls, trunk: Trunk, now: datetime) -> "Assignment":
+        lease = trunk.held_at(now.timestamp())
+        if lease is None:
             return cls(False, None, None)
         return cls(True, lease.owner, lease.since)
 
@@ -97,7 +97,7 @@ def diagnose(*, trunk_id: str, trunk: Trunk | None, number: PhoneNumber | None,
         health = Health(Assignment(False, None, None), None, None, Credentials.UNKNOWN,
                         last_call_at)
     else:
-        health = Health(Assignment.of(trunk.lease, now), trunk.registration,
+        health = Health(Assignment.of(trunk, now), trunk.registration,
                         trunk.account.extension, Credentials.of(trunk.registration),
                         last_call_at)
     return Diagnostics(trunk_id=trunk_id, number=number, health=health,

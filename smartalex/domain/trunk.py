@@ -75,6 +75,14 @@ class Trunk:
     bindings_version: int = 0        # bumps when phone numbers are bound or unbound
     agent_version: int = 0           # bumps when the linked agent's settings or secret change
 
+    def held_at(self, now: float) -> Lease | None:
+        """The lease an edge holds the trunk under at `now` (epoch seconds), or None when no edge
+        holds it: is the trunk held, by which edge, and until when (`expires_at`, the expiry of
+        that edge's own lease: domain/assignment.py)."""
+        if self.lease is None or self.lease.is_expired(now):
+            return None
+        return self.lease
+
     @property
     def unique_key(self) -> str:
         """One trunk per (tenant, PBX domain, extension)."""

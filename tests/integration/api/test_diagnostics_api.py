@@ -221,12 +221,20 @@ def test_credentials_are_invalid_only_after_an_auth_failure(alice, core, bound, 
     assert health["credentials_valid"] == credentials
 
 
-def test_the_edge_holding_the_trunk_is_shown_with_since_when(alice, bound):
+def hold(trunk_id: str, edge_id: str, now: float) -> None:
+    """An edge's lease from `now`, and the trunk claimed under it."""
     from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
+    from smartalex.domain.assignment import free_holder, holder_of
 
+    store = DynamoLeaseStore(edge_id)
+    store.acquire(holder_of(edge_id, 1), now)
+    assert store.claim(trunk_id, free_holder(trunk_id), holder_of(edge_id, 1), now) is not None
+
+
+def test_the_edge_holding_the_trunk_is_shown_with_since_when(alice, bound):
     trunk, _, number, _ = bound
     now = time.time()
-    assert DynamoLeaseStore("edge-test-1").claim(trunk["id"], now) is not None
+    hold(trunk["id"], "edge-test-1", now)
 
     assignment = diagnostics_of(alice, number)["health"]["assignment"]
 
@@ -235,10 +243,8 @@ def test_the_edge_holding_the_trunk_is_shown_with_since_when(alice, bound):
 
 
 def test_an_expired_lease_is_not_held(alice, bound):
-    from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
-
     trunk, _, number, _ = bound
-    DynamoLeaseStore("edge-test-2", lease_seconds=1).claim(trunk["id"], time.time() - 60)
+    hold(trunk["id"], "edge-test-2", time.time() - 60)  # that edge has not renewed since
 
     assert diagnostics_of(alice, number)["health"]["assignment"] == {
         "held": False, "edge": None, "since": None}

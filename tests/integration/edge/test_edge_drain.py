@@ -3,6 +3,8 @@ once and lets the calls in progress finish, up to its drain time."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .agents import ScriptedAgent
@@ -14,7 +16,8 @@ pytestmark = pytest.mark.sip
 
 def held_by(control_plane, trunk, edge) -> bool:
     current = control_plane.trunks.get(TENANT, trunk.trunk_id)
-    return current.lease is not None and current.lease.owner == edge.edge_id \
+    lease = current.held_at(time.time())
+    return lease is not None and lease.owner == edge.edge_id \
         and current.registration.state == "registered"
 
 

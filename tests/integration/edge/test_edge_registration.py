@@ -207,7 +207,7 @@ def test_sigterm_unregisters_every_trunk_and_hands_the_leases_back(control_plane
     wait_state(control_plane, trunk, "registered")
     assert edge.terminate() == 0
     assert pbx.contacts("1000") == []
-    assert control_plane.trunks.get(TENANT, trunk.trunk_id).lease is None
+    assert control_plane.trunks.get(TENANT, trunk.trunk_id).held_at(time.time()) is None
 
 
 def test_a_domain_that_does_not_resolve_fails_saying_so(control_plane, edge_factory):

@@ -7,6 +7,7 @@ import pytest
 
 from edge import supervisor as supervisor_module
 from edge.assignments import AssignmentKeeper
+from edge.lease import EdgeLease
 from edge.settings import EdgeSettings
 from edge.supervisor import Supervisor
 
@@ -40,19 +41,22 @@ class Secrets:
 @pytest.fixture
 def make_supervisor(time, table, monkeypatch):
     """make_supervisor(claims=None, trunks_per_worker=1) -> a Supervisor "edge-a" with two
-    workers (never started) on the fake lease table and the fake clock."""
+    workers (never started) on the fake lease table and the fake clock, holding its edge lease
+    already (`edge.lease.step()` renews it, as its thread would)."""
     def make(claims=None, trunks_per_worker: int = 1) -> Supervisor:
         monotonic = time.monotonic(500.0)
         monkeypatch.setattr(supervisor_module, "time",
                             SimpleNamespace(monotonic=monotonic, time=time.wall))
-        keeper = AssignmentKeeper(FakeLeaseStore(table, "edge-a", time), wall=time.wall,
-                                  monotonic=monotonic)
+        store = FakeLeaseStore(table, "edge-a", time)
+        lease = EdgeLease(store, "edge-a", monotonic=monotonic, wall=time.wall)
+        lease.step()
+        keeper = AssignmentKeeper(store, lease, wall=time.wall)
         services = SimpleNamespace(
             secrets=Secrets(), directory=SimpleNamespace(list=lambda trunk_id: []),
             numbers=SimpleNamespace(for_trunk=lambda trunk_id: []),
             agents=SimpleNamespace(find=lambda agent_id: None))
         return Supervisor(EdgeSettings(edge_id="edge-a", workers=2,
                                        trunks_per_worker=trunks_per_worker), keeper, services,
-                          publisher=None, claims=claims)
+                          publisher=None, claims=claims, lease=lease)
 
     return make

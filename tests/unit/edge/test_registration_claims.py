@@ -107,7 +107,7 @@ def test_a_deleted_trunk_frees_its_extension(edge, claims, table):
 def test_a_trunk_moved_to_another_edge_keeps_its_claim_for_the_next_holder(
         edge, claims, table, time):
     resolve(edge)
-    table.take_over(TRUNK, "edge-b", time.wall())
+    table.take_over(TRUNK, "edge-b#1")
     edge.sync_assignments()
     assert set(claims.owners) == set(identity(table)) and TRUNK not in edge.claimed
 

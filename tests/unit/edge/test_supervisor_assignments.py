@@ -31,7 +31,7 @@ def test_a_trunk_lost_while_its_worker_starts_frees_that_worker(edge, table, tim
     edge.sync_assignments()
     starting = edge.worker_for(TRUNK)
     assert isinstance(starting.pending[TRUNK], Hold)
-    table.take_over(TRUNK, "edge-b", time.wall())
+    table.take_over(TRUNK, "edge-b#1")
     edge.sync_assignments()
     assert starting.pending == {} and edge.worker_for(TRUNK) is None
     assert edge.placement.room() == edge.placement.capacity and TRUNK not in edge.keeper.held
@@ -78,8 +78,7 @@ def test_claimed_trunks_spread_over_the_workers_up_to_their_capacity(make_superv
                   for w in edge.workers]
     assert [len(trunks) for trunks in per_worker] == [2, 2]
     assert edge.placement.room() == 0 and len(edge.keeper.held) == 4
-    ours = [t for t in table.trunks.values() if t.lease and t.lease.owner == "edge-a"]
-    assert len(ours) == 4 and len(table.trunks) == 6  # two stay free for another edge
+    assert len(table.held_by_edge("edge-a")) == 4 and len(table.trunks) == 6  # two stay free
 
 
 def test_a_dead_worker_is_restarted_with_every_trunk_it_held(make_supervisor, table, time,
