@@ -31,6 +31,10 @@ logger = Logger(service="edge")
 CLAIMS_PER_POLL = 50
 # Holdings let go of, kept to stamp what calls still in progress report (newest kept).
 PAST_HOLDINGS = 256
+# Candidates are read this many times over what a poll claims, and a random share of them
+# tried: an index Query returns its items in the same order to every edge, so edges starting
+# together would otherwise all race for the same trunks and waste their writes.
+OVERSAMPLE = 4
 
 
 class LeaseStore(Protocol):
@@ -206,7 +210,7 @@ class AssignmentKeeper:
                     continue  # alive, or renewed just now
                 logger.warning("an edge's lease expired; taking its trunks over",
                                extra={"holder": edge.holder})
-            trunks = self._unheld(self.store.held_by(edge.holder, room - len(found)))
+            trunks = self._sample(edge.holder, room - len(found))
             if not trunks and edge.finished:
                 self.store.forget(edge.holder, now)  # only once long finished
             found += [(t, edge.holder) for t in trunks]
@@ -215,13 +219,16 @@ class AssignmentKeeper:
         for shard in shards:
             if len(found) >= room:
                 break
-            found += [(t, shard) for t in self._unheld(self.store.held_by(shard, room - len(found)))]
+            found += [(t, shard) for t in self._sample(shard, room - len(found))]
         return found
 
-    def _unheld(self, trunk_ids: list[str]) -> list[str]:
-        trunk_ids = [t for t in trunk_ids if t not in self.held]
+    def _sample(self, holder: str, wanted: int) -> list[str]:
+        """Up to `wanted` trunks held under `holder`, picked at random among OVERSAMPLE times
+        as many (not ours already)."""
+        trunk_ids = [t for t in self.store.held_by(holder, wanted * OVERSAMPLE)
+                     if t not in self.held]
         self.shuffle(trunk_ids)
-        return trunk_ids
+        return trunk_ids[:wanted]
 
     def _lose(self, trunk_id: str, changes: Changes, why: str) -> None:
         self._let_go(trunk_id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -118,18 +119,25 @@ class EdgeLease:
     (the edge has un-registered everything while draining)."""
 
     TICK = 0.05
+    MAX_IN_FLIGHT = 4
 
     def __init__(self, store: LeaseStore, edge_id: str, gate: LeaseGate | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time):
+                 wall: Callable[[], float] = time.time, renewers: Executor | None = None):
+        """`renewers`: where renewals are sent from (None: on the calling thread, as the unit
+        tests step it); `start()` makes one of MAX_IN_FLIGHT threads."""
         self.store, self.gate = store, gate or LeaseGate()
         self.monotonic, self.wall = monotonic, wall
+        self.renewers = renewers
         self.state = LeaseState(edge_id)
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="edge-lease", daemon=True)
 
     def start(self) -> "EdgeLease":
+        if self.renewers is None:
+            self.renewers = ThreadPoolExecutor(self.MAX_IN_FLIGHT, thread_name_prefix="renew")
         self._thread.start()
         return self
 
@@ -137,6 +145,8 @@ class EdgeLease:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(5)
+        if self.renewers is not None:
+            self.renewers.shutdown(wait=False)
 
     def current(self) -> tuple[str, int] | None:
         """(holder, incarnation) of the lease that is usable now, or None."""
@@ -167,8 +177,10 @@ class EdgeLease:
                 logger.exception("edge lease step failed")
 
     def step(self) -> None:
-        """One turn: notice a lapse, then acquire or renew as due (one blocking call at most,
-        bounded by the store's timeouts)."""
+        """One turn: notice a lapse, then acquire (here, blocking) or send a renewal as due.
+        Renewals go out on `renewers` when there is one, up to MAX_IN_FLIGHT at a time: one
+        slow answer (a loaded endpoint) does not hold back the next, and each counts from when
+        it was sent."""
         now = self.monotonic()
         with self._lock:
             if self.state.lapsed(now):
@@ -180,9 +192,18 @@ class EdgeLease:
             if not self.state.due(now):
                 return
             acquire = self.state.holder is None
+            if not acquire and self._in_flight >= self.MAX_IN_FLIGHT:
+                return
             holder, incarnation = self.state.next_holder() if acquire \
                 else (self.state.holder, self.state.incarnation)
             self.state.last_sent = now
+            self._in_flight += 1
+        if acquire or self.renewers is None:
+            self._write(acquire, holder, incarnation)
+        else:
+            self.renewers.submit(self._write, acquire, holder, incarnation)
+
+    def _write(self, acquire: bool, holder: str, incarnation: int) -> None:
         sent_at, wall = self.monotonic(), self.wall()
         try:
             if acquire:
@@ -192,15 +213,17 @@ class EdgeLease:
                 ok = self.store.renew(holder, wall) is not None
         except Exception as err:  # the next renewal is a second away; the workers keep time
             logger.warning("edge lease write failed", extra={"holder": holder, "why": repr(err)})
+            with self._lock:
+                self._in_flight -= 1
             return
         with self._lock:
+            self._in_flight -= 1
             now = self.monotonic()
             if acquire:
-                ok = self.state.acquired(holder, incarnation, sent_at, now)
-                if ok:
+                if self.state.acquired(holder, incarnation, sent_at, now):
                     logger.info("edge lease acquired", extra={"holder": holder})
             elif ok:
-                ok = self.state.renewed(holder, sent_at, now)
+                self.state.renewed(holder, sent_at, now)
             elif self.state.holder == holder:
                 logger.error("the edge's lease was finished by another edge (it had expired); "
                              "un-registering everything", extra={"holder": holder})

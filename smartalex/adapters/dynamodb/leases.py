@@ -25,11 +25,12 @@ from .conditions import is_conditional_failure
 from .models import FLEET, EdgeLeaseModel, TrunkModel
 from .trunks import to_domain
 
-# The renewal's own bounds: a renewal comes every second and the lease stays usable for four
-# (domain/assignment.py), so one stuck for longer is abandoned and the next one sent; retrying
-# inside botocore would only delay that.
+# The renewal's own bounds: a renewal goes out every second (several may be in flight: edge/
+# lease.py) and the lease stays usable for four after the last good one was sent
+# (domain/assignment.py), so one that has not been answered in 3 s could no longer help;
+# retrying inside botocore would only delay the next.
 RENEW_CONNECT_TIMEOUT = 1.0
-RENEW_READ_TIMEOUT = 1.0
+RENEW_READ_TIMEOUT = 3.0
 # A finished lease's item is deleted once none of its trunks is found under it this long after
 # it finished: a claim its edge sent just before its lease lapsed (and retried for up to ~25 s)
 # must have reached the holder index by then, or the trunk would be held under a lease nobody
@@ -109,13 +110,16 @@ class DynamoLeaseStore:
 
     # --- finding trunks to claim ---
     def edges(self) -> list[EdgeRecord]:
-        """Every edge lease: the fleet index names them, the table says when each expires."""
+        """Every edge lease: the fleet index names them, the table says when each expires.
+        Eventually consistent reads are enough (and half the price): an expiry read stale only
+        delays finishing that lease by a poll (`finish` checks it again), and a finished lease
+        stays finished."""
         holders = [item.holder for item in EdgeLeaseModel.fleet_index.query(FLEET)]
         if not holders:
             return []
         return [EdgeRecord(item.holder, float(item.expires_at),
                            float(item.finished_at) if item.finished_at is not None else None)
-                for item in EdgeLeaseModel.batch_get(holders, consistent_read=True)]
+                for item in EdgeLeaseModel.batch_get(holders)]
 
     def held_by(self, holder: str, limit: int) -> list[str]:
         """Up to `limit` trunks held under `holder` (a finished lease, or free#<shard>)."""

@@ -145,3 +145,51 @@ def test_the_gate_is_shared_memory_a_spawned_worker_can_read():
     assert gate.read() == (3, 1234.5) and gate.allows(3, 1234.0) and not gate.allows(3, 1234.5)
     gate.close()
     assert not gate.allows(3, 0.0)
+
+
+class StuckStore(FakeLeaseStore):
+    """Each renewal waits until the test lets it through (`answer(n)`), as on a loaded
+    endpoint."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        import threading
+
+        self.gates: list[threading.Event] = []
+        self.done: list[threading.Event] = []
+        self._threading = threading
+
+    def renew(self, holder, now):
+        gate, done = self._threading.Event(), self._threading.Event()
+        self.gates.append(gate)
+        self.done.append(done)
+        gate.wait(5)
+        try:
+            return super().renew(holder, now)
+        finally:
+            done.set()
+
+    def answer(self, n: int) -> None:
+        self.gates[n].set()
+        self.done[n].wait(5)
+
+
+def test_a_renewal_stuck_on_a_slow_endpoint_does_not_hold_back_the_next(time):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = StuckStore(FakeLeaseTable(), "edge-a", time)
+    with ThreadPoolExecutor(EdgeLease.MAX_IN_FLIGHT) as renewers:
+        lease = EdgeLease(store, "edge-a", monotonic=time.monotonic(500.0), wall=time.wall,
+                          renewers=renewers)
+        lease.step()  # acquired (inline) at 500
+        for _ in range(2):  # a renewal due every second: the first gets stuck
+            time.advance(RENEW_EVERY_SECONDS)
+            lease.step()
+        store.answer(1)  # the second comes back; the first is still stuck
+        assert lease.gate.read()[1] == 500.0 + 2 * RENEW_EVERY_SECONDS + USABLE
+        for _ in range(10):
+            time.advance(RENEW_EVERY_SECONDS)
+            lease.step()
+        assert len(store.gates) == EdgeLease.MAX_IN_FLIGHT + 1  # never more in flight
+        for n in range(len(store.gates)):
+            store.gates[n].set()
