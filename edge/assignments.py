@@ -86,6 +86,7 @@ class AssignmentKeeper:
     wall: Callable[[], float] = time.time
     held: dict[str, Holding] = field(default_factory=dict)
     past: OrderedDict[str, Holding] = field(default_factory=OrderedDict)
+    unreleased: dict[str, Holding] = field(default_factory=dict)  # let go, not yet handed back
     pool: Executor | None = None
     shuffle: Callable[[list], None] = random.shuffle
 
@@ -96,6 +97,7 @@ class AssignmentKeeper:
         changes = Changes()
         current = self.lease.current()
         self._drop_lapsed(current, changes)
+        self._hand_back_unreleased()
         if current is None:
             return changes  # no lease: nothing can be claimed (edge/lease.py acquires one)
         try:
@@ -111,10 +113,28 @@ class AssignmentKeeper:
         return self.held[trunk_id].incarnation
 
     def release(self, trunk_id: str) -> None:
-        """The worker has un-registered: hand the trunk back (no-op if we lost it meanwhile)."""
+        """The worker has un-registered: hand the trunk back (no-op if we lost it meanwhile,
+        or if the lease it was held under is over: the next holder finishes that). A hand-back
+        that cannot be written now is tried again at the next poll: until it is, the trunk is
+        still held under our lease, and nobody else would take it."""
         holding = self._let_go(trunk_id)
         if holding:
-            self.store.release(holding.lease, trunk_id)
+            self.unreleased[trunk_id] = holding
+            self._hand_back_unreleased()
+
+    def _hand_back_unreleased(self) -> None:
+        current = self.lease.current()
+        for trunk_id, holding in list(self.unreleased.items()):
+            if current is None or holding.lease.holder != current[0]:
+                del self.unreleased[trunk_id]  # that lease is over: nothing to hand back
+                continue
+            try:
+                self.store.release(holding.lease, trunk_id)
+            except Exception as err:
+                logger.warning("could not hand a trunk back; trying again at the next poll",
+                               extra={"trunk_id": trunk_id, "why": repr(err)})
+                continue
+            del self.unreleased[trunk_id]
 
     def forget(self, trunk_id: str) -> None:
         """Let go without a write: the trunk was lost, or the whole lease is handed back."""

@@ -316,3 +316,25 @@ def test_the_claims_of_a_poll_run_concurrently(table, time, concurrent):
         k = AssignmentKeeper(store, lease, wall=time.wall, pool=pool if concurrent else None)
         lease.step()
         assert len(k.sync(free_slots=6).hold) == (6 if concurrent else 0)
+
+
+def test_a_hand_back_that_cannot_be_written_is_tried_again_and_never_raises(table, a, time):
+    a.poll()
+    a.store.unreachable = True
+    a.keeper.release(TRUNK)  # the loop goes on
+    assert table.holder(TRUNK) == holder_of("edge-a", 1) and TRUNK not in a.keeper.held
+    a.store.unreachable = False
+    time.advance(STEP)
+    a.poll(free_slots=0)
+    assert table.holder(TRUNK) == free_holder(TRUNK)
+
+
+def test_nothing_is_handed_back_under_a_lease_that_is_over(table, a, time):
+    a.poll()
+    a.store.unreachable = True
+    time.advance(LEASE_SECONDS)  # lapsed; the keeper has not polled since
+    writes = sum(table.writes.values())
+    a.store.unreachable = False
+    a.keeper.release(TRUNK)  # the worker's Released once the gate closed
+    assert sum(table.writes.values()) == writes
+    assert table.holder(TRUNK) == holder_of("edge-a", 1)
