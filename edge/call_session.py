@@ -15,6 +15,7 @@ from typing import Callable
 import pjsua2 as pj
 from aws_lambda_powertools import Logger
 
+from smartalex.domain import agent_protocol as protocol
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.directory import DirectoryEntry, Verdict
 from smartalex.domain.errors_log import ErrorSource
@@ -25,14 +26,18 @@ from smartalex.domain.targets import ANYWHERE, TargetGuard
 
 from .media.loop import LoopThread
 from .media.port import MAX_QUEUED_SECONDS, AgentAudioPort
-from .media.stream import MediaStream, StreamEvent, resolution_json
+from .media.stream import MediaStream, StreamEvent
 from .protocol import AgentLink
+from .settings import MAX_SILENCE
 from .sip.invite import InviteInfo
 
 logger = Logger(service="edge-worker", child=True)
 
 TRANSFER_TIMEOUT = 15.0
 NO_AUDIO_AFTER = 5.0
+# After the last queued frame was handed to pjmedia: time for it to reach the caller (RTP, the
+# phone's jitter buffer) before the call is hung up.
+PLAYOUT_TAIL = 0.3
 INCOMING_REFER_HINT = ("The AI transfers callers itself (through the PBX's own rules) and never "
                        "follows a transfer request (REFER) sent to it, so it cannot be made to "
                        "dial on anyone's behalf. If the PBX sent it on purpose (a transfer "
@@ -43,6 +48,8 @@ REFER_REFUSED_HINT = ("The PBX refused the transfer: enable Allow transfer / REF
 NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that RTP ports 10000–20000 are "
                  "open both ways between the PBX and us, and that the PBX advertises its "
                  "external IP address behind NAT.")
+SILENCE_HINT = ("The agent accepted the call but sent no audio while the caller was silent. An "
+                "agent that is waiting for the caller should prompt them, or hang up.")
 
 
 def utcnow() -> datetime:
@@ -71,6 +78,7 @@ class CallSession:
     report: Callable[[object], None]          # CallEnded / ErrorObserved to the supervisor
     apology: Callable[[], bytes] | None = None
     targets: TargetGuard = ANYWHERE  # where the agent's stream may connect (deployed: public)
+    max_silence: float = MAX_SILENCE  # 0: no limit
     call_id: str = field(default_factory=lambda: f"CA{uuid.uuid4().hex}")
     started_at: datetime = field(default_factory=utcnow)
     answered_at: datetime | None = None
@@ -83,6 +91,7 @@ class CallSession:
     transfer_deadline: float | None = None
     hangup_at: float | None = None
     audio_checked: bool = False
+    silence_ended: bool = False  # ended for silence (reported once)
     refer_refused: bool = False  # an incoming REFER was refused (reported once per call)
     unrecorded: bool = False  # refused as not the trunk's: leaves no call record
     ended: bool = False
@@ -95,12 +104,11 @@ class CallSession:
         self._respond(180)
         agent = self.trunk.agent
         self.port = AgentAudioPort(on_caller_audio=self._caller_audio, on_mark=self._mark_played,
-                                   on_overflow=self._agent_audio_overflow)
+                                   on_overflow=self._agent_audio_overflow,
+                                   on_cue=self._cue_reached)
         self.port.open(f"agent-{self.call_id[:12]}")
-        self.stream = MediaStream(self.loop, agent.stream_url, self._start_parameters(),
-                                  self.port, self.trunk.matcher,
-                                  [{"extension": e.extension, "display_name": e.display_name,
-                                    "aliases": list(e.aliases)} for e in self.trunk.entries],
+        self.stream = MediaStream(self.loop, agent.stream_url, self._start_message(),
+                                  self.port, self.trunk.matcher, self.trunk.entries,
                                   targets=self.targets, signing_secret=agent.signing_secret)
         self.stream.open()
         self._respond(200)
@@ -117,7 +125,7 @@ class CallSession:
         self.unrecorded = True
         self._respond(code)
 
-    def _start_parameters(self) -> dict:
+    def _start_message(self) -> protocol.Start:
         caller = self.invite.caller
         params = {"from_number": caller.number or "", "caller_name": caller.name or "",
                   "to_number": self.invite.dialled or self.trunk.extension,
@@ -125,10 +133,9 @@ class CallSession:
                   "did": self.invite.dialled or "", "agent_id": self.trunk.agent.agent_id}
         if self.trunk.agent.greeting:
             params["greeting"] = self.trunk.agent.greeting
-        return {"streamSid": f"MZ{uuid.uuid4().hex}", "accountSid": self.trunk.tenant_id,
-                "callSid": self.call_id, "tracks": ["inbound"],
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-                "customParameters": params}
+        return protocol.Start(stream_sid=f"MZ{uuid.uuid4().hex}",
+                              account_sid=self.trunk.tenant_id, call_sid=self.call_id,
+                              custom_parameters=params)
 
     # --- pjsua2 callbacks (pjsua thread) ---
     def on_state(self, state: int, code: int, reason: str) -> None:
@@ -148,7 +155,7 @@ class CallSession:
 
     def on_dtmf(self, digit: str) -> None:
         if self.stream:
-            self.stream.send_event("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+            self.stream.send(protocol.Dtmf(digit))
 
     def on_transfer_request(self) -> None:
         """The other side sent us a REFER, which sip/call.py has refused with 403."""
@@ -166,11 +173,11 @@ class CallSession:
             # The REFER was accepted (202, then NOTIFY 100/180): only that the PBX will try.
             if not self.transfer_accepted:
                 self.transfer_accepted = True
-                self._tell_transfer("accepted", code, reason)
+                self._tell_transfer(protocol.TransferStatus.ACCEPTED, code, reason)
             return True
         if 200 <= code < 300:
             self.outcome = CallOutcome.TRANSFERRED
-            self._tell_transfer("completed", code, reason)
+            self._tell_transfer(protocol.TransferStatus.COMPLETED, code, reason)
             # Asterisk keeps the transferor's leg up for 60 s after a transfer: end it now.
             self.hangup()
         else:
@@ -194,6 +201,7 @@ class CallSession:
                 and now - self.answered_mono >= NO_AUDIO_AFTER:
             self.audio_checked = True
             self._check_audio()
+        self._check_silence(now)
 
     def _on_stream_event(self, event: StreamEvent) -> None:
         if event.kind == "started":
@@ -209,16 +217,17 @@ class CallSession:
         elif event.kind == "transfer":
             self._transfer(event.detail)
         elif event.kind in ("hangup", "closed"):
-            self.hangup()
+            # Both come once the agent's queued audio has played (media/stream.py).
+            self._hang_up_soon(PLAYOUT_TAIL)
 
     # --- transfers ---
     def _transfer(self, target: str) -> None:
         resolution = self.trunk.matcher.resolve(target)
         if resolution.verdict is not Verdict.MATCH:
-            self.stream.send_event("transfer", transfer={
-                "target": target, "status": resolution.verdict.value, "extension": None,
-                "display_name": None, "sip_code": None, "reason": None,
-                "candidates": resolution_json(target, resolution)["candidates"]})
+            self.stream.send(protocol.TransferOutcome(
+                target=target, candidates=resolution.candidates,
+                status=protocol.TransferStatus.AMBIGUOUS
+                if resolution.verdict is Verdict.AMBIGUOUS else protocol.TransferStatus.NO_MATCH))
             return
         entry = next(e for e in self.trunk.entries if e.extension == resolution.match.extension)
         self.transfer_target, self.transfer_accepted = entry, False
@@ -245,20 +254,20 @@ class CallSession:
                     f"Transfer to {entry.label if entry else '?'} failed: {code} {reason}.",
                     REFER_REFUSED_HINT if refused else
                     "Check that the target extension exists and is registered on the PBX.")
-        self._tell_transfer("failed", code, reason, entry)
+        self._tell_transfer(protocol.TransferStatus.FAILED, code, reason, entry)
 
-    def _tell_transfer(self, status: str, code: int, reason: str,
+    def _tell_transfer(self, status: protocol.TransferStatus, code: int, reason: str,
                        entry: DirectoryEntry | None = None) -> None:
         entry = entry or self.transfer_target
         if self.stream:
-            self.stream.send_event("transfer", transfer={
-                "target": entry.extension if entry else None, "status": status,
-                "extension": entry.extension if entry else None,
-                "display_name": entry.display_name if entry else None,
-                "sip_code": code, "reason": reason, "candidates": []})
-        if status in ("completed", "failed"):
+            self.stream.send(protocol.TransferOutcome(
+                target=entry.extension if entry else None, status=status,
+                extension=entry.extension if entry else None,
+                display_name=entry.display_name if entry else None,
+                sip_code=code, reason=reason))
+        if status is not protocol.TransferStatus.ACCEPTED:
             self.transfer_deadline = None
-            if status == "completed":
+            if status is protocol.TransferStatus.COMPLETED:
                 self.transferred_to = entry
 
     # --- media ---
@@ -269,6 +278,11 @@ class CallSession:
     def _mark_played(self, name: str) -> None:
         if self.stream is not None:
             self.stream.mark_played(name)
+
+    def _cue_reached(self, event: object) -> None:
+        """pjmedia thread: a transfer, hang-up or close reached its place in the audio."""
+        if self.stream is not None and isinstance(event, StreamEvent):
+            self.stream.cue_reached(event)
 
     def _agent_audio_overflow(self) -> None:
         """Any thread (the agent's audio arrives on the loop thread): only a log line, once."""
@@ -284,14 +298,36 @@ class CallSession:
             self.report_error(ErrorSource.MEDIA, "No audio (RTP) received within "
                         f"{NO_AUDIO_AFTER:.0f} s of answering.", NO_AUDIO_HINT)
 
-    def _apologise_and_hang_up(self) -> None:
-        audio = self.apology() if self.apology else b""
-        if audio and self.port is not None and self.answered_at is not None:
-            self.port.clear()
-            self.port.play(audio)
-            self.hangup_at = time.monotonic() + len(audio) / 8000 + 0.3
-        else:
+    def _check_silence(self, now: float) -> None:
+        """End a call where nobody has said anything for `max_silence` seconds (MAX_SILENCE)."""
+        if not self.max_silence or not self.agent_started or self.hangup_at is not None \
+                or self.silence_ended or self.port is None or self.stream is None:
+            return
+        last = max(self.stream.last_message_at, self.port.rx_voiced_at or 0.0,
+                   self.port.played_at or 0.0)
+        if now - last >= self.max_silence:
+            self.silence_ended = True
+            self.report_error(ErrorSource.AGENT, f"Nobody spoke for {self.max_silence:.0f} s "
+                              "(the agent sent nothing and the caller was silent), so the call "
+                              "was ended.", SILENCE_HINT)
             self.hangup()
+
+    def _apologise_and_hang_up(self) -> None:
+        """The apology plays in full (it takes its place in the port's queue like an agent's
+        goodbye, and the hang-up waits behind it), then the call ends."""
+        audio = self.apology() if self.apology else b""
+        if not audio or self.port is None:
+            self.hangup()
+            return
+        self.port.clear()
+        self.port.play(audio)
+        self.port.cue(StreamEvent("hangup"))
+        # If the media never starts (so the queue never plays), hang up anyway.
+        self._hang_up_soon(len(audio) / 8000 + 3)
+
+    def _hang_up_soon(self, seconds: float) -> None:
+        at = time.monotonic() + seconds
+        self.hangup_at = at if self.hangup_at is None else min(self.hangup_at, at)
 
     # --- the end ---
     def hangup(self) -> None:

@@ -1,8 +1,10 @@
-"""The built-in receptionist's WebSocket server, run by the supervisor next to the workers so
-`receptionist` agents work with no cloud at all. Restarted if it dies."""
+"""The built-in receptionist (agents/receptionist), run by the supervisor next to the workers so
+`receptionist` agents work with no cloud at all. It is an agent like any other, in a process of
+its own that the workers reach over the agent protocol on loopback. Restarted if it dies."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -11,7 +13,7 @@ import time
 from aws_lambda_powertools import Logger
 
 logger = Logger(service="edge", child=True)
-# The receptionist's exit code for a missing prerequisite (edge/agents/receptionist/server.py).
+# The receptionist's exit code for a missing prerequisite (agents/receptionist/server.py).
 CANNOT_START = 2
 
 
@@ -19,6 +21,13 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def agent_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The edge's environment without its AWS identity: an agent needs no AWS access, and the
+    receptionist runs speech code on audio anyone who dials in controls, so it gets neither the
+    edge's keys nor where ECS hands out the task role's (AWS_CONTAINER_CREDENTIALS_*)."""
+    return {k: v for k, v in environ.items() if not k.startswith("AWS_")}
 
 
 class ReceptionistProcess:
@@ -30,8 +39,9 @@ class ReceptionistProcess:
 
     def start(self) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "edge.agents.receptionist", "--host", "127.0.0.1",
-             "--port", str(self.port)], stdin=subprocess.DEVNULL)
+            [sys.executable, "-m", "agents.receptionist", "--host", "127.0.0.1",
+             "--port", str(self.port)], stdin=subprocess.DEVNULL,
+            env=agent_environment(dict(os.environ)))
         self._started_at = time.monotonic()
 
     def keep_alive(self) -> None:

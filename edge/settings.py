@@ -11,6 +11,11 @@ from pathlib import Path
 from smartalex.adapters import names
 from smartalex.domain.targets import TargetPolicy, policy_for_stage
 
+# A call where nobody says anything for this long (the agent sends and plays nothing, the
+# caller's side carries no sound) is ended, so a hung agent cannot hold a line for ever
+# (edge/call_session.py; docs/agent-protocol.md, "Timing").
+MAX_SILENCE = 120.0
+
 
 def _number(name: str, default, kind=int):
     """The variable as `kind` (int or float), `default` when unset; a clear stop otherwise."""
@@ -106,6 +111,9 @@ class EdgeSettings:
     health_file: Path = field(default_factory=lambda: Path(os.environ.get(
         "SMARTALEX_EDGE_HEALTH_FILE", "/tmp/smartalex-edge-health.json")))
     nameservers: tuple[str, ...] = field(default_factory=_nameservers)
+    # MAX_SILENCE for this edge's calls (0: never end a call for silence).
+    max_silence: float = field(default_factory=lambda: _float(
+        "SMARTALEX_EDGE_MAX_SILENCE_SECONDS", MAX_SILENCE))
     # Loopback port of the built-in receptionist's WebSocket server (0: any free port).
     receptionist_port: int = field(default_factory=lambda: _int("SMARTALEX_RECEPTIONIST_PORT", 0))
     # The address PBXs reach us at (Contact, Via, SDP): the instance's Elastic IP, which the

@@ -181,7 +181,8 @@ class Supervisor:
                 calls_per_trunk=settings.calls_per_trunk,
                 calls_per_worker=settings.calls_per_worker, targets=settings.targets,
                 registers_per_second=settings.pbx_registers_per_second / settings.workers,
-                registration_expires=settings.registration_expires),
+                registration_expires=settings.registration_expires,
+                max_silence=settings.max_silence),
                 gate=lease.gate if lease else None)
             for i in range(settings.workers)
         ]

@@ -56,6 +56,7 @@ from .protocol import (
     Shutdown,
 )
 from .register_pacing import RegisterPacer
+from .settings import MAX_SILENCE
 from .registration import RegistrationDriver
 from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup
 
@@ -91,6 +92,7 @@ class WorkerSettings:
     registers_per_second: float = 50.0
     registration_expires: int = 300
     targets: TargetPolicy = ANY_TARGET
+    max_silence: float = MAX_SILENCE
 
 
 @dataclass(eq=False)  # a slot is one account: compared (in/remove) by identity
@@ -420,7 +422,8 @@ class Worker:
             info = replace(info, dialled=number.e164)
         session = CallSession(call, context, info, self.loop,
                               report=lambda payload: self._report(slot, payload),
-                              apology=self.apology, targets=TargetGuard(self.settings.targets))
+                              apology=self.apology, targets=TargetGuard(self.settings.targets),
+                              max_silence=self.settings.max_silence)
         call.session = session
         if not from_pbx:
             # Another held trunk's PBX (the guard let it in for that one), not this trunk's:

@@ -29,6 +29,15 @@ class LoopThread:
     def call(self, fn, *args) -> None:
         self.loop.call_soon_threadsafe(fn, *args)
 
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
+    def stop(self, grace: float = 2.0) -> None:
+        """Stop once the streams have finished what they were sending (an ended call's `stop`
+        and close), waiting at most `grace` seconds for them."""
+        async def drain() -> None:
+            others = asyncio.all_tasks() - {asyncio.current_task()}
+            if others:
+                await asyncio.wait(others, timeout=grace)
+            self.loop.stop()
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(drain(), self.loop)
+            self._thread.join(grace + 3)

@@ -8,6 +8,9 @@ frames are 20 ms of 16-bit PCM: 320 bytes.
 What an agent queues is bounded: an agent sends audio as fast as its TTS makes it, and a buggy
 or hostile one could fill the edge's memory. Past MAX_QUEUED_SECONDS of unplayed audio the
 excess is dropped (and reported once per call, `on_overflow`); `clear` empties the queue.
+
+Besides audio and the agent's marks, the queue holds the edge's own cues (a transfer or hang-up
+the agent asked for behind its audio): `on_cue` gets each one when playback reaches it.
 """
 
 from __future__ import annotations
@@ -40,23 +43,33 @@ class Mark:
         self.name = name
 
 
+class Cue:
+    """Something the edge does once the audio queued before it has played."""
+
+    def __init__(self, what: object):
+        self.what = what
+
+
 class AgentAudioPort(pj.AudioMediaPort):
     """Caller audio out to `on_caller_audio` (μ-law); agent audio in through `play`."""
 
     def __init__(self, on_caller_audio: Callable[[bytes], None],
                  on_mark: Callable[[str], None],
-                 on_overflow: Callable[[], None] = lambda: None):
+                 on_overflow: Callable[[], None] = lambda: None,
+                 on_cue: Callable[[object], None] = lambda _: None):
         super().__init__()
         self._on_caller_audio = on_caller_audio
         self._on_mark = on_mark
         self._on_overflow = on_overflow
-        self._outbound: deque[bytes | Mark] = deque()
+        self._on_cue = on_cue
+        self._outbound: deque[bytes | Mark | Cue] = deque()
         self._frames = 0  # audio frames in _outbound (marks not counted)
         self.dropped_frames = 0
         self._lock = threading.Lock()
         self._pending = b""
         self.rx_frames = 0
         self.rx_voiced_at: float | None = None  # last time the caller's side carried energy
+        self.played_at: float | None = None     # last time a frame of the agent's audio played
 
     def detach(self) -> None:
         """Forget the callbacks (they reference the call's session), then free the port.
@@ -68,7 +81,7 @@ class AgentAudioPort(pj.AudioMediaPort):
         refcount is already 0 and frees it a second time: a rare segfault of the worker
         (measured on the test phone's identical meter port: 10 crashed processes of 150 left
         to refcounting, 0 of 150 destroyed explicitly). After this the object is inert."""
-        self._on_caller_audio = self._on_mark = self._on_overflow = _ignore
+        self._on_caller_audio = self._on_mark = self._on_overflow = self._on_cue = _ignore
         if self.this.own():
             self.__swig_destroy__(self)  # the C++ destructor unhooks the callbacks; disowns
 
@@ -99,14 +112,22 @@ class AgentAudioPort(pj.AudioMediaPort):
             self._flush_pending()
             self._outbound.append(Mark(name))
 
-    def clear(self) -> list[str]:
-        """Barge-in: drop queued audio; return the marks that were waiting (to echo them)."""
+    def cue(self, what: object) -> None:
+        """`on_cue(what)` once everything queued so far has played."""
         with self._lock:
-            marks = [m.name for m in self._outbound if isinstance(m, Mark)]
+            self._flush_pending()
+            self._outbound.append(Cue(what))
+
+    def clear(self) -> list[object]:
+        """Barge-in: drop queued audio. Returns, in order, what was waiting behind it: the names
+        of marks (to echo) and what cues carried (to do now)."""
+        with self._lock:
+            waiting = [item.name if isinstance(item, Mark) else item.what
+                       for item in self._outbound if not isinstance(item, bytes)]
             self._outbound.clear()
             self._frames = 0
             self._pending = b""
-        return marks
+        return waiting
 
     def queued_seconds(self) -> float:
         with self._lock:
@@ -127,8 +148,12 @@ class AgentAudioPort(pj.AudioMediaPort):
                 if isinstance(item, Mark):
                     self._on_mark(item.name)
                     continue
+                if isinstance(item, Cue):
+                    self._on_cue(item.what)
+                    continue
                 ulaw = item
                 self._frames -= 1
+                self.played_at = time.monotonic()
                 break
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = pj.ByteVector(audioop.ulaw2lin(ulaw, 2) if ulaw else _SILENCE)

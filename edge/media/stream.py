@@ -1,14 +1,20 @@
 """One call's WebSocket to its agent, speaking Twilio Media Streams (docs/agent-protocol.md).
 
-Runs on the worker's LoopThread. What the pjsua2 thread must act on (the agent started, asked
-for a transfer or a hang-up, went away) is put on `events`, which the worker drains in its pump
-loop; nothing here calls pjsua2.
+Runs on the worker's LoopThread. What the pjsua2 thread must act on (the agent's socket was
+accepted or never was, a transfer or hang-up reached its place in the audio, the agent went
+away) is put on `events`, which the call drains in the worker's pump loop; nothing here calls
+pjsua2.
+
+As Twilio does, the edge streams the caller's audio from `start` whatever the agent sends (a
+bot may let the caller speak first, or take seconds to greet), and only the WebSocket handshake
+has a deadline. `transfer` and `hangup` take their place in the agent's audio: they act once
+what was queued before them has played, as a `mark` would be echoed, so "Transferring you now"
+is heard before the transfer. Every message is built and read by smartalex.domain.agent_protocol.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import queue
 import time
@@ -20,6 +26,8 @@ import websockets
 from aws_lambda_powertools import Logger
 
 from smartalex.domain import agent_signature
+from smartalex.domain import agent_protocol as protocol
+from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.matching import Matcher
 from smartalex.domain.targets import ANYWHERE, TargetGuard, TargetRefused
 
@@ -28,7 +36,14 @@ from .port import AgentAudioPort
 
 logger = Logger(service="edge-worker", child=True)
 
-AGENT_START_TIMEOUT = 5.0
+# The agent must accept the WebSocket (TCP, TLS and the HTTP upgrade) within this; after that,
+# nothing it sends or does not send has a deadline (a silent agent is a legitimate agent).
+AGENT_ACCEPT_TIMEOUT = 5.0
+# When the agent closes its socket, what it had queued still plays, for at most this long.
+PLAYOUT_AFTER_CLOSE = 30.0
+# Messages waiting for an agent that does not read (TCP back-pressure): past this many (about
+# 10 s of caller audio) further caller audio is dropped rather than held in memory.
+MAX_OUTBOX = 500
 
 
 @dataclass(frozen=True)
@@ -38,23 +53,28 @@ class StreamEvent:
 
 
 class MediaStream:
-    def __init__(self, loop: LoopThread, url: str, start: dict[str, Any],
-                 port: AgentAudioPort, matcher: Matcher, entries: list[dict],
+    def __init__(self, loop: LoopThread, url: str, start: protocol.Start,
+                 port: AgentAudioPort, matcher: Matcher, entries: tuple[DirectoryEntry, ...],
                  targets: TargetGuard = ANYWHERE, signing_secret: str | None = None):
-        self.loop, self.url, self.start_params = loop, url, start
+        self.loop, self.url, self.start = loop, url, start
         self.targets = targets
         self._signing_secret = signing_secret
         # Weak: the port is a pjsua2 object the call frees on the pjsua thread; a late agent
         # message must not keep it alive past libDestroy.
         self._port = weakref.ref(port)
         self.matcher, self.entries = matcher, entries
-        self.stream_sid = start["streamSid"]
+        self.envelope = protocol.Envelope(start.stream_sid)
         self.events: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
-        self._outbox: asyncio.Queue | None = None
-        self._sequence = 0
+        # When the agent last sent anything (monotonic; read by the call's silence rule).
+        self.last_message_at = time.monotonic()
+        # Created here (asyncio binds it to the loop on first use), so a call that ends before
+        # the loop ran `_run` still queues its `stop`.
+        self._outbox: asyncio.Queue[protocol.EdgeMessage | None] = asyncio.Queue()
         self._chunk = 0
-        self._started = False
-        self._closing = False
+        self._streaming = False   # `start` was sent: caller audio flows
+        self._closing = False     # the call is over: `stop` is (being) sent
+        self._closed_reported = False
+        self._dropped_media = 0
 
     # --- called from other threads ---
     def open(self) -> None:
@@ -62,63 +82,71 @@ class MediaStream:
 
     def caller_audio(self, ulaw: bytes) -> None:
         """pjmedia thread: 20 ms of caller audio."""
-        if self._started and not self._closing:
+        if self._streaming and not self._closing:
             self.loop.call(self._media, ulaw)
 
-    def send_event(self, event: str, **body: Any) -> None:
-        """Send an edge event (dtmf, transfer outcome) from the pjsua thread."""
-        self.loop.call(lambda: self._enqueue(self._envelope(event, **body)))
+    def send(self, message: protocol.EdgeMessage) -> None:
+        """Send an edge message (dtmf, a transfer outcome) from the pjsua thread."""
+        self.loop.call(self._enqueue, message)
 
     def close(self) -> None:
         """Send `stop` and close the socket (the call is over)."""
         self.loop.call(self._stop)
 
-    # --- the loop thread ---
-    def _envelope(self, event: str, **body) -> dict[str, Any]:
-        self._sequence += 1
-        return {"event": event, "sequenceNumber": str(self._sequence),
-                "streamSid": self.stream_sid, **body}
+    def mark_played(self, name: str) -> None:
+        """pjmedia thread: the port reached an agent's mark."""
+        self.loop.call(self._enqueue, protocol.MarkPlayed(name))
 
-    def _enqueue(self, message: dict[str, Any]) -> None:
-        if self._outbox is not None:
-            self._outbox.put_nowait(message)
+    def cue_reached(self, event: StreamEvent) -> None:
+        """pjmedia thread: the port reached a transfer, hang-up or close queued behind audio."""
+        self.loop.call(self._report, event)
+
+    # --- the loop thread ---
+    def _enqueue(self, message: protocol.EdgeMessage | None) -> None:
+        if isinstance(message, protocol.CallerMedia) and self._outbox.qsize() >= MAX_OUTBOX:
+            if not self._dropped_media:
+                logger.warning("the agent is not reading; caller audio is dropped",
+                               extra={"call_id": self.start.call_sid})
+            self._dropped_media += 1
+            return
+        self._outbox.put_nowait(message)
 
     def _media(self, ulaw: bytes) -> None:
         self._chunk += 1
-        self._enqueue(self._envelope("media", media={
-            "track": "inbound", "chunk": str(self._chunk),
-            "timestamp": str((self._chunk - 1) * 20),
-            "payload": base64.b64encode(ulaw).decode()}))
+        self._enqueue(protocol.CallerMedia(self._chunk, (self._chunk - 1) * protocol.FRAME_MS,
+                                           ulaw))
 
     def _stop(self) -> None:
         if not self._closing:
             self._closing = True
-            self._enqueue(self._envelope("stop", stop={
-                "accountSid": self.start_params["accountSid"],
-                "callSid": self.start_params["callSid"]}))
+            self._enqueue(protocol.Stop(self.start.account_sid, self.start.call_sid))
             self._enqueue(None)
 
     async def _run(self) -> None:
-        self._outbox = asyncio.Queue()
+        if self._closing:
+            return  # the call ended before its stream could start
         try:
-            async with asyncio.timeout(AGENT_START_TIMEOUT):
-                ws = await websockets.connect(self.url, open_timeout=AGENT_START_TIMEOUT,
+            async with asyncio.timeout(AGENT_ACCEPT_TIMEOUT):
+                ws = await websockets.connect(self.url, open_timeout=AGENT_ACCEPT_TIMEOUT,
                                               max_size=2**20, additional_headers=self._signed(),
                                               **await self._destination())
-            async with ws:
-                await ws.send(json.dumps({"event": "connected", "protocol": "Call",
-                                          "version": "1.0.0"}))
-                await ws.send(json.dumps(self._envelope("start", start=self.start_params)))
-                await self._converse(ws)
         except TargetRefused as refused:
-            self.events.put(StreamEvent("failed", str(refused)))
+            self._report(StreamEvent("failed", str(refused)))
             return
         except (OSError, TimeoutError, websockets.WebSocketException) as exc:
-            if not self._started:
-                self.events.put(StreamEvent("failed", f"{type(exc).__name__}: {exc}"))
-                return
-            logger.warning("agent stream ended", extra={"error": str(exc)})
-        self.events.put(StreamEvent("closed"))
+            self._report(StreamEvent("failed", _why(exc)))
+            return
+        try:
+            async with ws:
+                await ws.send(json.dumps(self.envelope.wrap(protocol.Connected())))
+                await ws.send(json.dumps(self.envelope.wrap(self.start)))
+                self._streaming = True
+                self._report(StreamEvent("started"))
+                await self._converse(ws)
+        except (OSError, websockets.WebSocketException) as exc:
+            logger.warning("agent stream ended", extra={"error": str(exc),
+                                                        "call_id": self.start.call_sid})
+        self._agent_gone()
 
     def _signed(self) -> dict[str, str]:
         """The handshake's signature headers (docs/agent-protocol.md), made now."""
@@ -138,20 +166,14 @@ class MediaStream:
     async def _converse(self, ws) -> None:
         sender = asyncio.ensure_future(self._send_loop(ws))
         try:
-            first = await asyncio.wait_for(ws.recv(), AGENT_START_TIMEOUT)
-            self._started = True
-            self.events.put(StreamEvent("started"))
-            self._receive(first)
             async for raw in ws:
+                self.last_message_at = time.monotonic()
                 self._receive(raw)
-        except asyncio.TimeoutError:
-            self.events.put(StreamEvent("failed", "the agent sent nothing within "
-                                                  f"{AGENT_START_TIMEOUT:.0f} s"))
-            self._closing = True
         finally:
-            if not sender.done():
-                await asyncio.wait([sender], timeout=1)
-                sender.cancel()
+            if self._closing and not sender.done():
+                # We are closing: let `stop` and the close go out first (bounded).
+                await asyncio.wait([sender], timeout=2)
+            sender.cancel()
 
     async def _send_loop(self, ws) -> None:
         while True:
@@ -159,52 +181,81 @@ class MediaStream:
             if message is None:
                 await ws.close()
                 return
-            await ws.send(json.dumps(message))
+            await ws.send(json.dumps(self.envelope.wrap(message)))
+
+    def _agent_gone(self) -> None:
+        """The socket is closed. If the agent closed it, what it queued still plays first (up to
+        PLAYOUT_AFTER_CLOSE), then the call ends; the caller hears the whole goodbye."""
+        if self._closing:
+            return
+        self._closing = True
+        port = self._port()
+        if port is None or port.queued_seconds() == 0:
+            self._report(StreamEvent("closed"))
+            return
+        port.cue(StreamEvent("closed"))
+        self.loop.loop.call_later(PLAYOUT_AFTER_CLOSE, self._report, StreamEvent("closed"))
+
+    def _report(self, event: StreamEvent) -> None:
+        """"closed" goes out once, whether the queue drained or the limit came first."""
+        if event.kind == "closed":
+            if self._closed_reported:
+                return
+            self._closed_reported = True
+        self.events.put(event)
 
     def _receive(self, raw: str | bytes) -> None:
         try:
-            message = json.loads(raw)
-            event = message.get("event")
-        except (ValueError, AttributeError):
-            logger.warning("agent sent something that is not a JSON event")
+            message = protocol.parse_agent_message(raw)
+        except protocol.ProtocolError as exc:
+            logger.warning("ignored a message from the agent", extra={
+                "call_id": self.start.call_sid, "error": str(exc)})
+            return
+        if message is None:
+            logger.info("ignored agent event", extra={"agent_event": _event_name(raw)})
             return
         port = self._port()
-        if event == "media":
+        if isinstance(message, protocol.Media):
             if port is not None:
-                port.play(base64.b64decode(message["media"]["payload"]))
-        elif event == "mark":
+                port.play(message.payload)
+        elif isinstance(message, protocol.Mark):
             if port is not None:
-                port.mark(message["mark"]["name"])
-        elif event == "clear":
-            for name in port.clear() if port is not None else ():
-                self._mark_played(name)
-        elif event == "transfer":
-            self.events.put(StreamEvent("transfer", str(message["transfer"]["target"])))
-        elif event == "hangup":
-            self.events.put(StreamEvent("hangup"))
-        elif event == "resolve":
-            text = str(message["resolve"]["text"])
-            self._enqueue(self._envelope("resolved", resolved=resolution_json(
-                text, self.matcher.resolve(text))))
-        elif event == "directory":
-            self._enqueue(self._envelope("directory", directory={"entries": self.entries}))
+                port.mark(message.name)
+        elif isinstance(message, protocol.Clear):
+            self._clear(port)
+        elif isinstance(message, protocol.Transfer):
+            self._after_audio(port, StreamEvent("transfer", message.target))
+        elif isinstance(message, protocol.Hangup):
+            self._after_audio(port, StreamEvent("hangup"))
+        elif isinstance(message, protocol.Resolve):
+            self._enqueue(protocol.Resolved(message.text, self.matcher.resolve(message.text)))
+        elif isinstance(message, protocol.DirectoryRequest):
+            self._enqueue(protocol.Directory(self.entries))
+
+    def _clear(self, port: AgentAudioPort | None) -> None:
+        """Barge-in: the marks that were waiting are echoed, and a transfer or hang-up that was
+        waiting behind the audio acts now."""
+        for item in port.clear() if port is not None else ():
+            if isinstance(item, StreamEvent):
+                self._report(item)
+            else:
+                self._enqueue(protocol.MarkPlayed(item))
+
+    def _after_audio(self, port: AgentAudioPort | None, event: StreamEvent) -> None:
+        if port is None or port.queued_seconds() == 0:
+            self._report(event)
         else:
-            logger.info("ignored agent event", extra={"agent_event": str(event)[:32]})
-
-    def mark_played(self, name: str) -> None:
-        """pjmedia thread: the port reached a mark."""
-        self.loop.call(self._mark_played, name)
-
-    def _mark_played(self, name: str) -> None:
-        self._enqueue(self._envelope("mark", mark={"name": name}))
+            port.cue(event)
 
 
-def candidate_json(candidate) -> dict[str, Any]:
-    return {"extension": candidate.extension, "display_name": candidate.display_name,
-            "matched": candidate.matched, "confidence": round(candidate.confidence, 3)}
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"its WebSocket was not accepted within {AGENT_ACCEPT_TIMEOUT:.0f} s"
+    return f"{type(exc).__name__}: {exc}"
 
 
-def resolution_json(text: str, resolution) -> dict[str, Any]:
-    return {"text": text, "verdict": resolution.verdict.value,
-            "match": candidate_json(resolution.match) if resolution.match else None,
-            "candidates": [candidate_json(c) for c in resolution.candidates]}
+def _event_name(raw: str | bytes) -> str:
+    try:
+        return str(json.loads(raw).get("event"))[:32]
+    except (ValueError, AttributeError):
+        return "?"

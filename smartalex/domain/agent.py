@@ -9,13 +9,15 @@ from enum import StrEnum
 
 
 # What the built-in receptionist says when the admin has not written a greeting (the API shows
-# it as the agent's greeting; a PATCH with `"greeting": null` goes back to it).
-DEFAULT_GREETING = "Hello, thank you for calling. Who would you like to speak to?"
+# it as the agent's greeting; a PATCH with `"greeting": null` goes back to it). The one default:
+# the edge sends it in `start`, and the receptionist says it (pre-rendered) when `start` has none.
+DEFAULT_GREETING = ("Hello, thank you for calling. Who would you like to speak to? "
+                    "You can also dial their extension number.")
 
 
 class AgentKind(StrEnum):
     MEDIA_STREAM = "media_stream"  # an external agent reached over WebSocket at stream_url
-    RECEPTIONIST = "receptionist"  # the built-in offline receptionist (edge/agents/receptionist)
+    RECEPTIONIST = "receptionist"  # the built-in offline receptionist (agents/receptionist)
 
 
 @dataclass(frozen=True)

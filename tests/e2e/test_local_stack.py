@@ -105,18 +105,32 @@ def _read(pid: int, name: str) -> bytes:
         return b""
 
 
+def _parent(pid: int) -> int:
+    stat = _read(pid, "stat").decode()
+    return int(stat[stat.rindex(")") + 2:].split()[1]) if stat else 0
+
+
 def test_each_runtime_process_signs_as_its_own_iam_user_and_none_was_refused(stack):
     import boto3
 
-    # The edge's workers (multiprocessing spawn) and receptionist inherit the edge's keys.
+    # The edge's workers (multiprocessing spawn) inherit the edge's keys; the receptionist (an
+    # agent) and its speech workers get none.
     runtimes = {b"chalice\0local": "api", b"-m\0edge\0": "edge", b"multiprocessing.spawn": "edge",
-                b"edge.agents.receptionist": "edge", b"devstack\0pump": "edge-events"}
+                b"devstack\0pump": "edge-events"}
     keys: dict[str, set[tuple[str, str]]] = {}
     endpoint = None
-    for pid in processes_marked(stack.marker):
+    marked = processes_marked(stack.marker)
+    agent = {pid for pid in marked if b"agents.receptionist" in _read(pid, "cmdline")}
+    while children := {pid for pid in marked if _parent(pid) in agent} - agent:
+        agent |= children
+    assert agent, "the receptionist is not running"
+    for pid in marked:
         cmdline = _read(pid, "cmdline") + b"\0"
         env = dict(line.split("=", 1) for line in _read(pid, "environ").decode().split("\0")
                    if "=" in line)
+        if pid in agent:
+            assert not [k for k in env if k.startswith("AWS_")], (cmdline, sorted(env))
+            continue
         for marker, runtime in runtimes.items():
             if marker in cmdline:
                 keys.setdefault(runtime, set()).add((env["AWS_ACCESS_KEY_ID"],

@@ -72,8 +72,10 @@ def test_its_health_check_is_the_one_ecs_runs():
     assert json.loads(check[check.index("CMD") + 3:].strip()) == HEALTH_COMMAND[1:]
 
 
-def test_it_copies_the_core_and_the_edge_and_the_context_allows_them():
+def test_it_copies_the_core_the_edge_and_the_receptionist_and_the_context_allows_them():
     copies = [rest.split() for k, rest in instructions() if k == "COPY"]
     assert ["smartalex/", "smartalex/"] in copies and ["edge/", "edge/"] in copies
+    assert ["agents/", "agents/"] in copies
     ignore = (REPO / ".dockerignore").read_text().split()
-    assert ignore[ignore.index("*") + 1:][:3] == ["!pyproject.toml", "!smartalex/", "!edge/"]
+    assert ignore[ignore.index("*") + 1:][:4] == ["!pyproject.toml", "!smartalex/", "!edge/",
+                                                  "!agents/"]

@@ -72,7 +72,7 @@ export function AgentFields(props: {
           label="Greeting"
           optional
           error={errors.greeting}
-          hint="What the receptionist says first. Blank: “Hello, thank you for calling. Who would you like to speak to?”"
+          hint="What the receptionist says first. Blank: “Hello, thank you for calling. Who would you like to speak to? You can also dial their extension number.”"
         >
           {(c) => (
             <textarea {...c} name="greeting" rows={2} value={values.greeting} onChange={(e) => set("greeting", e.target.value)} />

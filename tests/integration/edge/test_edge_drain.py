@@ -75,6 +75,7 @@ def test_a_call_that_outlasts_the_drain_is_hung_up_and_listed(
                        15, "the edge's error record")
         assert "shutting down" in cut[0].message and "another edge" in cut[0].hint
         assert last_call(control_plane, trunk).label == "Answered by agent"
+        assert agent.messages_until("stop", timeout=5)  # told before the edge went away
     finally:
         agent.stop()
 
@@ -88,5 +89,6 @@ def test_a_second_signal_hangs_up_at_once(control_plane, office, edge_factory, p
         old.proc.terminate()
         assert phone.wait_for("disconnected", 10)["by"] == "remote"
         assert old.proc.wait(15) == 0
+        assert agent.messages_until("stop", timeout=5)  # told before the edge went away
     finally:
         agent.stop()

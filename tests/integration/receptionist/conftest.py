@@ -1,4 +1,4 @@
-"""The real receptionist server (`python -m edge.agents.receptionist`) on a free loopback port."""
+"""The real receptionist server (`python -m agents.receptionist`) on a free loopback port."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from devstack.pbx import free_port
-from edge.agents.receptionist.bench import DEMO_DIRECTORY
+from agents.receptionist.bench import DEMO_DIRECTORY
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -24,7 +24,7 @@ def receptionist(tmp_path_factory, aws_endpoint):
     log = tmp_path_factory.mktemp("receptionist") / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "edge.agents.receptionist", "--host", "127.0.0.1",
+            [sys.executable, "-m", "agents.receptionist", "--host", "127.0.0.1",
              "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             env={**aws_endpoint["identities"]["edge"].process_environment(os.environ),
                  "POWERTOOLS_LOG_LEVEL": "INFO"})

@@ -8,7 +8,6 @@ resolver written here (exact extension, else whole words of names and aliases), 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from dataclasses import dataclass, field
@@ -16,25 +15,27 @@ from dataclasses import dataclass, field
 import numpy as np
 from websockets.asyncio.client import connect
 
-from edge.agents.receptionist.audio import FRAME_BYTES, frames, pcm_to_ulaw
-from edge.agents.receptionist.lm import spoken_targets
-from smartalex.domain.directory import DirectoryEntry
+from agents.receptionist.audio import FRAME_BYTES, frames, pcm_to_ulaw
+from agents.receptionist.lm import spoken_targets
+from smartalex.domain import agent_protocol as protocol
+from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict
 
 SILENCE = b"\xff" * FRAME_BYTES
 
 
-def resolve(text: str, entries: tuple[DirectoryEntry, ...]) -> dict:
-    """A `resolved` body: the entry whose extension is the text, else the entries whose name,
-    first or last name, or alias appears as whole words in it."""
+def resolve(text: str, entries: tuple[DirectoryEntry, ...]) -> Resolution:
+    """The entry whose extension is the text, else the entries whose name, first or last name,
+    or alias appears as whole words in it."""
     words = f" {text.lower()} "
     by_extension = [e for e in entries if e.extension in text.split()]
     found = by_extension or [e for e in entries
                              if any(f" {' '.join(t)} " in words for t in spoken_targets(e))
                              or any(f" {a.lower()} " in words for a in e.aliases)]
-    candidates = [{"extension": e.extension, "display_name": e.display_name,
-                   "matched": e.display_name, "confidence": 0.9} for e in found]
-    match = candidates[0] if len(candidates) == 1 else None
-    return {"text": text, "match": match, "candidates": candidates}
+    candidates = tuple(Candidate(e.extension, e.display_name, e.display_name, 0.9)
+                       for e in found)
+    if len(candidates) == 1:
+        return Resolution(Verdict.MATCH, candidates[0], candidates)
+    return Resolution(Verdict.AMBIGUOUS if candidates else Verdict.NO_MATCH, None, candidates)
 
 
 @dataclass
@@ -54,50 +55,42 @@ class FakeEdge:
     def __post_init__(self) -> None:
         self._audio = bytearray()
         self._arrived = asyncio.Condition()
-        self._sequence = 0
+        self._envelope = protocol.Envelope("MZtest")
+        self._chunk = 0
         self._started = time.monotonic()
 
     async def __aenter__(self) -> FakeEdge:
         self.ws = await connect(self.url)
-        await self._send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        await self._send(protocol.Connected())
         params = {"from_number": "300", "to_number": "1000", "caller_name": "Caller Phone",
                   "trunk_id": "trunk-test", "extension": "1000", "did": ""}
         if self.greeting is not None:
             params["greeting"] = self.greeting
-        await self._send({"event": "start", "streamSid": "MZtest", "start": {
-            "streamSid": "MZtest", "accountSid": "tenant-test", "callSid": "call-test",
-            "tracks": ["inbound"], "customParameters": params,
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})
+        await self._send(protocol.Start("MZtest", "tenant-test", "call-test", params))
         self._reader = asyncio.create_task(self._read())
         return self
 
     async def __aexit__(self, *exc) -> None:
         try:
-            await self._send({"event": "stop", "streamSid": "MZtest",
-                              "stop": {"accountSid": "tenant-test", "callSid": "call-test"}})
+            await self._send(protocol.Stop("tenant-test", "call-test"))
         except Exception:
             pass
         self._reader.cancel()
         await self.ws.close()
 
     # --- sending, as the edge does ---
-    async def _send(self, message: dict) -> None:
-        if message["event"] not in ("connected",):
-            self._sequence += 1
-            message.setdefault("sequenceNumber", str(self._sequence))
-        await self.ws.send(json.dumps(message))
+    async def _send(self, message: protocol.EdgeMessage) -> None:
+        await self.ws.send(json.dumps(self._envelope.wrap(message)))
 
     async def press(self, digit: str) -> None:
-        await self._send({"event": "dtmf", "streamSid": "MZtest",
-                          "dtmf": {"track": "inbound_track", "digit": digit}})
+        await self._send(protocol.Dtmf(digit))
 
     async def stream(self, ulaw: bytes, speed: float = 4.0) -> None:
         """Caller audio as 20 ms media messages, `speed` times faster than real time."""
         for chunk in frames(ulaw):
+            self._chunk += 1
             elapsed = int((time.monotonic() - self._started) * 1000)
-            await self._send({"event": "media", "streamSid": "MZtest", "media": {
-                "track": "inbound", "chunk": str(self._sequence), "timestamp": str(elapsed),
-                "payload": base64.b64encode(chunk).decode()}})
+            await self._send(protocol.CallerMedia(self._chunk, elapsed, chunk))
             await asyncio.sleep(0.02 / speed)
 
     async def stream_pcm(self, samples: np.ndarray, speed: float = 4.0) -> None:
@@ -107,35 +100,31 @@ class FakeEdge:
         await self.stream(SILENCE * int(seconds * 50), speed)
 
     async def transfer_status(self, target: str, status: str, **extra) -> None:
-        await self._send({"event": "transfer", "streamSid": "MZtest", "transfer": {
-            "target": target, "status": status, "extension": target, "display_name": None,
-            "sip_code": extra.get("sip_code"), "reason": extra.get("reason"), "candidates": []}})
+        await self._send(protocol.TransferOutcome(
+            target, protocol.TransferStatus(status), extension=target,
+            sip_code=extra.get("sip_code"), reason=extra.get("reason")))
 
-    # --- what the agent sends ---
+    # --- what the agent sends (kept as it was on the wire, media aside) ---
     async def _read(self) -> None:
         async for raw in self.ws:
-            message = json.loads(raw)
-            event = message.get("event")
-            if event == "media":
-                self._audio += base64.b64decode(message["media"]["payload"])
-            elif event == "mark":
-                self.prompts.append(Prompt(message["mark"]["name"], bytes(self._audio)))
+            message = protocol.parse_agent_message(raw)
+            if isinstance(message, protocol.Media):
+                self._audio += message.payload
+            elif isinstance(message, protocol.Mark):
+                self.prompts.append(Prompt(message.name, bytes(self._audio)))
                 self._audio.clear()
-                await self._send({"event": "mark", "streamSid": "MZtest",
-                                  "mark": {"name": message["mark"]["name"]}})
-            elif event == "clear":
+                await self._send(protocol.MarkPlayed(message.name))
+            elif isinstance(message, protocol.Clear):
                 if self._audio:
                     self.prompts.append(Prompt(None, bytes(self._audio)))
                 self._audio.clear()
-            elif event == "directory":
-                await self._send({"event": "directory", "streamSid": "MZtest", "directory": {
-                    "entries": [{"extension": e.extension, "display_name": e.display_name,
-                                 "aliases": list(e.aliases)} for e in self.entries]}})
-            elif event == "resolve":
-                await self._send({"event": "resolved", "streamSid": "MZtest",
-                                  "resolved": resolve(message["resolve"]["text"], self.entries)})
-            if event != "media":
-                self.received.append(message)
+            elif isinstance(message, protocol.DirectoryRequest):
+                await self._send(protocol.Directory(self.entries))
+            elif isinstance(message, protocol.Resolve):
+                await self._send(protocol.Resolved(message.text,
+                                                   resolve(message.text, self.entries)))
+            if not isinstance(message, protocol.Media):
+                self.received.append(json.loads(raw))
             async with self._arrived:
                 self._arrived.notify_all()
 

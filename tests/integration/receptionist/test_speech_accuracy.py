@@ -1,6 +1,6 @@
 """How well the recogniser understands synthetic requests against the demo-like directory.
 
-Run `python -m edge.agents.receptionist.bench --verbose` for all voices; this keeps one voice
+Run `python -m agents.receptionist.bench --verbose` for all voices; this keeps one voice
 as a regression floor (figures in docs/receptionist.md).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge.agents.receptionist.bench import REQUESTS, measure
+from agents.receptionist.bench import REQUESTS, measure
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge.agents.receptionist.audio import (frames, level_dbfs, pcm_to_ulaw, ulaw_to_pcm,
+from agents.receptionist.audio import (frames, level_dbfs, pcm_to_ulaw, ulaw_to_pcm,
                                             upsample_2x)
-from edge.agents.receptionist.dtmf import tone
-from edge.agents.receptionist.vad import Endpointer, SpeechStarted, Utterance
+from agents.receptionist.dtmf import tone
+from agents.receptionist.vad import Endpointer, SpeechStarted, Utterance
 
 
 def test_ulaw_round_trip_is_within_a_quantisation_step():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge.agents.receptionist.answers import consent, find_reception, pick
-from edge.agents.receptionist.conversation import (DEFAULT_GREETING, Clear, Conversation,
+from agents.receptionist.answers import consent, find_reception, pick
+from agents.receptionist.conversation import (DEFAULT_GREETING, Clear, Conversation,
                                                    Expecting, Hangup, Phase, Resolve, Say,
                                                    Transfer)
 from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict
@@ -72,6 +72,19 @@ class Call:
 def test_greets_with_the_default_or_the_agents_greeting():
     assert Call().said == [DEFAULT_GREETING]
     assert Call(greeting="Acme, good morning.").said == ["Acme, good morning."]
+
+
+def test_there_is_one_default_greeting_the_api_shows_the_edge_sends_and_the_server_prerenders():
+    from agents.receptionist.server import Services
+    from smartalex.domain import agent
+
+    assert DEFAULT_GREETING is agent.DEFAULT_GREETING
+    assert Services.__dataclass_fields__["prompts_to_warm"].default == (agent.DEFAULT_GREETING,)
+    receptionist = agent.Agent(tenant_id="t", agent_id="a", name="R",
+                               kind=agent.AgentKind.RECEPTIONIST, stream_url=None,
+                               greeting=None, created_at=None, updated_at=None)
+    assert receptionist.spoken_greeting == DEFAULT_GREETING   # what the edge puts in `start`
+    assert "extension" in DEFAULT_GREETING                    # it mentions the keypad
 
 
 def test_match_is_announced_and_transferred_once_the_announcement_has_played():

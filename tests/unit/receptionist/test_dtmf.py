@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge.agents.receptionist.audio import pcm_to_ulaw, ulaw_to_pcm
-from edge.agents.receptionist.dtmf import (COLUMNS, KEYS, ROWS, DigitCollector, DigitMerger,
+from agents.receptionist.audio import pcm_to_ulaw, ulaw_to_pcm
+from agents.receptionist.dtmf import (COLUMNS, KEYS, ROWS, DigitCollector, DigitMerger,
                                            ToneDetector, tone)
 
 ALL_KEYS = "".join(KEYS)

@@ -8,9 +8,9 @@ from collections import defaultdict
 
 import pytest
 
-from edge.agents.receptionist import lexicon, lm
-from edge.agents.receptionist.bench import DEMO_DIRECTORY
-from edge.agents.receptionist.stt import ModelBuilder, Transcript, build_model, directory_key
+from agents.receptionist import lexicon, lm
+from agents.receptionist.bench import DEMO_DIRECTORY
+from agents.receptionist.stt import ModelBuilder, Transcript, build_model, directory_key
 from smartalex.domain.directory import DirectoryEntry
 
 
@@ -141,7 +141,7 @@ def test_unsure_words_are_left_out_and_a_number_goes_whole():
 def test_speech_service_builds_once_per_directory_and_decodes_in_workers(speech):
     import asyncio
 
-    from edge.agents.receptionist.stt import SpeechService
+    from agents.receptionist.stt import SpeechService
 
     async def scenario():
         service = SpeechService(processes=1, cache_size=1, keep_files=0.0)

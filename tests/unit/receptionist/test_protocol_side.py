@@ -1,5 +1,6 @@
-"""The server's protocol pieces that need no connection: pacing, and reading the edge's answers.
-Pacing runs on a virtual clock (virtual_clock.py), so its times are exact."""
+"""The server's protocol pieces that need no connection: pacing prompt audio and marks. Pacing
+runs on a virtual clock (virtual_clock.py), so its times are exact. (Reading the edge's answers
+is the protocol module's: tests/unit/core/test_agent_protocol.py.)"""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ import base64
 
 import pytest
 
-from edge.agents.receptionist.messages import parse_directory, parse_resolution
-from edge.agents.receptionist.player import Player
-from smartalex.domain.directory import Verdict
+from agents.receptionist.player import Player
+from smartalex.domain.agent_protocol import encode
 
 from .virtual_clock import run
 
@@ -21,7 +21,7 @@ def test_prompt_audio_is_sent_in_20_ms_frames_in_real_time_then_its_mark():
         loop = asyncio.get_running_loop()
 
         async def send(message):
-            sent.append((loop.time(), message))
+            sent.append((loop.time(), encode(message)))
 
         player = Player(send, "MZ1", on_mark_overdue=lambda name: None)
         task = asyncio.create_task(player.run())
@@ -48,7 +48,7 @@ def test_clear_drops_queued_audio_and_tells_the_edge():
         sent = []
 
         async def send(message):
-            sent.append(message)
+            sent.append(encode(message))
 
         player = Player(send, "MZ1", on_mark_overdue=lambda name: None)
         task = asyncio.create_task(player.run())
@@ -87,36 +87,3 @@ def test_a_mark_that_never_comes_back_is_reported_overdue():
         return overdue
 
     assert run(scenario()) == ["prompt-1"]
-
-
-def candidate(ext, name):
-    return {"extension": ext, "display_name": name, "matched": name.split()[0].lower(),
-            "confidence": 0.7}
-
-
-def test_resolved_with_a_match():
-    r = parse_resolution({"text": "billing", "match": candidate("215", "Sarah Murphy"),
-                          "candidates": [candidate("215", "Sarah Murphy")]})
-    assert r.verdict is Verdict.MATCH and r.match.extension == "215"
-
-
-def test_resolved_without_a_match_is_ambiguous_or_no_match_by_its_candidates():
-    two = [candidate("215", "Sarah Murphy"), candidate("216", "Sarah Connor")]
-    assert parse_resolution({"text": "sarah", "match": None, "candidates": two}).verdict \
-        is Verdict.AMBIGUOUS
-    assert parse_resolution({"text": "x", "match": None, "candidates": []}).verdict \
-        is Verdict.NO_MATCH
-    assert parse_resolution({"text": "x", "match": None,
-                             "candidates": two[:1]}).verdict is Verdict.NO_MATCH
-
-
-def test_an_explicit_verdict_wins():
-    body = {"text": "", "match": None, "candidates": [], "verdict": "empty"}
-    assert parse_resolution(body).verdict is Verdict.EMPTY
-
-
-def test_directory_entries():
-    entries = parse_directory({"entries": [
-        {"extension": "215", "display_name": "Sarah Murphy", "aliases": ["billing"]},
-        {"extension": 100, "display_name": "Reception"}]})
-    assert [(e.extension, e.aliases) for e in entries] == [("215", ("billing",)), ("100", ())]

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from edge.agents.receptionist import tts
-from edge.agents.receptionist.exceptions import ToolMissing
+from agents.receptionist import tts
+from agents.receptionist.exceptions import ToolMissing
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from . import messages
+from smartalex.domain import agent_protocol as protocol
+
 from .audio import FRAME_BYTES, FRAME_MS
 
 
@@ -15,7 +16,7 @@ class Player:
     ahead, never a flood), each prompt followed by its mark. Time is the event loop's clock
     (time.monotonic on a standard loop), so tests can run it on a virtual one."""
 
-    def __init__(self, send: Callable[[dict], Awaitable[None]], stream_sid: str,
+    def __init__(self, send: Callable[[protocol.AgentMessage], Awaitable[None]], stream_sid: str,
                  on_mark_overdue: Callable[[str], None], lead: float = 0.06,
                  mark_grace: float = 3.0):
         self._send = send
@@ -38,7 +39,7 @@ class Player:
         self._queue.clear()
         self._marks.clear()   # the edge echoes cleared marks; the conversation ignores them
         self._next = _now()
-        await self._send(messages.clear(self._sid))
+        await self._send(protocol.Clear(self._sid))
 
     def echoed(self, mark: str) -> None:
         self._marks.pop(mark, None)
@@ -59,7 +60,7 @@ class Player:
             if isinstance(item, str):
                 self._queue.popleft()
                 self._marks[item] = max(self._next, _now()) + self._grace
-                await self._send(messages.mark(self._sid, item))
+                await self._send(protocol.Mark(item, self._sid))
                 continue
             now = _now()
             self._next = max(self._next, now)
@@ -69,7 +70,7 @@ class Player:
                 continue   # the queue may have been cleared meanwhile
             self._queue.popleft()
             self._next += FRAME_MS / 1000
-            await self._send(messages.media(self._sid, item))
+            await self._send(protocol.Media(item, self._sid))
 
 
 def _now() -> float:

@@ -5,14 +5,13 @@ come back out as protocol messages and paced prompt audio. Prompts render in thr
 and sox are subprocesses); speech models are built and utterances decoded in worker processes
 (stt.SpeechService), so the event loop keeps every call's audio pacing steady.
 
-`python -m edge.agents.receptionist --host 127.0.0.1 --port 8765`
+`python -m agents.receptionist --host 127.0.0.1 --port 8765`
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 import time
 from collections.abc import Awaitable, Callable
@@ -22,9 +21,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from smartalex.domain import agent_protocol as protocol
 from smartalex.domain.directory import DirectoryEntry
 
-from . import lm, messages
+from . import lm
 from .audio import ulaw_to_pcm
 from .conversation import (DEFAULT_GREETING, Action, Clear, Conversation, Hangup, Resolve, Say,
                            Transfer)
@@ -93,13 +93,11 @@ class CallSession:
                 if isinstance(raw, bytes):
                     continue   # the protocol is JSON text frames only
                 try:
-                    message = json.loads(raw)
-                except ValueError:
-                    self._log("warning", "Ignored a message that is not JSON")
+                    message = protocol.parse_edge_message(raw)
+                except protocol.ProtocolError as exc:
+                    self._log("warning", "Ignored a malformed message", error=str(exc))
                     continue
-                if not isinstance(message, dict):
-                    continue
-                if await self._dispatch(message) is False:
+                if await self._dispatch(raw, message) is False:
                     break
         finally:
             for task in self._tasks:
@@ -107,55 +105,47 @@ class CallSession:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._log("info", "Call ended")
 
-    async def _dispatch(self, message: dict) -> bool | None:
-        event = message.get("event")
-        handler = _HANDLERS.get(event)
-        if handler is None:
-            self._log("info", "Ignored an unknown event", event=str(event)[:40])
+    async def _dispatch(self, raw: str, message: protocol.EdgeMessage | None) -> bool | None:
+        if message is None:
+            self._log("info", "Ignored an unknown event", event=raw[:60])
             return None
-        if event not in ("connected", "start") and self.conversation is None:
-            self._log("warning", "Ignored an event before start", event=event)
+        if not isinstance(message, (protocol.Connected, protocol.Start)) \
+                and self.conversation is None:
+            self._log("warning", "Ignored an event before start", event=message.event)
             return None
-        try:
-            return await handler(self, message)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self._log("warning", "Ignored a malformed event", event=event, error=repr(exc)[:200])
-            return None
+        return await _HANDLERS[type(message)](self, message)
 
-    async def _send(self, message: dict) -> None:
+    async def _send(self, message: protocol.AgentMessage) -> None:
         try:
-            await self.websocket.send(json.dumps(message))
+            await self.websocket.send(protocol.dumps(message))
         except Exception as exc:   # the edge went away; the reader loop ends the session
             if not self._send_failed:
                 self._send_failed = True
                 self._log("info", "Could not send to the edge", error=type(exc).__name__)
 
     # --- edge -> agent ---
-    async def on_connected(self, message: dict) -> None:
-        self._log("info", "Edge connected", protocol=message.get("protocol"),
-                  version=message.get("version"))
+    async def on_connected(self, message: protocol.Connected) -> None:
+        self._log("info", "Edge connected")
 
-    async def on_start(self, message: dict) -> None:
+    async def on_start(self, message: protocol.Start) -> None:
         if self.conversation is not None:
             return None
-        start = message["start"]
-        self.stream_sid = start.get("streamSid") or message.get("streamSid", "")
-        self.call_sid = start.get("callSid", "")
-        params = start.get("customParameters") or {}
+        self.stream_sid, self.call_sid = message.stream_sid, message.call_sid
+        params = message.custom_parameters
         greeting = (params.get("greeting") or "").strip() or DEFAULT_GREETING
         self._log("info", "Call started", trunk_id=params.get("trunk_id"),
                   extension=params.get("extension"))
         self.conversation = Conversation(greeting=greeting)
         self._player = Player(self._send, self.stream_sid, self._mark_overdue)
-        await self._send(messages.directory_request())   # also the first message the edge awaits
+        await self._send(protocol.DirectoryRequest())
         for work in (self._player.run(), self._perform_actions(), self._recognise(),
                      self._tick(), self._directory_fallback()):
             self._spawn(work)
         self._act(self.conversation.start(time.monotonic()))
         return None
 
-    async def on_media(self, message: dict) -> None:
-        samples = ulaw_to_pcm(messages.payload(message))
+    async def on_media(self, message: protocol.CallerMedia) -> None:
+        samples = ulaw_to_pcm(message.payload)
         now = time.monotonic()
         for digit in self._tones.feed(samples):
             if self._endpointer.in_speech:
@@ -167,31 +157,28 @@ class CallSession:
             else:
                 self._utterances.put_nowait(event)
 
-    async def on_dtmf(self, message: dict) -> None:
-        self._digit("event", str(message["dtmf"]["digit"]), time.monotonic())
+    async def on_dtmf(self, message: protocol.Dtmf) -> None:
+        self._digit("event", message.digit, time.monotonic())
 
-    async def on_mark(self, message: dict) -> None:
-        name = message["mark"]["name"]
+    async def on_mark(self, message: protocol.MarkPlayed) -> None:
+        name = message.name
         if self._player is not None:
             self._player.echoed(name)
         self._act(self.conversation.played(name, time.monotonic()))
 
-    async def on_resolved(self, message: dict) -> None:
-        body = message["resolved"]
-        resolution = messages.parse_resolution(body)
+    async def on_resolved(self, message: protocol.Resolved) -> None:
+        resolution = message.resolution
         self._log("info", "Resolved", verdict=resolution.verdict.value,
                   extension=resolution.match.extension if resolution.match else None)
-        self._act(self.conversation.resolved(body.get("text"), resolution, time.monotonic()))
+        self._act(self.conversation.resolved(message.text, resolution, time.monotonic()))
 
-    async def on_transfer(self, message: dict) -> None:
-        body = message["transfer"]
-        status = str(body.get("status", ""))
-        self._log("info", "Transfer outcome", status=status, target=body.get("target"),
-                  sip_code=body.get("sip_code"), reason=body.get("reason"))
-        self._act(self.conversation.transfer_outcome(status, time.monotonic()))
+    async def on_transfer(self, message: protocol.TransferOutcome) -> None:
+        self._log("info", "Transfer outcome", status=message.status.value,
+                  target=message.target, sip_code=message.sip_code, reason=message.reason)
+        self._act(self.conversation.transfer_outcome(message.status.value, time.monotonic()))
 
-    async def on_directory(self, message: dict) -> None:
-        entries = messages.parse_directory(message["directory"])
+    async def on_directory(self, message: protocol.Directory) -> None:
+        entries = list(message.entries)
         self._directory_seen = True
         self.conversation.directory(entries)
         self._log("info", "Directory received", entries=len(entries),
@@ -199,7 +186,7 @@ class CallSession:
                   if self.conversation.reception else None)
         self._spawn(self._load_model(entries))   # keep reading the caller's audio meanwhile
 
-    async def on_stop(self, message: dict) -> bool:
+    async def on_stop(self, message: protocol.Stop) -> bool:
         if self.conversation is not None:
             self.conversation.stopped()
         return False
@@ -219,13 +206,13 @@ class CallSession:
                 await self._player.clear()
             elif isinstance(action, Resolve):
                 self._log("info", "Resolving", text=action.text)
-                await self._send(messages.resolve(action.text))
+                await self._send(protocol.Resolve(action.text))
             elif isinstance(action, Transfer):
                 self._log("info", "Transferring", target=action.target)
-                await self._send(messages.transfer(action.target))
+                await self._send(protocol.Transfer(action.target))
             elif isinstance(action, Hangup):
                 self._log("info", "Hanging up")
-                await self._send(messages.hangup())
+                await self._send(protocol.Hangup())
 
     async def _say(self, say: Say) -> None:
         try:
@@ -307,16 +294,16 @@ class CallSession:
         getattr(logger, level)(message, extra={"call_sid": self.call_sid, **fields})
 
 
-_HANDLERS: dict[str, Callable[[CallSession, dict], Awaitable[bool | None]]] = {
-    "connected": CallSession.on_connected,
-    "start": CallSession.on_start,
-    "media": CallSession.on_media,
-    "dtmf": CallSession.on_dtmf,
-    "mark": CallSession.on_mark,
-    "resolved": CallSession.on_resolved,
-    "transfer": CallSession.on_transfer,
-    "directory": CallSession.on_directory,
-    "stop": CallSession.on_stop,
+_HANDLERS: dict[type, Callable[[CallSession, Any], Awaitable[bool | None]]] = {
+    protocol.Connected: CallSession.on_connected,
+    protocol.Start: CallSession.on_start,
+    protocol.CallerMedia: CallSession.on_media,
+    protocol.Dtmf: CallSession.on_dtmf,
+    protocol.MarkPlayed: CallSession.on_mark,
+    protocol.Resolved: CallSession.on_resolved,
+    protocol.TransferOutcome: CallSession.on_transfer,
+    protocol.Directory: CallSession.on_directory,
+    protocol.Stop: CallSession.on_stop,
 }
 
 
@@ -348,7 +335,7 @@ async def serve(host: str, port: int, services: Services | None = None,
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m edge.agents.receptionist",
+    parser = argparse.ArgumentParser(prog="python -m agents.receptionist",
                                      description="The built-in offline receptionist agent.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)

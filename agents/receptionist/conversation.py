@@ -26,13 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from smartalex.domain.agent import DEFAULT_GREETING
 from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict
 
 from .answers import consent, find_reception, pick
 from .dtmf import DigitCollector
-
-DEFAULT_GREETING = ("Hello, you've reached the front desk. Who would you like to speak to? "
-                    "You can also dial an extension number.")
 
 
 @dataclass(frozen=True)

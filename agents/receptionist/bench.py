@@ -1,7 +1,7 @@
 """How well the receptionist understands requests: synthetic speech (espeak-ng voices, rendered
 to 8 kHz μ-law like a phone line) against a demo-like directory.
 
-`python -m edge.agents.receptionist.bench [--voices en-us,en-gb,en-us+f2,en-us+m3]`
+`python -m agents.receptionist.bench [--voices en-us,en-gb,en-us+f2,en-us+m3]`
 
 Reports word error rate, the share of requests that found the right extension, that would make
 the receptionist ask again (no match or ambiguous), or that would transfer to the WRONG
@@ -191,7 +191,7 @@ def measure(voices: Sequence[str] = ("en-us",),
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m edge.agents.receptionist.bench")
+    parser = argparse.ArgumentParser(prog="python -m agents.receptionist.bench")
     parser.add_argument("--voices", default="en-us,en-gb,en-us+f2,en-us+m3")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--min-confidence", type=float, default=0.3)

@@ -1,0 +1,1 @@
+"""Examples of agents for SmartAlex (not installed with the package)."""

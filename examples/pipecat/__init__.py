@@ -1,0 +1,1 @@
+"""A Pipecat bot for SmartAlex: bot.py."""
