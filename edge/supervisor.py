@@ -14,7 +14,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue
 import signal
+import threading
 import time
+from datetime import datetime, timezone
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
@@ -26,17 +28,20 @@ from smartalex.domain.agent import AgentKind
 from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, registration_identity
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.errors import NotFound
-from smartalex.domain.messages import RegistrationObserved, wrap
+from smartalex.domain.errors_log import ErrorSource
+from smartalex.domain.messages import CallEnded, ErrorObserved, RegistrationObserved, wrap
 from smartalex.domain.registration import Problem, RegistrationState, retry_delay
 from smartalex.domain.trunk import Trunk
 
 from . import worker
 from .assignments import AssignmentKeeper, Changes
 from .concurrency import each
+from .dialogs import send_bye
 from .protocol import (
     AgentLink,
     BoundNumber,
     CallRouting,
+    CallUp,
     ExtensionChecked,
     Heartbeat,
     Hold,
@@ -56,6 +61,10 @@ from .settings import EdgeSettings
 
 logger = Logger(service="edge")
 _SPAWN = mp.get_context("spawn")
+EDGE_FAILED_HINT = ("Nothing to change on the PBX: the extension was registered again at once "
+                    "by a fresh process, and only calls in progress on the failed one were "
+                    "cut. If this happens more than rarely, our edge's logs say why the "
+                    "process stopped.")
 
 
 @dataclass
@@ -162,6 +171,8 @@ class Supervisor:
         self.claims = claims
         self.claimed: dict[str, RegistrationClaim] = {}
         self.unchecked: dict[str, tuple[WorkerProcess, RegistrarResolved, float]] = {}
+        # Answered calls, by call id: the worker they are on and how to end them (CallUp).
+        self.calls_up: dict[str, tuple[int, CallUp]] = {}
         self.to_check: list[tuple[WorkerProcess, RegistrarResolved]] = []
         self.services = services
         self.publisher = publisher
@@ -294,6 +305,8 @@ class Supervisor:
                 self.keeper.forget(message.trunk_id)  # all go back at once: hand_back
             else:
                 self.keeper.release(message.trunk_id)
+        elif isinstance(message, CallUp):
+            self.calls_up[message.record.call_id] = (w.index, message)
         elif isinstance(message, Heartbeat):
             total = message.refused + message.dropped
             self.inbound_refused += max(0, total - w.refused_seen)
@@ -324,6 +337,7 @@ class Supervisor:
                 "worker": w.index, "trunks": len(trunks), "hung": hung, "exitcode": exitcode})
             w.kill()
             w.join(2)
+            self._cut_off_calls(w.index)
             w.pending.clear()
             w.pending_shutdown = None
             holds = self._hold_messages([self.keeper.held[t].trunk for t in trunks
@@ -337,6 +351,37 @@ class Supervisor:
                 if trunk_id in self.keeper.held:  # retry_unstarted places it again
                     self._retry_later(trunk_id)
             w.start()
+
+    def _cut_off_calls(self, index: int) -> None:
+        """The calls a dead worker had up: a BYE to each caller from the dialog it handed over
+        (edge/dialogs.py, on a thread: the loop goes on), and each listed as cut off by an edge
+        failure, with an error in Diagnostics. The agent's stream died with the process: its
+        socket closes without a `stop`."""
+        now = datetime.now(timezone.utc)
+        for call_id, (where, up) in list(self.calls_up.items()):
+            if where != index:
+                continue
+            del self.calls_up[call_id]
+            if up.dialog is not None:
+                threading.Thread(target=self._hang_up, args=(up,), daemon=True,
+                                 name=f"bye-{call_id[:8]}").start()
+            self.publish(Report(up.trunk_id, up.generation,
+                                up.record.model_copy(update={"ended_at": now})))
+            self.publish(Report(up.trunk_id, up.generation, ErrorObserved(
+                source=ErrorSource.EDGE, call_id=call_id, at=now,
+                message="The call was cut off: the edge process serving it stopped "
+                        "unexpectedly. We hung up for the caller.", hint=EDGE_FAILED_HINT)))
+
+    def _hang_up(self, up: CallUp) -> None:
+        try:
+            status = send_bye(up.dialog, bind=self.settings.sip_bind,
+                              public=self.settings.public_address, tls_verify=up.tls_verify)
+        except OSError as err:
+            status = None
+            logger.warning("could not send the BYE", extra={"call_id": up.record.call_id,
+                                                            "why": repr(err)})
+        logger.info("a dead worker's call hung up", extra={
+            "call_id": up.record.call_id, "trunk_id": up.trunk_id, "bye_status": status})
 
     def hand_back(self) -> None:
         """The edge is stopping and has un-registered: every trunk goes back in one write (the
@@ -565,6 +610,8 @@ class Supervisor:
 
     # --- reporting ---
     def publish(self, message: Report) -> None:
+        if isinstance(message.payload, CallEnded):
+            self.calls_up.pop(message.payload.call_id, None)
         if isinstance(message.payload, RegistrationObserved):
             holding = self.keeper.held.get(message.trunk_id)
         else:  # a call's record or error: also after the trunk's lease went back
@@ -613,4 +660,6 @@ class Supervisor:
         """What the health file says of each worker (edge/health.py writes it)."""
         return [{"index": w.index, "pid": w.process.pid if w.process else None,
                  "alive": w.is_alive(), "ready": w.ready,
-                 "trunks": self.placement.trunks_on(w.index)} for w in self.workers]
+                 "trunks": self.placement.trunks_on(w.index),
+                 "calls": sum(1 for where, _ in self.calls_up.values() if where == w.index)}
+                for w in self.workers]

@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from aws_lambda_powertools import Logger
 
 from smartalex.domain.call import CallOutcome
+from smartalex.domain.messages import CallEnded, PartyInfo
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
 from smartalex.domain.registration import CHALLENGE_REFUSED, EXTENSION_TAKEN, TARGET_REFUSED
@@ -42,8 +43,10 @@ from .inbound_policy import (
     request_user_of,
     token_of,
 )
+from .dialogs import Dialog
 from .protocol import (
     CallRouting,
+    CallUp,
     ExtensionChecked,
     Heartbeat,
     Hold,
@@ -134,6 +137,7 @@ class Worker:
     leaving: list[TrunkSlot] = field(default_factory=list)
     calls: dict[int, object] = field(default_factory=dict)         # pj call id → session
     call_slots: dict[int, TrunkSlot] = field(default_factory=dict)  # pj call id → its trunk slot
+    up: set[int] = field(default_factory=set)  # answered calls the supervisor knows (CallUp)
     stopping: bool = False
     hangup_by: float | None = None  # while stopping: calls still up then are hung up
     terminated: bool = False  # SIGTERM: stop now, calls included
@@ -412,6 +416,7 @@ class Worker:
         slot = self._slot(serial)
         trunk_id = slot.hold.trunk_id
         call = InboundCall(slot.account, call_id)
+        call.invite_message = invite  # with the 2xx we send, its dialog (_report_up)
         hold = slot.hold
         from_pbx = self.policy.is_pbx(slot.serial, parse_source(source))
         info = parse_invite(invite, hold.account.extension, trusted=from_pbx)
@@ -484,7 +489,10 @@ class Worker:
             if session.ended:
                 del self.calls[call_id]
                 self.call_slots.pop(call_id, None)
+                self.up.discard(call_id)
                 session.release()
+            elif call_id not in self.up and session.answered_at is not None:
+                self._report_up(call_id, session)
         for slot in list(self.leaving):
             if not slot.released and (slot.unregistered or now >= slot.leave_by):
                 slot.released = True
@@ -507,6 +515,32 @@ class Worker:
                 logger.warning("the edge's lease ran out; un-registering",
                                extra={"trunk_id": trunk_id})
                 self._leave(self.slots.pop(trunk_id))
+
+    def _report_up(self, call_id: int, session) -> None:
+        """The call is answered: tell the supervisor how to end it and list it, should this
+        process die while it is up (edge/dialogs.py)."""
+        self.up.add(call_id)
+        slot = self.call_slots.get(call_id)
+        if slot is None or session.unrecorded:
+            return
+        call, account = session.call, slot.hold.account
+        answer = getattr(call, "answer_message", None)
+        dialog = Dialog.answered(call.invite_message, answer, account.transport.value) \
+            if answer else None
+        if dialog is None:
+            logger.warning("no dialog state for the call; the supervisor could not end it",
+                           extra={"call_id": session.call_id})
+        caller = session.invite.caller
+        record = CallEnded(
+            call_id=session.call_id, sip_call_id=session.invite.sip_call_id,
+            extension=account.extension, caller=PartyInfo(number=caller.number,
+                                                          name=caller.name),
+            dialled=session.invite.dialled,
+            agent_id=session.trunk.agent.agent_id if session.trunk.agent else None,
+            started_at=session.started_at, answered_at=session.answered_at,
+            ended_at=session.answered_at, outcome=CallOutcome.EDGE_FAILED)
+        self.conn.send(CallUp(slot.hold.trunk_id, slot.hold.generation, record, dialog,
+                              account.tls_verify))
 
     def _cut_calls(self) -> None:
         """The drain's wait is over: hang up what is left, and say so in Diagnostics."""

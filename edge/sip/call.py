@@ -14,6 +14,19 @@ class InboundCall(pj.Call):
     def __init__(self, account: pj.Account, call_id: int):
         super().__init__(account, call_id)
         self.session = None  # set by the worker right after construction
+        # The 2xx we sent to the INVITE, as sent: our tag is only there (pjsua2's CallInfo
+        # has none), and the supervisor needs it to end the call if the worker dies
+        # (edge/dialogs.py).
+        self.answer_message: str | None = None
+
+    def onCallTsxState(self, prm) -> None:
+        tsx_state = prm.e.body.tsxState
+        tsx = tsx_state.tsx
+        if self.answer_message is None and tsx.method == "INVITE" \
+                and tsx.role == pj.PJSIP_ROLE_UAS and 200 <= tsx.statusCode < 300:
+            message = tsx_state.src.tdata.wholeMsg
+            if message.startswith("SIP/2.0 2"):
+                self.answer_message = message
 
     def onCallState(self, prm) -> None:
         if self.session:

@@ -16,6 +16,7 @@ class CallOutcome(StrEnum):
     AGENT_NEVER_STARTED = "agent_never_started"
     NO_AGENT = "no_agent"
     BUSY = "busy"
+    EDGE_FAILED = "edge_failed"            # the edge process serving it died during the call
 
     def label(self, transfer_target: str | None = None) -> str:
         if self is CallOutcome.TRANSFERRED and transfer_target:
@@ -32,6 +33,7 @@ _LABELS = {
     CallOutcome.AGENT_NEVER_STARTED: "Reached us, agent never started",
     CallOutcome.NO_AGENT: "Rejected: no agent linked",
     CallOutcome.BUSY: "Busy",
+    CallOutcome.EDGE_FAILED: "Cut off: our edge failed",
 }
 
 
