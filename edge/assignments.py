@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections import OrderedDict
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
@@ -29,8 +28,6 @@ logger = Logger(service="edge")
 # that edges starting together share the work. Each claim is one conditional write; the REGISTERs
 # that follow are paced per PBX by the workers (edge/register_pacing.py), not here.
 CLAIMS_PER_POLL = 50
-# Holdings let go of, kept to stamp what calls still in progress report (newest kept).
-PAST_HOLDINGS = 256
 # Candidates are read this many times over what a poll claims, and a random share of them
 # tried: an index Query returns its items in the same order to every edge, so edges starting
 # together would otherwise all race for the same trunks and waste their writes.
@@ -60,11 +57,6 @@ class Holding:
     trunk: Trunk
     lease: Lease  # its holder (our edge lease) and fence
     incarnation: int  # of our edge lease it is held under (edge/lease.py LeaseGate)
-    sequence: int = 0
-
-    def next_sequence(self) -> int:
-        self.sequence += 1
-        return self.sequence
 
 
 @dataclass
@@ -85,7 +77,6 @@ class AssignmentKeeper:
     lease: CurrentLease
     wall: Callable[[], float] = time.time
     held: dict[str, Holding] = field(default_factory=dict)
-    past: OrderedDict[str, Holding] = field(default_factory=OrderedDict)
     unreleased: dict[str, Holding] = field(default_factory=dict)  # let go, not yet handed back
     pool: Executor | None = None
     shuffle: Callable[[list], None] = random.shuffle
@@ -140,12 +131,6 @@ class AssignmentKeeper:
         """Let go without a write: the trunk was lost, or the whole lease is handed back."""
         self._let_go(trunk_id)
 
-    def last_holding(self, trunk_id: str) -> Holding | None:
-        """The trunk's holding, or the one we last had: a call outlives its trunk's lease (the
-        edge un-registers at once when it drains or loses the trunk, the call goes on), and
-        what it reports when it ends still needs the trunk's tenant and a sequence."""
-        return self.held.get(trunk_id) or self.past.get(trunk_id)
-
     def retry_routing(self, trunk_id: str) -> None:
         """Report the trunk's routing as changed again on the next poll."""
         holding = self.held.get(trunk_id)
@@ -153,13 +138,7 @@ class AssignmentKeeper:
             holding.trunk = replace(holding.trunk, directory_version=-1)
 
     def _let_go(self, trunk_id: str) -> Holding | None:
-        holding = self.held.pop(trunk_id, None)
-        if holding:
-            self.past[trunk_id] = holding
-            self.past.move_to_end(trunk_id)
-            while len(self.past) > PAST_HOLDINGS:
-                self.past.popitem(last=False)
-        return holding
+        return self.held.pop(trunk_id, None)
 
     def _drop_lapsed(self, current: tuple[str, int] | None, changes: Changes) -> None:
         """Everything held under a lease other than the current one is lost: the workers have

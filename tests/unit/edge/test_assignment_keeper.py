@@ -275,22 +275,6 @@ def test_a_dead_edges_item_is_forgotten_once_long_finished_and_empty(table, a, b
     assert holder_of("edge-a", 1) not in table.edges and b.store.forgotten
 
 
-# --- after letting go ---
-
-def test_the_last_holding_outlives_the_lease_for_calls_still_in_progress(table, a, b, time):
-    a.poll(free_slots=1)
-    holding = a.keeper.held[TRUNK]
-    first = holding.next_sequence()
-    a.keeper.release(TRUNK)
-    kept = a.keeper.last_holding(TRUNK)
-    assert kept is holding and kept.next_sequence() == first + 1
-    assert b.poll(free_slots=1).hold and b.keeper.held[TRUNK].lease.fence > kept.lease.fence
-
-
-def test_a_keeper_never_knew_a_trunk_it_never_held(a):
-    assert a.keeper.last_holding("trk_never") is None
-
-
 # --- one poll's claims run concurrently ---
 
 class BarrierStore(FakeLeaseStore):
