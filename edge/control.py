@@ -46,6 +46,9 @@ from .protocol import (
 
 logger = Logger(service="edge")
 QUICK_POLL = 0.2  # the next poll, while more trunks wait to be claimed
+# Registration claims renewed per turn at most (every poll_seconds): 1,000 trunks need 25 a
+# second (domain/assignment.py: every 40 s), and a claim lasts 120 s.
+RENEWALS_PER_TURN = 200
 
 
 # --- what the loop hears back ---
@@ -361,6 +364,9 @@ class ControlPlane:
             elif now - claim.renewed_at >= REGISTRATION_CLAIM_RENEW_SECONDS \
                     and self.claims is not None:
                 due.append((trunk_id, claim, holding.trunk.tenant_id))
+        # Oldest first, a bounded number a turn: trunks claimed in one burst (a restart) come
+        # due together, and their renewals must not hold up the next claims for long.
+        due = sorted(due, key=lambda item: item[1].renewed_at)[:RENEWALS_PER_TURN]
         renewed = each(self.readers, lambda item: self.claims.claim(
             item[1].keys, item[0], item[2], self.wall()), due)
         for (trunk_id, claim, _), kept in zip(due, renewed):

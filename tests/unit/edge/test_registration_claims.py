@@ -131,3 +131,27 @@ def test_a_claim_lost_to_another_trunk_lets_the_trunk_go(edge, claims, table, ti
     edge.take_events()
     w = edge.worker_for(TRUNK)
     assert Release(TRUNK) in w.conn.sent and TRUNK not in edge.control.claimed
+
+
+def test_renewals_due_together_are_spread_oldest_first(make_supervisor, claims, table, time,
+                                                       monkeypatch):
+    from edge import control
+
+    monkeypatch.setattr(control, "RENEWALS_PER_TURN", 2)
+    edge = make_supervisor(claims, trunks_per_worker=3)
+    ready(edge)
+    for i in range(2, 6):
+        table.add(f"trk_{i:04d}")
+    poll(edge)
+    for n, trunk_id in enumerate(sorted(edge.keeper.held)):
+        w = edge.worker_for(trunk_id)
+        edge.on_worker_message(w, RegistrarResolved(trunk_id, 1, (f"203.0.113.{n}",)))
+        settle(edge)
+        time.advance(0.1)
+    first = {t: c.renewed_at for t, c in edge.control.claimed.items()}
+    time.advance(41)
+    edge.control.keep_registration_claims()
+    renewed = [t for t, c in edge.control.claimed.items() if c.renewed_at != first[t]]
+    assert renewed == sorted(first, key=first.get)[:2]
+    edge.control.keep_registration_claims()
+    assert all(c.renewed_at != first[t] for t, c in list(edge.control.claimed.items())[:4])
