@@ -38,6 +38,7 @@ class LeaseStore(Protocol):
     """adapters/dynamodb/leases.py DynamoLeaseStore, as far as the assignment loop uses it."""
 
     def edges(self) -> list: ...
+    def count_held_by(self, holder: str) -> int: ...
     def finish(self, holder: str, now: float, expired_only: bool = True) -> bool: ...
     def held_by(self, holder: str, limit: int) -> list[str]: ...
     def forget(self, holder: str, now: float) -> bool: ...
@@ -130,6 +131,16 @@ class AssignmentKeeper:
     def forget(self, trunk_id: str) -> None:
         """Let go without a write: the trunk was lost, or the whole lease is handed back."""
         self._let_go(trunk_id)
+
+    def waiting(self) -> tuple[int, int]:
+        """(trunks waiting for an edge, edges alive): the unheld ones and those still held
+        under a lease that expired, counted; for the demand metric (edge/control.py)."""
+        now = self.wall()
+        edges = self.store.edges()
+        gone = [e.holder for e in edges if e.finished or e.expires_at < now]
+        alive = len(edges) - len(gone)
+        counted = sum(self.store.count_held_by(h) for h in [*free_holders(), *gone])
+        return counted, max(1, alive)
 
     def retry_routing(self, trunk_id: str) -> None:
         """Report the trunk's routing as changed again on the next poll."""

@@ -23,7 +23,12 @@ from typing import Callable
 
 from aws_lambda_powertools import Logger
 
-from smartalex.adapters.metrics import CAPACITY_USED, INBOUND_REFUSED, REGISTRATION_FAILURES
+from smartalex.adapters.metrics import (
+    CAPACITY_USED,
+    INBOUND_REFUSED,
+    REGISTRATION_DEMAND,
+    REGISTRATION_FAILURES,
+)
 from smartalex.domain.agent import AgentKind
 from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, registration_identity
 from smartalex.domain.directory import DirectoryEntry
@@ -401,14 +406,24 @@ class ControlPlane:
 
     # --- metrics ---
     def publish_metrics(self) -> None:
-        """The share of the edge's registration capacity in use (scaling), registration
-        failures (alarm), and SIP requests refused as not from a PBX (edge/inbound_policy.py)."""
+        """The share of the edge's registration capacity in use; the registrations wanted over
+        it (scaling: the trunks waiting for an edge are shared out between the live edges, so
+        the fleet's average is what the fleet wants over what it can hold); registration
+        failures (alarm); SIP requests refused as not from a PBX (edge/inbound_policy.py)."""
         if self.metrics is None:
             return
         failures, refused = self.gauges.take()
+        used = self.gauges.capacity_used
+        try:
+            waiting, alive = self.keeper.waiting()
+        except Exception:
+            logger.exception("could not count the trunks waiting for an edge")
+            waiting, alive = 0, 1
+        capacity = self.settings.workers * self.settings.trunks_per_worker
         try:
             self.metrics.publish({
-                CAPACITY_USED: (self.gauges.capacity_used, "None"),
+                CAPACITY_USED: (used, "None"),
+                REGISTRATION_DEMAND: (used + waiting / alive / capacity, "None"),
                 REGISTRATION_FAILURES: (float(failures), "Count"),
                 INBOUND_REFUSED: (float(refused), "Count"),
             })

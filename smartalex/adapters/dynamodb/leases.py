@@ -127,6 +127,10 @@ class DynamoLeaseStore:
             return []
         return [item.trunk_id for item in TrunkModel.holder_index.query(holder, limit=limit)]
 
+    def count_held_by(self, holder: str) -> int:
+        """How many trunks are held under `holder` (a Query that returns only the count)."""
+        return TrunkModel.holder_index.count(holder)
+
     def forget(self, holder: str, now: float) -> bool:
         """Delete a finished lease's item once FORGET_AFTER_SECONDS have passed since it
         finished (the caller found none of its trunks left)."""

@@ -172,6 +172,10 @@ class FakeLeaseStore:
         self._call()
         return sorted(t for t, h in self.table.holders.items() if h == holder)[:limit]
 
+    def count_held_by(self, holder: str) -> int:
+        self._call()
+        return sum(1 for h in self.table.holders.values() if h == holder)
+
     def forget(self, holder: str, now: float) -> bool:
         self._call()
         record = self.table.edges.get(holder)

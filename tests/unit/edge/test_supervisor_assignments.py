@@ -179,3 +179,36 @@ def test_the_loop_never_waits_on_aws(edge, table, time):
     edge.on_worker_message(w, CallUp(TRUNK, 1, record, None))
     edge.turn(timeout=0)
     assert edge.worker_states()[w.index]["calls"] == 1
+
+
+class Metrics:
+    def __init__(self):
+        self.published = []
+
+    def publish(self, values):
+        self.published.append({name: value for name, (value, _) in values.items()})
+
+
+def test_the_demand_metric_counts_the_trunks_waiting_for_an_edge_shared_between_live_edges(
+        make_supervisor, table, time):
+    """Two trunks per worker, two workers: 4 held, 6 more wait, and another live edge shares
+    the wait: (4 + 6 / 2) / 4. Capacity used alone saturates at 1 and hides the 6."""
+    from edge.lease import EdgeLease
+
+    from .fakes import FakeLeaseStore
+
+    edge = make_supervisor(trunks_per_worker=2)
+    edge.control.metrics = Metrics()
+    ready(edge)
+    for i in range(2, 11):
+        table.add(f"trk_{i:04d}")
+    for _ in range(3):
+        poll(edge)
+    other = EdgeLease(FakeLeaseStore(table, "edge-b", time), "edge-b",
+                      monotonic=time.monotonic(9_000.0), wall=time.wall)
+    other.step()  # alive, holding nothing, full (it claims nothing here)
+    edge.turn(timeout=0)
+    edge.control.publish_metrics()
+    [values] = edge.control.metrics.published
+    assert values["RegistrationCapacityUsed"] == 1.0
+    assert values["RegistrationDemand"] == (4 + 6 / 2) / 4
