@@ -60,6 +60,19 @@ def wait_count(count, target: int, timeout: float, what: str) -> float:
     return time.monotonic() - start
 
 
+def lease_trouble(log: Path, since: int) -> str:
+    """What the edge's log says of its lease since byte `since`: lapses and slow writes (on a
+    loaded local endpoint a renewal can take seconds; a lapse un-registers everything)."""
+    text = log.read_text(errors="replace")[since:] if log.exists() else ""
+    lapses = text.count("the edge's lease lapsed") + text.count("lease was finished by another")
+    slow = text.count("slow edge lease write") + text.count("edge lease write failed")
+    return f"edge lease: {lapses} lapse(s), {slow} slow or failed write(s)"
+
+
+def log_size(log: Path) -> int:
+    return len(log.read_text(errors="replace")) if log.exists() else 0
+
+
 def idle_cost(root: int, seconds: float) -> tuple[float, float]:
     """(PSS MiB, cores) of the edge, its CPU averaged over `seconds`."""
     pids = process_tree(root)
@@ -119,13 +132,17 @@ def main() -> int:
 
         # 2. Many trunks per worker.
         many_env = dict(env, SMARTALEX_EDGE_TRUNKS_PER_WORKER=str(args.trunks_per_worker))
+        edge_log = logs / "edge.log"
+        mark = log_size(edge_log)
         started, aws_before = time.monotonic(), cpu_seconds(moto.pid)
         edge = start_edge(stack, many_env, logs, workers=args.workers)
         wait_count(lambda: registered_on_pbx(pbx), n, 900, f"{n} registrations")
         cold = time.monotonic() - started  # from the edge's start, pjsua's start included
         aws_busy = (cpu_seconds(moto.pid) - aws_before) / cold
         say(f"cold start -> all {n} registered on the PBX: {cold:.1f} s; the local AWS endpoint "
-            f"(moto, one Python process) was {aws_busy * 100:.0f} % of a core busy meanwhile")
+            f"(moto, one Python process) was {aws_busy * 100:.0f} % of a core busy meanwhile; "
+            f"{lease_trouble(edge_log, mark)}")
+        mark = log_size(edge_log)
         aws_before, idle_started = cpu_seconds(moto.pid), time.monotonic()
         pss, cpu = idle_cost(edge.proc.pid, args.idle)
         aws_idle = (cpu_seconds(moto.pid) - aws_before) / (time.monotonic() - idle_started)
@@ -139,12 +156,13 @@ def main() -> int:
         say(f"idle CPU: {cpu * 100:.1f} % of a core = {cpu * 100 / n:.4f} % per registration, "
             f"{(base_cpu / b) / (cpu / n):.0f}x less than the baseline; the AWS endpoint "
             f"{aws_idle * 100:.0f} % busy meanwhile (one lease renewal a second, and a re-read "
-            f"of the held trunks every poll)")
+            f"of the held trunks every poll); {lease_trouble(edge_log, mark)}")
 
         # 3. A restart.
         edge.stop()
         wait_until(lambda: registered_on_pbx(pbx) == 0, 60, "the edge to un-register")
         restarted_at = datetime.now(timezone.utc)
+        mark = log_size(edge_log)
         started = time.monotonic()
         edge = start_edge(stack, many_env, logs, workers=args.workers)
         wait_count(lambda: registered_on_pbx(pbx), n, 900, "registrations back")
@@ -152,7 +170,7 @@ def main() -> int:
         rate = float(os.environ.get("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", "50"))
         say(f"restart (SIGTERM, new edge) -> all {n} on the PBX again: {back_on_pbx:.1f} s "
             f"(target <= 30 s for 1,000; REGISTERs paced at {rate:.0f}/s to this one PBX, so "
-            f">= {n / rate:.0f} s here)")
+            f">= {n / rate:.0f} s here); {lease_trouble(edge_log, mark)}")
         try:
             wait_count(lambda: api_registered(restarted_at), n, 120, "the API")
             say(f"every trunk reads Registered in the API: {time.monotonic() - started:.1f} s")

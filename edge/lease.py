@@ -26,6 +26,7 @@ from aws_lambda_powertools import Logger
 from smartalex.domain.assignment import RENEW_EVERY_SECONDS, holder_of, usable_until
 
 logger = Logger(service="edge")
+SLOW_WRITE = 1.0  # a lease write taking longer is logged: the lease is usable 4 s from the last
 
 
 class LeaseStore(Protocol):
@@ -216,6 +217,10 @@ class EdgeLease:
             with self._lock:
                 self._in_flight -= 1
             return
+        took = self.monotonic() - sent_at
+        if took > SLOW_WRITE:
+            logger.warning("slow edge lease write", extra={"holder": holder,
+                                                            "seconds": round(took, 2)})
         with self._lock:
             self._in_flight -= 1
             now = self.monotonic()

@@ -128,6 +128,10 @@ class EdgeSettings:
     graceful_seconds: float = 20.0
     # A worker silent for this long is hung: killed and replaced.
     heartbeat_timeout: float = 10.0
+    # A worker not Ready this long after it was started is hung too. Longer than the heartbeat:
+    # a worker's start (the interpreter, pjsua) takes a second or two of CPU, and several
+    # starting at once on a busy task take longer.
+    start_timeout: float = 60.0
     pjsip_log_level: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_PJSIP_LOG_LEVEL", 1))
     # Concurrent calls one extension takes; the next gets 486 Busy Here (and a "Busy" record)
     # so the PBX's ring group, queue or voicemail takes it. pjsua itself allows far more

@@ -122,6 +122,8 @@ class Supervisor:
         self.lease = lease
         self.keeper = keeper
         self.exit_status = 0  # what `python -m edge` exits with once drained
+        self._started = 0.0
+        self._lease_started = False
         self.receptionist = ReceptionistProcess(settings.receptionist_port)
         self.control = ControlPlane(keeper, services, settings, claims=claims, readers=readers,
                                     metrics=metrics, lease=lease,
@@ -153,8 +155,7 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda signum, _frame: self.signals.put(signum))
         self.receptionist.start()
-        if self.lease:
-            self.lease.start()
+        self._started = time.monotonic()
         self.outbox.start()
         for w in self.workers:
             w.start()
@@ -177,6 +178,7 @@ class Supervisor:
         or hung workers, trunks whose password to read again; none of it waits on AWS."""
         self.handle_signals()
         self.pump_workers(timeout)
+        self._take_the_lease()
         self.take_events()
         self.keep_alive()
         due = self.placement.due(time.monotonic())
@@ -185,6 +187,17 @@ class Supervisor:
         self.control.room = self.placement.room()
         self.control.gauges.capacity_used = self.placement.held() / self.placement.capacity
         self.health.update(self.worker_states())
+
+    def _take_the_lease(self) -> None:
+        """The edge takes its lease once every worker is Ready (or `start_timeout` passed):
+        trunks cannot be registered before, and the workers' start is the edge's busiest CPU
+        moment, which the lease's first renewals should not have to squeeze through."""
+        if self.lease is None or self._lease_started:
+            return
+        if all(self.placement.ready(w.index) for w in self.workers) \
+                or time.monotonic() - self._started > self.settings.start_timeout:
+            self.lease.start()
+            self._lease_started = True
 
     def handle_signals(self) -> None:
         while not self.signals.empty():
@@ -264,7 +277,8 @@ class Supervisor:
             logger.warning("unexpected worker message", extra={"kind": type(message).__name__})
 
     def keep_alive(self) -> None:
-        """Replace a dead or hung worker (no heartbeat for `heartbeat_timeout`): its calls are
+        """Replace a dead or hung worker (no heartbeat for `heartbeat_timeout`, or not Ready
+        `start_timeout` after it was started): its calls are
         ended for their callers and listed, and its replacement registers its trunks again from
         the Holds the Placement kept (nothing read from AWS)."""
         if self.should_exit:
@@ -272,7 +286,9 @@ class Supervisor:
         self.receptionist.keep_alive()
         now = time.monotonic()
         for w in self.workers:
-            hung = w.is_alive() and now - w.last_seen > self.settings.heartbeat_timeout
+            silent = self.settings.heartbeat_timeout if self.placement.ready(w.index) \
+                else self.settings.start_timeout
+            hung = w.is_alive() and now - w.last_seen > silent
             if w.is_alive() and not hung:
                 continue
             exitcode = w.process.exitcode if w.process else None

@@ -212,3 +212,36 @@ def test_the_demand_metric_counts_the_trunks_waiting_for_an_edge_shared_between_
     [values] = edge.control.metrics.published
     assert values["RegistrationCapacityUsed"] == 1.0
     assert values["RegistrationDemand"] == (4 + 6 / 2) / 4
+
+
+def test_a_starting_worker_has_a_minute_to_get_ready_then_only_the_heartbeat_timeout(
+        make_supervisor, monkeypatch, time):
+    edge = make_supervisor()
+    started = []
+    for w in edge.workers:
+        w.last_seen = edge.control.monotonic()  # started just now
+        monkeypatch.setattr(w, "start", lambda w=w: started.append(w.index))
+        monkeypatch.setattr(w, "kill", lambda: None)
+        monkeypatch.setattr(w, "join", lambda timeout=None: None)
+    edge._send(edge.placement.worker_ready(1))
+    time.advance(edge.settings.heartbeat_timeout + 1)
+    edge.keep_alive()
+    assert started == [1]  # Ready and silent: hung; still starting: not yet
+    time.advance(edge.settings.start_timeout)
+    edge.keep_alive()
+    assert sorted(started) == [0, 1, 1]
+
+
+def test_the_edge_takes_its_lease_once_every_worker_is_ready(make_supervisor, monkeypatch):
+    edge = make_supervisor()
+    taken = []
+    monkeypatch.setattr(edge.lease, "start", lambda: taken.append(True))
+    edge._started = edge.control.monotonic()
+    edge._take_the_lease()
+    edge._send(edge.placement.worker_ready(0))
+    edge._take_the_lease()
+    assert taken == []
+    edge._send(edge.placement.worker_ready(1))
+    edge._take_the_lease()
+    edge._take_the_lease()
+    assert taken == [True]
