@@ -154,8 +154,10 @@ ENVIRONMENTS: dict[str, Environment] = {
         edge_max_tasks=4,
         # 4 × 250 = 1,000 registrations and 48 calls per c6i.large (2 vCPU, 4 GiB), from the
         # measured per-task capacity (docs/measurements/edge-capacity.md): 1,000 registrations
-        # held in 641 MiB PSS and 0.46 of a core idle with refreshes going, leaving the task's
-        # other 1.5 cores for calls (3.4 % of a core each: 48 calls ≈ 1.6 cores).
+        # held in 641 MiB PSS (of the task's 2 GiB reservation) and 0.46 of a core with
+        # 120 s registrations refreshing (the deployed 300 s refresh 2.5× less often); calls
+        # cost 3.4 % of a core each, so 48 calls (1.6 cores) fill the task: the calls, not the
+        # registrations, are what a busier fleet runs out of first.
         edge_workers=4,
         edge_memory_mib=2048,
         container_insights=True,
