@@ -1,8 +1,8 @@
 """Call benchmark on the local stack: a real edge, Kamailio, pjsua2 phones and a WebSocket agent.
 
 Prints, over N calls: INVITE → 200 OK at the caller, answer → first agent audio heard by the
-caller, REFER → the AI's leg gone (from the REFER reaching the caller to the AI's BYE), and the worker's CPU per concurrent call (3 calls streaming both ways for 10 s against
-the same worker idle, measured in the same run).
+caller, and REFER → the AI's leg gone (from the REFER reaching the caller to the AI's BYE). What a
+call costs in CPU, under load, is benchmarks/call_load.py's.
 
     .venv/bin/python benchmarks/calls.py [--calls 10]
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import statistics
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import cpu_seconds, local_aws  # noqa: E402
+from benchmarks.measure import local_aws  # noqa: E402
 from devstack.pbx import KamailioPBX  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_edge, start_pump  # noqa: E402
@@ -67,8 +66,7 @@ def setup(stack: contextlib.ExitStack, work: Path, agent: ScriptedAgent):
     edge = start_edge(stack, dict(os.environ), logs, workers=1)
     wait_until(lambda: s.trunks.get("bench", trunk.trunk_id).registration.state == "registered",
                60, "the AI extension")
-    health = json.loads((logs.parent / "edge-health.json").read_text())
-    return pbx, edge, health["workers"][0]["pid"]
+    return pbx, edge
 
 
 def call_once(caller: PhoneProcess, pbx: KamailioPBX) -> tuple[float, float]:
@@ -95,7 +93,7 @@ def main() -> int:
     talker = ScriptedAgent(audio_frames=500).start()  # 10 s of audio per call, sent at once
     with contextlib.ExitStack() as stack:
         stack.callback(talker.stop)
-        pbx, edge, worker_pid = setup(stack, work, talker)
+        pbx, edge = setup(stack, work, talker)
         caller = phone(work, pbx, "300")
         stack.callback(caller.stop)
         timings = [call_once(caller, pbx) for _ in range(n)]
@@ -118,27 +116,12 @@ def main() -> int:
             target.expect("disconnected", 10)
             caller.expect("disconnected", 10)
 
-        # CPU: the worker idle for 10 s, then with 3 calls streaming both ways for 10 s.
-        talker.transfer_to, talker.audio_frames = None, 600
-        idle_start = cpu_seconds(worker_pid)
-        time.sleep(10)  # measuring an interval, not waiting for an event
-        idle = cpu_seconds(worker_pid) - idle_start
-        for _ in range(3):
-            caller.send("call", uri=f"sip:1000@{pbx.host}:{pbx.port}")
-            caller.wait_for("answered", 10)
-        busy_start = cpu_seconds(worker_pid)
-        time.sleep(10)  # measuring an interval
-        busy = cpu_seconds(worker_pid) - busy_start
-        caller.send("hangup", all=True)
-
     setup_times, audio_times = zip(*timings)
     print(f"calls: {n} (one worker, PCMU, agent over WebSocket on loopback)")
     for name, values in (("INVITE -> 200 OK", setup_times), ("answer -> first agent audio",
                          audio_times), ("REFER at the caller -> AI leg gone", refer)):
         print(f"{name}: p50 {statistics.median(values) * 1000:.0f} ms, "
               f"max {max(values) * 1000:.0f} ms ({len(values)} samples)")
-    print(f"worker CPU: idle {idle / 10 * 100:.1f} %, 3 calls {busy / 10 * 100:.1f} % "
-          f"-> {(busy - idle) / 10 / 3 * 100:.1f} % of a core per concurrent call")
     return 0
 
 

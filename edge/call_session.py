@@ -103,9 +103,7 @@ class CallSession:
         """Ring, connect the agent, answer with G.711."""
         self._respond(180)
         agent = self.trunk.agent
-        self.port = AgentAudioPort(on_caller_audio=self._caller_audio, on_mark=self._mark_played,
-                                   on_overflow=self._agent_audio_overflow,
-                                   on_cue=self._cue_reached)
+        self.port = AgentAudioPort(on_overflow=self._agent_audio_overflow)
         self.port.open(f"agent-{self.call_id[:12]}")
         self.stream = MediaStream(self.loop, agent.stream_url, self._start_message(),
                                   self.port, self.trunk.matcher, self.trunk.entries,
@@ -150,8 +148,8 @@ class CallSession:
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE \
                     and self.port is not None:
                 audio = self.call.getAudioMedia(index)
-                audio.startTransmit(self.port)
-                self.port.startTransmit(audio)
+                audio.startTransmit(self.port.media)
+                self.port.media.startTransmit(audio)
 
     def on_dtmf(self, digit: str) -> None:
         if self.stream:
@@ -271,19 +269,6 @@ class CallSession:
                 self.transferred_to = entry
 
     # --- media ---
-    def _caller_audio(self, ulaw: bytes) -> None:
-        if self.stream is not None:
-            self.stream.caller_audio(ulaw)
-
-    def _mark_played(self, name: str) -> None:
-        if self.stream is not None:
-            self.stream.mark_played(name)
-
-    def _cue_reached(self, event: object) -> None:
-        """pjmedia thread: a transfer, hang-up or close reached its place in the audio."""
-        if self.stream is not None and isinstance(event, StreamEvent):
-            self.stream.cue_reached(event)
-
     def _agent_audio_overflow(self) -> None:
         """Any thread (the agent's audio arrives on the loop thread): only a log line, once."""
         logger.warning("agent audio queue full; the excess is dropped", extra={
@@ -303,7 +288,7 @@ class CallSession:
         if not self.max_silence or not self.agent_started or self.hangup_at is not None \
                 or self.silence_ended or self.port is None or self.stream is None:
             return
-        last = max(self.stream.last_message_at, self.port.rx_voiced_at or 0.0,
+        last = max(self.stream.last_message_at, self.port.voiced_at or 0.0,
                    self.port.played_at or 0.0)
         if now - last >= self.max_silence:
             self.silence_ended = True

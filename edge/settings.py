@@ -11,6 +11,10 @@ from pathlib import Path
 from smartalex.adapters import names
 from smartalex.domain.targets import TargetPolicy, policy_for_stage
 
+# pjsua's compiled-in limit of calls per process (PJSUA_MAX_CALLS in
+# edge/sip/native/config_site.h); pjsua silently caps a larger maxCalls, so no setting may ask
+# for more.
+MAX_CALLS_PER_PROCESS = 256
 # A call where nobody says anything for this long (the agent sends and plays nothing, the
 # caller's side carries no sound) is ended, so a hung agent cannot hold a line for ever
 # (edge/call_session.py; docs/agent-protocol.md, "Timing").
@@ -134,16 +138,15 @@ class EdgeSettings:
     start_timeout: float = 60.0
     pjsip_log_level: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_PJSIP_LOG_LEVEL", 1))
     # Concurrent calls one extension takes; the next gets 486 Busy Here (and a "Busy" record)
-    # so the PBX's ring group, queue or voicemail takes it. pjsua itself allows far more
-    # (edge/sip/native/config_site.h); the default stays where the edge's per-call CPU cost was
-    # measured, until the capacity work measures a higher one.
-    calls_per_trunk: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_CALLS_PER_TRUNK", 3))
-    # Concurrent calls one worker process takes, whatever its trunks (486 beyond, as above):
-    # the audio bridge runs in the worker's Python, 3.4 % of a core per call
-    # (docs/measurements/edge-capacity.md), so 4 workers x 12 keep a 2 vCPU task at about
-    # 1.6 cores with every call up.
+    # so the PBX's ring group, queue or voicemail takes it. A trunk's calls all run in the
+    # worker that holds it, so this is at most calls_per_worker.
+    calls_per_trunk: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_CALLS_PER_TRUNK", 30))
+    # Concurrent calls one worker process takes, whatever its trunks (486 beyond, as above).
+    # The bridge costs about 0.4 % of a core per call (docs/measurements/edge-capacity.md), so
+    # 4 workers x 50 = 200 calls keep a 2 vCPU task under one core of audio, with the rest
+    # left for registrations and for a worker whose calls bunch up.
     calls_per_worker: int = field(default_factory=lambda: _int(
-        "SMARTALEX_EDGE_CALLS_PER_WORKER", 12))
+        "SMARTALEX_EDGE_CALLS_PER_WORKER", 50))
     # REGISTERs a second the edge sends to one PBX address, first attempts and retries
     # (edge/register_pacing.py; split between the workers). Refreshes are not held back.
     pbx_registers_per_second: float = field(default_factory=lambda: _float(
@@ -163,6 +166,10 @@ class EdgeSettings:
             if getattr(self, name) < 1:
                 raise SystemExit(f"SMARTALEX_EDGE_{name.upper()} must be at least 1, got "
                                  f"{getattr(self, name)}")
+        if self.calls_per_worker > MAX_CALLS_PER_PROCESS:
+            raise SystemExit(f"SMARTALEX_EDGE_CALLS_PER_WORKER can be at most "
+                             f"{MAX_CALLS_PER_PROCESS} (pjsua's limit per process), got "
+                             f"{self.calls_per_worker}")
         if not 120 <= self.registration_expires <= 3600:
             raise SystemExit("SMARTALEX_EDGE_REGISTRATION_EXPIRES must be 120 to 3600 seconds, "
                              f"got {self.registration_expires}")

@@ -89,8 +89,8 @@ class WorkerSettings:
     nameservers: tuple[str, ...] = ()
     public_address: str | None = None
     tls_ca_file: str | None = None
-    calls_per_trunk: int = 3
-    calls_per_worker: int = 12
+    calls_per_trunk: int = 30
+    calls_per_worker: int = 50
     # REGISTERs a second this worker sends to one PBX address (RegisterPacer), and the burst.
     registers_per_second: float = 50.0
     registration_expires: int = 300

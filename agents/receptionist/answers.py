@@ -4,6 +4,7 @@ is the reception."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from smartalex.domain.directory import Candidate, DirectoryEntry
 
@@ -43,6 +44,28 @@ def consent(text: str) -> bool | None:
     if yes == no:
         return True if words == {"please"} else None
     return yes
+
+
+# Share of the recogniser's other hypotheses that, reading yes where the best reads no (or the
+# other way round, or an answer where the best reads a name), makes the answer unclear.
+CONTRADICTION = 0.2
+
+
+def consent_among(best: str, alternatives: Sequence[tuple[str, float]]) -> bool | None:
+    """consent() of the recogniser's best hypothesis (all its words: a short answer has little
+    to spare for the confidence filter), unless hypotheses carrying CONTRADICTION of the weight
+    read the opposite answer."""
+    answer = consent(best)
+    if answer is None:
+        return None
+    against = sum(w for text, w in alternatives if consent(text) is (not answer))
+    return answer if against < CONTRADICTION else None
+
+
+def sounds_like_an_answer(alternatives: Sequence[tuple[str, float]]) -> bool:
+    """Whether hypotheses carrying CONTRADICTION of the weight read as yes or no: then a name
+    in the best one ("nope" heard as "Novak") is not to be trusted."""
+    return sum(w for text, w in alternatives if consent(text) is not None) >= CONTRADICTION
 
 
 def pick(text: str, candidates: tuple[Candidate, ...]) -> Candidate | None:

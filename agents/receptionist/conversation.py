@@ -29,7 +29,7 @@ from enum import StrEnum
 from smartalex.domain.agent import DEFAULT_GREETING
 from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict
 
-from .answers import consent, find_reception, pick
+from .answers import consent, consent_among, find_reception, pick, sounds_like_an_answer
 from .dtmf import DigitCollector
 
 
@@ -65,6 +65,7 @@ class Clear:
 @dataclass(frozen=True)
 class Resolve:
     text: str
+    alternatives: tuple[tuple[str, float], ...] = ()   # the recogniser's other hypotheses
 
 
 @dataclass(frozen=True)
@@ -141,17 +142,18 @@ class Conversation:
         self._caller_talking = True
         return self._barge_in()
 
-    def heard(self, text: str, now: float) -> list[Action]:
-        """A transcribed utterance ("" when nothing intelligible was heard)."""
+    def heard(self, text: str, now: float, alternatives: tuple[tuple[str, float], ...] = (),
+              raw: str | None = None) -> list[Action]:
+        """A transcribed utterance: the words the recogniser was sure of ("" when nothing
+        intelligible was heard), its other hypotheses (passed on to the edge's matcher) and
+        its best hypothesis with every word (`raw`, for yes and no)."""
         self._caller_talking = False
         if self.phase is not Phase.LISTENING:
             return []     # too late to change course: resolving, transferring or ending
         self.silences = 0
         text = text.strip()
-        if not text:
-            return self._missed(now)
         if self.expecting is Expecting.CONSENT:
-            answer = consent(text)
+            answer = consent_among(raw if raw is not None else text, alternatives)
             if answer is True:
                 return self._announce(self._reception_candidate(), now)
             if answer is False:
@@ -159,11 +161,30 @@ class Conversation:
                 self._offered = False
                 self.expecting = Expecting.REQUEST
                 return self._say(self.prompts.declined, now)
+            if text and sounds_like_an_answer(alternatives):
+                return self._missed(now)    # "nope" heard as "Novak": not a request
+        if not text:
+            return self._missed(now)
         if self.expecting is Expecting.CHOICE:
             chosen = pick(text, self._choices)
             if chosen is not None:
                 return self._announce(chosen, now)
-        return self._resolve(text, now)
+        return self._resolve(text, now, alternatives)
+
+    @property
+    def listening(self) -> bool:
+        return self.phase is Phase.LISTENING
+
+    def reads_itself(self, raw: str, alternatives: tuple[tuple[str, float], ...] = ()) -> bool:
+        """Whether `heard` would act on this here, without asking the edge: a yes or no to
+        the reception offer, or a pick among "Did you mean A or B?"."""
+        if self.phase is not Phase.LISTENING:
+            return False
+        if self.expecting is Expecting.CONSENT:
+            return consent_among(raw, alternatives) is not None
+        if self.expecting is Expecting.CHOICE:
+            return pick(raw, self._choices) is not None
+        return False
 
     def key(self, digit: str, now: float) -> list[Action]:
         """A key the caller pressed (a protocol `dtmf` event or an in-band tone)."""
@@ -268,12 +289,13 @@ class Conversation:
             return [Clear()]
         return []
 
-    def _resolve(self, text: str, now: float) -> list[Action]:
+    def _resolve(self, text: str, now: float,
+                 alternatives: tuple[tuple[str, float], ...] = ()) -> list[Action]:
         self.phase = Phase.RESOLVING
         self._resolving = text
         self._deadline = now + self.resolve_timeout
         self.digits.reset()
-        return [Resolve(text)]
+        return [Resolve(text, alternatives)]
 
     def _announce(self, target: Candidate, now: float) -> list[Action]:
         self.phase = Phase.ANNOUNCING

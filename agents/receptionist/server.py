@@ -22,7 +22,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from smartalex.domain import agent_protocol as protocol
-from smartalex.domain.directory import DirectoryEntry
+from smartalex.domain.directory import DirectoryEntry, Verdict
+from smartalex.domain.matching import Matcher
+from smartalex.domain.matching_hypotheses import resolve_hypotheses
 
 from . import lm
 from .audio import ulaw_to_pcm
@@ -31,18 +33,21 @@ from .conversation import (DEFAULT_GREETING, Action, Clear, Conversation, Hangup
 from .dtmf import DigitMerger, ToneDetector
 from .exceptions import ReceptionistError
 from .player import Player
-from .stt import SpeechModel, SpeechService
+from .stt import Heard, SpeechModel, SpeechService, heard
 from .tts import Synthesizer
-from .vad import Endpointer, SpeechStarted, Utterance
+from .vad import Endpointer, Pause, SpeechStarted, Utterance
 
 logger = Logger(service="receptionist")
 
 TICK = 0.1
 DIRECTORY_WAIT = 3.0      # build a generic speech model if the edge has not sent the directory
-MIN_VOICED_MS = 200       # shorter "speech" is a cough or a click: heard as nothing
-# Words the decoder is less sure of are not sent to the matcher: on synthetic requests this
-# turned 6 wrong transfers in 80 into 2, for one more "asked again" (docs/receptionist.md).
-MIN_CONFIDENCE = 0.3
+# Shorter "speech" is a cough or a click: heard as nothing. (Speech starts at 120 ms of voice;
+# a quick "no" or "yep" has 180-250 ms.)
+MIN_VOICED_MS = 150
+# Words the decoder is less sure of are not sent to the matcher; tuned on the tuning set
+# (docs/receptionist.md) with the recogniser's other settings (stt.py).
+MIN_CONFIDENCE = 0.2
+PRERENDER_ANNOUNCEMENTS = 40   # "Transferring you to X" is rendered ahead for this many entries
 
 
 @dataclass
@@ -74,7 +79,9 @@ class CallSession:
 
     def __post_init__(self) -> None:
         self._actions: asyncio.Queue[Action] = asyncio.Queue()
-        self._utterances: asyncio.Queue[Utterance] = asyncio.Queue()
+        self._utterances: asyncio.Queue[Pause | Utterance] = asyncio.Queue()
+        self._matcher: Matcher | None = None    # the directory, to know a request is complete
+        self._paused: tuple[int, int, Heard] | None = None   # utterance, samples, what was heard
         self._model: SpeechModel | None = None
         self._model_ready = asyncio.Event()
         self._directory_seen = False
@@ -154,7 +161,7 @@ class CallSession:
         for event in self._endpointer.feed(samples, tone=self._tones.tone_present):
             if isinstance(event, SpeechStarted):
                 self._act(self.conversation.speech_started(now))
-            else:
+            else:   # a Pause or the Utterance
                 self._utterances.put_nowait(event)
 
     async def on_dtmf(self, message: protocol.Dtmf) -> None:
@@ -185,6 +192,7 @@ class CallSession:
                   reception=self.conversation.reception.extension
                   if self.conversation.reception else None)
         self._spawn(self._load_model(entries))   # keep reading the caller's audio meanwhile
+        self._spawn(self._prepare_replies(entries))
 
     async def on_stop(self, message: protocol.Stop) -> bool:
         if self.conversation is not None:
@@ -206,7 +214,7 @@ class CallSession:
                 await self._player.clear()
             elif isinstance(action, Resolve):
                 self._log("info", "Resolving", text=action.text)
-                await self._send(protocol.Resolve(action.text))
+                await self._send(protocol.Resolve(action.text, action.alternatives))
             elif isinstance(action, Transfer):
                 self._log("info", "Transferring", target=action.target)
                 await self._send(protocol.Transfer(action.target))
@@ -238,23 +246,65 @@ class CallSession:
         self._act(self.conversation.key(digit, now))
 
     async def _recognise(self) -> None:
+        """Decode what the endpointer hands over. A Pause (300 ms of quiet) is decoded at once
+        and, if what it heard settles the question, answered without waiting for the rest of
+        the 700 ms pause: that wait is most of the caller's wait for a reply. Otherwise the
+        Utterance follows, and reuses the Pause's result when nothing was said since."""
         while True:
-            utterance = await self._utterances.get()
-            text = ""
-            if utterance.voiced_ms >= MIN_VOICED_MS:
-                await self._model_ready.wait()
-                try:
-                    transcript = await self.services.speech.transcribe(self._model, utterance.audio)
-                except Exception:
-                    self._log("exception", "Could not decode an utterance")
-                    self._act(self.conversation.heard("", time.monotonic()))
+            event = await self._utterances.get()
+            if isinstance(event, Pause):
+                said = await self._decode(event.audio)
+                if said is None:
                     continue
-                text = lm.digits_in(lm.join_acronyms(
-                    transcript.confident_text(MIN_CONFIDENCE), self._acronyms))
-                self._log("info", "Heard", text=text, best=transcript.text,
-                          seconds=round(transcript.audio_seconds, 2),
-                          decode_seconds=round(transcript.decode_seconds, 3))
-            self._act(self.conversation.heard(text, time.monotonic()))
+                self._paused = (event.utterance, event.audio.size, said)
+                if said.text and self._settles(said) and self._endpointer.finish(event.utterance):
+                    self._log("info", "Heard (at the pause)", text=said.text)
+                    self._act(self.conversation.heard(said.text, time.monotonic(),
+                                                      said.alternatives, said.raw))
+                continue
+            said = Heard("")
+            if event.voiced_ms >= MIN_VOICED_MS:
+                paused = self._paused
+                if paused is not None and paused[:2] == (event.number, event.paused_at) \
+                        and event.paused_at == event.audio.size:
+                    said = paused[2]
+                else:
+                    said = await self._decode(event.audio) or Heard("")
+            self._act(self.conversation.heard(said.text, time.monotonic(), said.alternatives,
+                                              said.raw))
+
+    async def _decode(self, audio) -> Heard | None:
+        await self._model_ready.wait()
+        try:
+            transcript = await self.services.speech.transcribe(self._model, audio)
+        except Exception:
+            self._log("exception", "Could not decode an utterance")
+            return None
+        said = heard(transcript, self._acronyms, MIN_CONFIDENCE)
+        self._log("info", "Heard", text=said.text, best=transcript.text,
+                  alternatives=len(said.alternatives),
+                  seconds=round(transcript.audio_seconds, 2),
+                  decode_seconds=round(transcript.decode_seconds, 3))
+        return said
+
+    def _settles(self, said: Heard) -> bool:
+        """Whether the conversation would act on this as it is: an answer it reads itself, or
+        a request the directory matches (the edge's own matcher gives the same answer)."""
+        if self.conversation.reads_itself(said.raw, said.alternatives):
+            return True
+        if self._matcher is None or not self.conversation.listening:
+            return False
+        resolution = resolve_hypotheses(self._matcher, said.text, said.alternatives)
+        return resolution.verdict is Verdict.MATCH
+
+    async def _prepare_replies(self, entries: list[DirectoryEntry]) -> None:
+        """The directory matcher (to tell a finished request from a pause) and the
+        announcements a match leads to, rendered ahead so a reply starts at once."""
+        self._matcher = await self._loop.run_in_executor(self.services.executor, Matcher, entries)
+        for entry in entries[:PRERENDER_ANNOUNCEMENTS]:
+            text = self.conversation.prompts.transferring.format(name=entry.display_name)
+            await self._loop.run_in_executor(self.services.executor,
+                                             self.services.synthesizer.render, text)
 
     async def _load_model(self, entries: list[DirectoryEntry]) -> None:
         try:

@@ -18,6 +18,7 @@ import atexit
 import contextlib
 import hashlib
 import importlib
+import math
 import multiprocessing
 import os
 import re
@@ -42,6 +43,13 @@ from .audio import upsample_2x
 logger = Logger(service="receptionist", child=True)
 
 _ALTERNATE = re.compile(r"\(\d+\)$")   # "to(2)": the dictionary's second pronunciation of "to"
+# How many times the corpus says "anything else" (lm.OTHER) in each request template: tuned on
+# agents/receptionist/data/tuning.json, it halved wrong transfers without costing right ones.
+OTHER_WEIGHT = 3
+NBEST = 10                # hypotheses read from the lattice
+# Hypothesis weights are exp(score difference / NBEST_TEMPERATURE), the lattice path scores in
+# nats; tuned together with resolve_hypotheses' CONFLICT_SHARE.
+NBEST_TEMPERATURE = 0.2
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,9 @@ class Transcript:
     words: tuple[tuple[str, float], ...]   # (lower-case word, posterior probability 0..1)
     audio_seconds: float
     decode_seconds: float
+    # The recogniser's other hypotheses (n-best), best first, with their share of the n-best's
+    # weight; the best hypothesis's own share is what they leave.
+    alternatives: tuple[tuple[str, float], ...] = ()
 
     @property
     def text(self) -> str:
@@ -84,23 +95,47 @@ class Transcript:
         return " ".join(word for (word, _), kept in zip(self.words, keep) if kept)
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What to ask the directory about: the words the recogniser was sure of, and its other
+    hypotheses (for smartalex.domain.matching_hypotheses), in the matcher's spelling."""
+
+    text: str
+    alternatives: tuple[tuple[str, float], ...] = ()
+    raw: str = ""        # the best hypothesis with every word, for short answers (yes, no)
+
+
+def heard(transcript: Transcript, acronyms: dict[str, str], min_confidence: float) -> Heard:
+    """Spoken digits as numbers, spelled acronyms joined ("h r" -> HR), unsure words dropped
+    from the best hypothesis (Transcript.confident_text)."""
+    def spelled(text: str) -> str:
+        return lm.digits_in(lm.join_acronyms(text, acronyms))
+
+    return Heard(spelled(transcript.confident_text(min_confidence)),
+                 tuple((spelled(t), w) for t, w in transcript.alternatives),
+                 spelled(transcript.text))
+
+
 def directory_key(entries: Sequence[DirectoryEntry]) -> str:
     canonical = sorted((e.extension, e.display_name, tuple(e.aliases)) for e in entries)
     return hashlib.sha256(repr(canonical).encode()).hexdigest()[:16]
 
 
-def build_model(entries: Sequence[DirectoryEntry], folder: str) -> SpeechModel:
+def build_model(entries: Sequence[DirectoryEntry], folder: str,
+                other_weight: int = OTHER_WEIGHT) -> SpeechModel:
     """Write a directory's language model (ARPA) and dictionary into `folder`."""
     started = time.monotonic()
     key = directory_key(entries)
-    sentences = lm.corpus(entries)
-    vocab = sorted({w for sentence in sentences for w in sentence})
+    sentences = lm.corpus(entries, other_weight)
+    vocab = sorted({w for sentence in sentences for w in sentence} - {lm.OTHER})
     prons = {w: lexicon.pronunciations(w) for w in vocab}
     dropped = tuple(w for w in vocab if not prons[w])
     if dropped:
         unknown = set(dropped)
         sentences = [s for s in ([w for w in s if w not in unknown] for s in sentences) if s]
-    model = lm.estimate(sentences)
+    others = [w for w in lm.common_words() if w not in prons and lexicon.cmudict().get(w)]
+    model = lm.estimate(sentences).expand(lm.OTHER, dict.fromkeys(others, 1.0))
+    prons.update({w: lexicon.cmudict()[w] for w in others})
     lm_path = os.path.join(folder, f"{key}.arpa")
     dict_path = os.path.join(folder, f"{key}.dict")
     with open(lm_path, "w", encoding="utf-8") as f:
@@ -152,11 +187,14 @@ class ModelBuilder:
 class Recognizer:
     """A decoder for one speech model (pocketsphinx decoders are not shared between threads)."""
 
-    def __init__(self, model: SpeechModel, language_weight: float = 6.5, dither: float = 8.0):
+    def __init__(self, model: SpeechModel, language_weight: float = 6.5, dither: float = 8.0,
+                 nbest: int = NBEST, temperature: float = NBEST_TEMPERATURE):
         import pocketsphinx
 
         self.model = model
         self._dither = dither
+        self._nbest = nbest
+        self._temperature = temperature
         self._decoder = pocketsphinx.Decoder(
             hmm=os.path.join(lexicon._model_dir(), "en-us"), lm=model.lm_path,
             dict=model.dict_path, samprate=16000, lw=language_weight, loglevel="FATAL")
@@ -174,10 +212,33 @@ class Recognizer:
         self._decoder.start_utt()
         self._decoder.process_raw(audio.tobytes(), no_search=False, full_utt=True)
         self._decoder.end_utt()
+        hypothesis = self._decoder.hyp()
         words = tuple((_ALTERNATE.sub("", seg.word), min(max(float(seg.prob), 0.0), 1.0))
-                      for seg in (self._decoder.seg() if self._decoder.hyp() else ())
+                      for seg in (self._decoder.seg() if hypothesis else ())
                       if not seg.word.startswith(("<", "[")))
-        return Transcript(words, pcm_8k.size / 8000, time.monotonic() - started)
+        best = " ".join(word for word, _ in words)
+        alternatives = self._alternatives(best) if hypothesis else ()
+        return Transcript(words, pcm_8k.size / 8000, time.monotonic() - started, alternatives)
+
+    def _alternatives(self, best: str) -> tuple[tuple[str, float], ...]:
+        """The n-best list as (text, share of weight), without the best hypothesis itself.
+        The bindings hand scores over as probabilities (logmath_exp of the integer log score),
+        so their natural log is the path score in nats."""
+        scored: dict[str, list[float]] = {}
+        for _, entry in zip(range(self._nbest), self._decoder.nbest()):
+            text = " ".join(w for w in (_ALTERNATE.sub("", t) for t in entry.hypstr.split())
+                            if not w.startswith(("<", "[")))
+            score = math.log(entry.score) if entry.score > 0 else -math.inf
+            scored.setdefault(text, []).append(score)
+        top = max((s for scores in scored.values() for s in scores), default=-math.inf)
+        if not math.isfinite(top):
+            return ()
+        # The same words by other paths (another pronunciation, a pause) add up.
+        weights = {t: sum(math.exp((s - top) / self._temperature) for s in scores)
+                   for t, scores in scored.items()}
+        total = sum(weights.values())
+        return tuple((t, w / total) for t, w in sorted(weights.items(), key=lambda tw: -tw[1])
+                     if t != best and t)
 
 
 # --- worker processes ---

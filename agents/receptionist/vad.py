@@ -2,8 +2,16 @@
 
 A frame (20 ms) counts as voice when pocketsphinx's voice activity detector (WebRTC's) says
 speech AND its level stands clear of the line's noise floor: WebRTC's VAD alone takes steady
-line noise for speech. Speech starts once 6 of the last 10 frames were voice (the moment for
-barge-in); it ends after 700 ms without voice, or at 6 s, whichever comes first.
+line noise for speech. Clear means 9 dB above the floor to start speech, but only 3 dB to go on
+with it: the quiet parts of words ("reception *please*", on a line with noise 30 dB below the
+speech) are often less than 9 dB above the floor, and with one margin the utterance was cut
+after its first syllables. Speech starts once 6 of the last 10 frames were voice (the moment
+for barge-in); it ends after 700 ms without voice, or at 6 s, whichever comes first.
+
+Waiting 700 ms is most of the time between the caller's last word and the reply, so after
+300 ms without voice the endpointer offers a `Pause` with the audio so far: the server decodes
+it at once and, when what it heard settles the question (one directory entry, a yes or no),
+answers and calls `finish()`. Anything less certain waits for the full pause (server.py).
 """
 
 from __future__ import annotations
@@ -22,10 +30,21 @@ class SpeechStarted:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """The caller has been quiet for a moment within an utterance: the audio so far."""
+
+    audio: np.ndarray
+    utterance: int         # which utterance (Utterance.number) it belongs to
+
+
+@dataclass(frozen=True)
 class Utterance:
     audio: np.ndarray      # 8 kHz int16, with a little silence either side
     truncated: bool        # cut at the length cap rather than by a pause
     voiced_ms: int         # how much of it was voice; too little means a cough or a click
+    number: int = 0        # counts the call's utterances from 1
+    paused_at: int = 0     # samples of it offered in its last Pause (0: none); speech after
+                           # that Pause would have made it longer
 
     @property
     def seconds(self) -> float:
@@ -35,8 +54,8 @@ class Utterance:
 class Endpointer:
     def __init__(self, end_silence_ms: int = 700, max_utterance_ms: int = 6000,
                  start_window: int = 10, start_voiced: int = 6, preroll_ms: int = 500,
-                 snr_db: float = 9.0, floor_dbfs: float = -50.0,
-                 vad_mode: int = 2):
+                 snr_db: float = 9.0, go_on_snr_db: float = 3.0, floor_dbfs: float = -50.0,
+                 vad_mode: int = 2, pause_ms: int = 300):
         import pocketsphinx
 
         self._vad = pocketsphinx.Vad(vad_mode, SAMPLE_RATE, FRAME_MS / 1000)
@@ -47,6 +66,10 @@ class Endpointer:
         self._window: deque[bool] = deque(maxlen=start_window)
         self._preroll: deque[np.ndarray] = deque(maxlen=preroll_ms // FRAME_MS)
         self._snr_db = snr_db
+        self._go_on_snr_db = go_on_snr_db
+        self._pause_frames = pause_ms // FRAME_MS
+        self._number = 0
+        self._paused_at = 0
         self._floor_dbfs = floor_dbfs
         self._noise_db: float | None = None
         self._pending = np.zeros(0, dtype=np.int16)
@@ -58,10 +81,11 @@ class Endpointer:
     def in_speech(self) -> bool:
         return self._speech is not None
 
-    def feed(self, samples: np.ndarray, tone: bool = False) -> list[SpeechStarted | Utterance]:
+    def feed(self, samples: np.ndarray,
+             tone: bool = False) -> list[SpeechStarted | Pause | Utterance]:
         """Audio in; events out. `tone`: a DTMF tone is in this audio (never voice)."""
         self._pending = np.concatenate([self._pending, samples])
-        events: list[SpeechStarted | Utterance] = []
+        events: list[SpeechStarted | Pause | Utterance] = []
         while self._pending.size >= self._frame:
             frame, self._pending = self._pending[:self._frame], self._pending[self._frame:]
             event = self._step(frame, self._is_voice(frame) and not tone)
@@ -75,11 +99,20 @@ class Endpointer:
         self._window.clear()
         self._preroll.clear()
 
+    def finish(self, utterance: int) -> bool:
+        """End utterance `utterance` now, without an Utterance event (its Pause was enough);
+        False if it has already ended or speech went on after that Pause."""
+        if self._speech is None or utterance != self._number or self._trailing == 0:
+            return False
+        self.reset()
+        return True
+
     def _is_voice(self, frame: np.ndarray) -> bool:
         level = level_dbfs(frame)
         if self._noise_db is None:
             self._noise_db = max(level, -90.0)
-        loud = level > max(self._noise_db + self._snr_db, self._floor_dbfs)
+        margin = self._go_on_snr_db if self._speech is not None else self._snr_db
+        loud = level > max(self._noise_db + margin, self._floor_dbfs)
         voice = loud and self._vad.is_speech(frame.tobytes())
         # Track the noise floor: follow it down at once, up slowly (about 5 dB/s) when quiet.
         if level < self._noise_db:
@@ -88,7 +121,7 @@ class Endpointer:
             self._noise_db = min(self._noise_db + 0.1, level)
         return voice
 
-    def _step(self, frame: np.ndarray, voice: bool) -> SpeechStarted | Utterance | None:
+    def _step(self, frame: np.ndarray, voice: bool) -> SpeechStarted | Pause | Utterance | None:
         if self._speech is None:
             self._preroll.append(frame)
             self._window.append(voice)
@@ -98,6 +131,8 @@ class Endpointer:
                 self._trailing = 0
                 self._preroll.clear()
                 self._window.clear()
+                self._number += 1
+                self._paused_at = 0
                 return SpeechStarted()
             return None
         self._speech.append(frame)
@@ -110,10 +145,15 @@ class Endpointer:
             return self._finish(truncated=False)
         if len(self._speech) >= self._max_frames:
             return self._finish(truncated=True)
+        if self._trailing == self._pause_frames:
+            audio = np.concatenate(self._speech)
+            self._paused_at = audio.size
+            return Pause(audio, self._number)
         return None
 
     def _finish(self, truncated: bool) -> Utterance:
         """Every SpeechStarted is followed by one Utterance, however short."""
         speech, self._speech = self._speech or [], None
         keep = len(speech) - max(self._trailing - 15, 0)   # keep 300 ms of the pause
-        return Utterance(np.concatenate(speech[:keep]), truncated, self._voiced * FRAME_MS)
+        return Utterance(np.concatenate(speech[:keep]), truncated, self._voiced * FRAME_MS,
+                         self._number, self._paused_at)

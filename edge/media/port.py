@@ -1,169 +1,151 @@
-"""The audio tap between a call and its agent.
+"""The audio tap between a call and its agent: the Python face of the native stream port.
 
-pjmedia calls onFrameReceived/onFrameRequested from its clock thread, not the pjsua thread, so
-these methods only touch thread-safe Python containers and never call into pjsua2 (pjsua2's
-threading rules: docs/measurements/pjsua2-threading.md). The conference bridge runs at 8 kHz, so
-frames are 20 ms of 16-bit PCM: 320 bytes.
+pjmedia's clock thread asks every port for a frame, and hands it one, every 20 ms. That work is
+done by `pj.StreamPort` (edge/sip/native/stream_port.hpp) in C++ without the GIL: a port written
+in Python costs two GIL round trips and two element-by-element ByteVector copies per call per
+20 ms, which at a few dozen calls was most of the worker's CPU. Here the worker's asyncio loop
+takes each call's caller audio and played marks in bulk on its own tick (edge/media/loop.py's
+`MediaPump`), and agent audio is handed over a whole WebSocket message at a time.
 
 What an agent queues is bounded: an agent sends audio as fast as its TTS makes it, and a buggy
 or hostile one could fill the edge's memory. Past MAX_QUEUED_SECONDS of unplayed audio the
 excess is dropped (and reported once per call, `on_overflow`); `clear` empties the queue.
 
 Besides audio and the agent's marks, the queue holds the edge's own cues (a transfer or hang-up
-the agent asked for behind its audio): `on_cue` gets each one when playback reaches it.
+the agent asked for behind its audio): `take_played` hands each one back when playback reaches
+it. The native port knows only named marks, so agent marks and cues travel under names of their
+own kinds ("m…" and "c…"): no name an agent chooses can pass for a cue.
+
+Thread rules: the port is created, connected and freed on the pjsua thread; everything else may
+be called from any thread. A lock serialises the native object's use against `detach`, so the
+loop thread can never run a method on a port the pjsua thread has just freed.
 """
 
 from __future__ import annotations
 
-import audioop
+import itertools
 import threading
 import time
-from collections import deque
 from typing import Callable
 
 import pjsua2 as pj
 
 SAMPLE_RATE = 8000
 FRAME_MS = 20
-FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
-ULAW_FRAME = FRAME_BYTES // 2
-_SILENCE = bytes(FRAME_BYTES)
+ULAW_FRAME = SAMPLE_RATE * FRAME_MS // 1000  # bytes of μ-law in one frame
 MAX_QUEUED_SECONDS = 120
 MAX_QUEUED_FRAMES = MAX_QUEUED_SECONDS * 1000 // FRAME_MS
+# Caller audio the loop has not taken within this long is dropped, oldest first: the loop
+# takes it every 20 ms, so only a stalled loop gets here, and stale audio helps no agent.
+MAX_CALLER_SECONDS = 2
+MAX_CALLER_FRAMES = MAX_CALLER_SECONDS * 1000 // FRAME_MS
 
 
-def _ignore(*_args) -> None:
-    pass
+class AgentAudioPort:
+    """Caller audio out (`take_caller_audio`, μ-law); agent audio in (`play`, μ-law)."""
 
-
-class Mark:
-    """A named point in the outbound audio; reported once everything before it was played."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-
-class Cue:
-    """Something the edge does once the audio queued before it has played."""
-
-    def __init__(self, what: object):
-        self.what = what
-
-
-class AgentAudioPort(pj.AudioMediaPort):
-    """Caller audio out to `on_caller_audio` (μ-law); agent audio in through `play`."""
-
-    def __init__(self, on_caller_audio: Callable[[bytes], None],
-                 on_mark: Callable[[str], None],
-                 on_overflow: Callable[[], None] = lambda: None,
-                 on_cue: Callable[[object], None] = lambda _: None):
-        super().__init__()
-        self._on_caller_audio = on_caller_audio
-        self._on_mark = on_mark
-        self._on_overflow = on_overflow
-        self._on_cue = on_cue
-        self._outbound: deque[bytes | Mark | Cue] = deque()
-        self._frames = 0  # audio frames in _outbound (marks not counted)
-        self.dropped_frames = 0
+    def __init__(self, on_overflow: Callable[[], None] = lambda: None):
+        self._native: pj.StreamPort | None = pj.StreamPort(MAX_QUEUED_FRAMES, MAX_CALLER_FRAMES)
         self._lock = threading.Lock()
-        self._pending = b""
-        self.rx_frames = 0
-        self.rx_voiced_at: float | None = None  # last time the caller's side carried energy
-        self.played_at: float | None = None     # last time a frame of the agent's audio played
+        self._on_overflow = on_overflow
+        self._overflowed = False
+        self._cues: dict[str, object] = {}
+        self._cue_ids = itertools.count()
+
+    # --- the pjsua thread ---
+    def open(self, name: str) -> None:
+        self._native.open(name)
+
+    @property
+    def media(self) -> pj.AudioMedia:
+        """What the call's audio is connected to (startTransmit both ways)."""
+        return self._native
 
     def detach(self) -> None:
-        """Forget the callbacks (they reference the call's session), then free the port.
-
-        The C++ port is deleted here, explicitly, while this Python object is alive. Left to
-        reference counting, SWIG deletes it from inside the Python object's dealloc with the
-        GIL released; pjmedia's clock thread calls onFrameRequested/onFrameReceived every
-        20 ms, connected or not, and a call that slips into that gap runs on an object whose
-        refcount is already 0 and frees it a second time: a rare segfault of the worker
-        (measured on the test phone's identical meter port: 10 crashed processes of 150 left
-        to refcounting, 0 of 150 destroyed explicitly). After this the object is inert."""
-        self._on_caller_audio = self._on_mark = self._on_overflow = self._on_cue = _ignore
-        if self.this.own():
-            self.__swig_destroy__(self)  # the C++ destructor unhooks the callbacks; disowns
-
-    def open(self, name: str) -> None:
-        fmt = pj.MediaFormatAudio()
-        fmt.init(pj.PJMEDIA_FORMAT_PCM, SAMPLE_RATE, 1, FRAME_MS * 1000, 16)
-        self.createPort(name, fmt)
-
-    # --- agent side (any thread) ---
-    def play(self, ulaw: bytes) -> None:
-        overflowed = False
+        """Free the native port now, on the pjsua thread (its destructor leaves the conference
+        bridge); afterwards every method is a harmless no-op."""
         with self._lock:
-            data = self._pending + ulaw
-            whole = len(data) - len(data) % ULAW_FRAME
-            for i in range(0, whole, ULAW_FRAME):
-                if self._frames >= MAX_QUEUED_FRAMES:
-                    overflowed = not self.dropped_frames
-                    self.dropped_frames += (whole - i) // ULAW_FRAME
-                    break
-                self._outbound.append(data[i:i + ULAW_FRAME])
-                self._frames += 1
-            self._pending = data[whole:]
-        if overflowed:
+            native, self._native = self._native, None
+            self._on_overflow = _ignore
+        if native is not None and native.this.own():
+            native.__swig_destroy__(native)
+
+    # --- the agent's side: any thread ---
+    def play(self, ulaw: bytes) -> None:
+        with self._lock:
+            dropped = self._native.play(bytes(ulaw)) if self._native is not None else 0
+        if dropped and not self._overflowed:
+            self._overflowed = True
             self._on_overflow()
 
     def mark(self, name: str) -> None:
+        """The agent's mark: handed back by `take_played` once the audio before it played."""
         with self._lock:
-            self._flush_pending()
-            self._outbound.append(Mark(name))
+            if self._native is not None:
+                self._native.mark(_MARK + name)
 
     def cue(self, what: object) -> None:
-        """`on_cue(what)` once everything queued so far has played."""
+        """`what` is handed back by `take_played` once everything queued so far has played."""
         with self._lock:
-            self._flush_pending()
-            self._outbound.append(Cue(what))
+            if self._native is not None:
+                name = f"{_CUE}{next(self._cue_ids)}"
+                self._cues[name] = what
+                self._native.mark(name)
 
     def clear(self) -> list[object]:
         """Barge-in: drop queued audio. Returns, in order, what was waiting behind it: the names
         of marks (to echo) and what cues carried (to do now)."""
         with self._lock:
-            waiting = [item.name if isinstance(item, Mark) else item.what
-                       for item in self._outbound if not isinstance(item, bytes)]
-            self._outbound.clear()
-            self._frames = 0
-            self._pending = b""
-        return waiting
+            return self._decode(self._native.clear()) if self._native is not None else []
 
     def queued_seconds(self) -> float:
         with self._lock:
-            return self._frames * FRAME_MS / 1000
+            return self._native.queuedSeconds() if self._native is not None else 0.0
 
-    def _flush_pending(self) -> None:
-        if self._pending:
-            self._outbound.append(self._pending.ljust(ULAW_FRAME, b"\xff"))
-            self._frames += 1
-            self._pending = b""
-
-    # --- pjmedia clock thread ---
-    def onFrameRequested(self, frame: pj.MediaFrame) -> None:
-        ulaw = None
+    # --- read by the worker's loop: any thread ---
+    def take_caller_audio(self) -> bytes:
+        """The caller's audio (μ-law) since the last take; whole 20 ms frames."""
         with self._lock:
-            while self._outbound:
-                item = self._outbound.popleft()
-                if isinstance(item, Mark):
-                    self._on_mark(item.name)
-                    continue
-                if isinstance(item, Cue):
-                    self._on_cue(item.what)
-                    continue
-                ulaw = item
-                self._frames -= 1
-                self.played_at = time.monotonic()
-                break
-        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-        frame.buf = pj.ByteVector(audioop.ulaw2lin(ulaw, 2) if ulaw else _SILENCE)
-        frame.size = FRAME_BYTES
+            return self._native.takeCallerAudio() if self._native is not None else b""
 
-    def onFrameReceived(self, frame: pj.MediaFrame) -> None:
-        if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or not frame.size:
-            return
-        pcm = bytes(frame.buf)
-        self.rx_frames += 1
-        if audioop.rms(pcm, 2) > 30:
-            self.rx_voiced_at = time.monotonic()
-        self._on_caller_audio(audioop.lin2ulaw(pcm, 2))
+    def take_played(self) -> list[object]:
+        """What playback reached since the last take, in order: the names of the agent's marks
+        (str) and what the edge's cues carried."""
+        with self._lock:
+            return self._decode(self._native.takePlayedMarks()) \
+                if self._native is not None else []
+
+    def _decode(self, names) -> list[object]:
+        return [name[len(_MARK):] if name.startswith(_MARK) else self._cues.pop(name)
+                for name in names]
+
+    @property
+    def dropped_frames(self) -> int:
+        with self._lock:
+            return self._native.droppedFrames() if self._native is not None else 0
+
+    @property
+    def received_frames(self) -> int:
+        with self._lock:
+            return self._native.receivedFrames() if self._native is not None else 0
+
+    @property
+    def voiced_at(self) -> float | None:
+        """When (time.monotonic) the caller's side last carried sound; None if it never has."""
+        with self._lock:
+            seconds = self._native.secondsSinceVoiced() if self._native is not None else -1.0
+        return None if seconds < 0 else time.monotonic() - seconds
+
+    @property
+    def played_at(self) -> float | None:
+        """When (time.monotonic) a frame of the agent's audio last played; None if none has."""
+        with self._lock:
+            seconds = self._native.secondsSincePlayed() if self._native is not None else -1.0
+        return None if seconds < 0 else time.monotonic() - seconds
+
+
+_MARK, _CUE = "m", "c"
+
+
+def _ignore(*_args) -> None:
+    pass

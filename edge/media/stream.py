@@ -10,6 +10,9 @@ bot may let the caller speak first, or take seconds to greet), and only the WebS
 has a deadline. `transfer` and `hangup` take their place in the agent's audio: they act once
 what was queued before them has played, as a `mark` would be echoed, so "Transferring you now"
 is heard before the transfer. Every message is built and read by smartalex.domain.agent_protocol.
+
+The caller's audio and what playback reached (marks, cues) are taken from the call's port by the
+loop's `MediaPump` every 20 ms (`pump`), for every call in one tick: no thread hand-off per frame.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from smartalex.domain import agent_signature
 from smartalex.domain import agent_protocol as protocol
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.matching import Matcher
+from smartalex.domain.matching_hypotheses import resolve_hypotheses
 from smartalex.domain.targets import ANYWHERE, TargetGuard, TargetRefused
 
 from .loop import LoopThread
-from .port import AgentAudioPort
+from .port import ULAW_FRAME, AgentAudioPort
 
 logger = Logger(service="edge-worker", child=True)
 
@@ -59,8 +63,8 @@ class MediaStream:
         self.loop, self.url, self.start = loop, url, start
         self.targets = targets
         self._signing_secret = signing_secret
-        # Weak: the port is a pjsua2 object the call frees on the pjsua thread; a late agent
-        # message must not keep it alive past libDestroy.
+        # Weak: the call frees the port on the pjsua thread; a late agent message must not keep
+        # it alive past libDestroy. Once it is gone the pump lets this stream go.
         self._port = weakref.ref(port)
         self.matcher, self.entries = matcher, entries
         self.envelope = protocol.Envelope(start.stream_sid)
@@ -80,11 +84,6 @@ class MediaStream:
     def open(self) -> None:
         self.loop.submit(self._run())
 
-    def caller_audio(self, ulaw: bytes) -> None:
-        """pjmedia thread: 20 ms of caller audio."""
-        if self._streaming and not self._closing:
-            self.loop.call(self._media, ulaw)
-
     def send(self, message: protocol.EdgeMessage) -> None:
         """Send an edge message (dtmf, a transfer outcome) from the pjsua thread."""
         self.loop.call(self._enqueue, message)
@@ -93,15 +92,24 @@ class MediaStream:
         """Send `stop` and close the socket (the call is over)."""
         self.loop.call(self._stop)
 
-    def mark_played(self, name: str) -> None:
-        """pjmedia thread: the port reached an agent's mark."""
-        self.loop.call(self._enqueue, protocol.MarkPlayed(name))
-
-    def cue_reached(self, event: StreamEvent) -> None:
-        """pjmedia thread: the port reached a transfer, hang-up or close queued behind audio."""
-        self.loop.call(self._report, event)
-
     # --- the loop thread ---
+    def pump(self) -> None:
+        """Every 20 ms from `start` until the call frees its port: the caller's audio to the
+        agent (until the call is over), and the marks and cues playback has reached."""
+        port = self._port()
+        if port is None:
+            self.loop.media.discard(self)
+            return
+        audio = port.take_caller_audio()
+        if self._streaming and not self._closing:
+            for at in range(0, len(audio) - ULAW_FRAME + 1, ULAW_FRAME):
+                self._media(audio[at:at + ULAW_FRAME])
+        for item in port.take_played():
+            if isinstance(item, StreamEvent):
+                self._report(item)
+            else:
+                self._enqueue(protocol.MarkPlayed(item))
+
     def _enqueue(self, message: protocol.EdgeMessage | None) -> None:
         if isinstance(message, protocol.CallerMedia) and self._outbox.qsize() >= MAX_OUTBOX:
             if not self._dropped_media:
@@ -127,8 +135,11 @@ class MediaStream:
             return  # the call ended before its stream could start
         try:
             async with asyncio.timeout(AGENT_ACCEPT_TIMEOUT):
+                # No permessage-deflate: base64 audio barely compresses, and deflating 50
+                # messages a second each way was a tenth of a call's CPU at the edge.
                 ws = await websockets.connect(self.url, open_timeout=AGENT_ACCEPT_TIMEOUT,
-                                              max_size=2**20, additional_headers=self._signed(),
+                                              max_size=2**20, compression=None,
+                                              additional_headers=self._signed(),
                                               **await self._destination())
         except TargetRefused as refused:
             self._report(StreamEvent("failed", str(refused)))
@@ -141,6 +152,10 @@ class MediaStream:
                 await ws.send(json.dumps(self.envelope.wrap(protocol.Connected())))
                 await ws.send(json.dumps(self.envelope.wrap(self.start)))
                 self._streaming = True
+                port = self._port()
+                if port is not None:
+                    port.take_caller_audio()  # heard before `start`: not part of the stream
+                self.loop.media.add(self)
                 self._report(StreamEvent("started"))
                 await self._converse(ws)
         except (OSError, websockets.WebSocketException) as exc:
@@ -228,7 +243,8 @@ class MediaStream:
         elif isinstance(message, protocol.Hangup):
             self._after_audio(port, StreamEvent("hangup"))
         elif isinstance(message, protocol.Resolve):
-            self._enqueue(protocol.Resolved(message.text, self.matcher.resolve(message.text)))
+            self._enqueue(protocol.Resolved(message.text, resolve_hypotheses(
+                self.matcher, message.text, message.alternatives)))
         elif isinstance(message, protocol.DirectoryRequest):
             self._enqueue(protocol.Directory(self.entries))
 

@@ -8,9 +8,7 @@ import pjsua2 as pj
 
 from smartalex.domain.trunk import SipAccount, Transport
 
-# pjsua's compiled-in limit per process (PJSUA_MAX_CALLS in edge/sip/native/config_site.h); a
-# larger value is silently capped. The edge's own caps (EdgeSettings) are lower.
-MAX_CALLS = 256
+from ..settings import MAX_CALLS_PER_PROCESS as MAX_CALLS
 # The TLS transport of trunks with tls_verify false (a self-signed PBX).
 UNVERIFIED_TLS = "tls-unverified"
 

@@ -108,13 +108,21 @@ class Hangup:
 
 @dataclass(frozen=True)
 class Resolve:
-    """Ask the directory matcher about a caller's words, without transferring."""
+    """Ask the directory matcher about a caller's words, without transferring. A speech
+    recogniser may add its other hypotheses (`alternatives`: text and weight, best first): a
+    match the alternatives contradict comes back ambiguous (smartalex/domain/
+    matching_hypotheses.py)."""
 
     event: ClassVar[str] = "resolve"
     text: str
+    alternatives: tuple[tuple[str, float], ...] = ()
 
     def body(self) -> dict[str, Any]:
-        return {"resolve": {"text": self.text}}
+        body: dict[str, Any] = {"text": self.text}
+        if self.alternatives:
+            body["alternatives"] = [{"text": t, "weight": round(w, 4)}
+                                    for t, w in self.alternatives]
+        return {"resolve": body}
 
 
 @dataclass(frozen=True)
@@ -303,7 +311,9 @@ def parse_agent_message(raw: str | bytes) -> AgentMessage | None:
     if event == "hangup":
         return Hangup()
     if event == "resolve":
-        return Resolve(_text(_part(message, "resolve").get("text", ""), "resolve.text"))
+        resolve = _part(message, "resolve")
+        return Resolve(_text(resolve.get("text", ""), "resolve.text"),
+                       _alternatives(resolve.get("alternatives")))
     if event == "directory":
         return DirectoryRequest()
     return None
@@ -388,6 +398,26 @@ def _transfer_outcome(body: dict) -> TransferOutcome:
         sip_code=None if code is None else _int(code, "transfer.sip_code"),
         reason=_optional_text(body.get("reason")),
         candidates=_candidates(body.get("candidates")))
+
+
+MAX_ALTERNATIVES = 20
+
+
+def _alternatives(value: Any) -> tuple[tuple[str, float], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_ALTERNATIVES:
+        raise ProtocolError(f"resolve.alternatives must be a list of at most {MAX_ALTERNATIVES}")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ProtocolError("each of resolve.alternatives must be {text, weight}")
+        weight = item.get("weight", 0.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) \
+                or not 0.0 <= weight <= 1.0:
+            raise ProtocolError("resolve.alternatives[].weight must be a number from 0 to 1")
+        out.append((_text(item.get("text", ""), "resolve.alternatives[].text"), float(weight)))
+    return tuple(out)
 
 
 def _candidates(value: Any) -> tuple[Candidate, ...]:

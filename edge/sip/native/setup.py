@@ -24,7 +24,7 @@ setup(
     py_modules=["pjsua2"],
     ext_modules=[Extension(
         "_pjsua2",
-        ["pjsua2_wrap.cpp", "request_guard.cpp", "media_source_filter.cpp"],
+        ["pjsua2_wrap.cpp", "request_guard.cpp", "media_source_filter.cpp", "stream_port.cpp"],
         libraries=_lines("SMARTALEX_PJSUA2_LIBS"),
         extra_compile_args=_lines("SMARTALEX_PJSUA2_CFLAGS") + ["-g0"],
         # Debug symbols off (the module is 43 MB with them); the dynamic symbols stay.

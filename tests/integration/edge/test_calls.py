@@ -185,7 +185,7 @@ def test_calls_beyond_the_workers_capacity_get_486(
     agent = ScriptedAgent(audio_frames=0).start()
     try:
         link(name="Scripted", kind="media_stream", stream_url=agent.url)
-        edge_factory(workers=1)
+        edge_factory(workers=1, SMARTALEX_EDGE_CALLS_PER_WORKER="3")
         registered(control_plane, trunk)
         phone = caller(phone_factory, pbx)
         for _ in range(3):

@@ -11,6 +11,7 @@ import weakref
 import pytest
 
 from edge.media.stream import MediaStream
+from smartalex.domain import agent_protocol as protocol
 from smartalex.domain.commands import CreateTrunk
 from smartalex.domain.targets import TargetGuard, TargetPolicy, TargetRefused
 from smartalex.service_layer import trunks as svc
@@ -41,8 +42,8 @@ class _Port:
 
 def stream_to(url: str, guard: TargetGuard) -> MediaStream:
     port = _Port()
-    stream = MediaStream(loop=None, url=url, start={"streamSid": "MZ1"}, port=port,
-                         matcher=None, entries=[], targets=guard)
+    stream = MediaStream(loop=None, url=url, start=protocol.Start("MZ1", "tenant", "CA1"),
+                         port=port, matcher=None, entries=(), targets=guard)
     stream._keep = port  # the test holds the port, as the call would
     return stream
 

@@ -1,8 +1,8 @@
 """The edge's side of the agent protocol (docs/agent-protocol.md), as a test drives it.
 
-It answers the agent's `directory` and `resolve` requests from a small directory with a simple
-resolver written here (exact extension, else whole words of names and aliases), echoes marks
-(as if the audio played the moment it arrived), and records everything the agent sends.
+It answers the agent's `directory` and `resolve` requests from a small directory with the
+edge's own matcher (smartalex.domain.matching_hypotheses, as edge/media/stream.py does), echoes
+marks (as if the audio played the moment it arrived), and records everything the agent sends.
 """
 
 from __future__ import annotations
@@ -16,26 +16,12 @@ import numpy as np
 from websockets.asyncio.client import connect
 
 from agents.receptionist.audio import FRAME_BYTES, frames, pcm_to_ulaw
-from agents.receptionist.lm import spoken_targets
 from smartalex.domain import agent_protocol as protocol
-from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict
+from smartalex.domain.directory import DirectoryEntry
+from smartalex.domain.matching import Matcher
+from smartalex.domain.matching_hypotheses import resolve_hypotheses
 
 SILENCE = b"\xff" * FRAME_BYTES
-
-
-def resolve(text: str, entries: tuple[DirectoryEntry, ...]) -> Resolution:
-    """The entry whose extension is the text, else the entries whose name, first or last name,
-    or alias appears as whole words in it."""
-    words = f" {text.lower()} "
-    by_extension = [e for e in entries if e.extension in text.split()]
-    found = by_extension or [e for e in entries
-                             if any(f" {' '.join(t)} " in words for t in spoken_targets(e))
-                             or any(f" {a.lower()} " in words for a in e.aliases)]
-    candidates = tuple(Candidate(e.extension, e.display_name, e.display_name, 0.9)
-                       for e in found)
-    if len(candidates) == 1:
-        return Resolution(Verdict.MATCH, candidates[0], candidates)
-    return Resolution(Verdict.AMBIGUOUS if candidates else Verdict.NO_MATCH, None, candidates)
 
 
 @dataclass
@@ -53,6 +39,7 @@ class FakeEdge:
     prompts: list[Prompt] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.matcher = Matcher(self.entries)
         self._audio = bytearray()
         self._arrived = asyncio.Condition()
         self._envelope = protocol.Envelope("MZtest")
@@ -121,8 +108,8 @@ class FakeEdge:
             elif isinstance(message, protocol.DirectoryRequest):
                 await self._send(protocol.Directory(self.entries))
             elif isinstance(message, protocol.Resolve):
-                await self._send(protocol.Resolved(message.text,
-                                                   resolve(message.text, self.entries)))
+                await self._send(protocol.Resolved(message.text, resolve_hypotheses(
+                    self.matcher, message.text, message.alternatives)))
             if not isinstance(message, protocol.Media):
                 self.received.append(json.loads(raw))
             async with self._arrived:

@@ -7,7 +7,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from agents.receptionist.bench import render
+from agents.receptionist.callers import render
 from agents.receptionist.dtmf import tone
 from agents.receptionist.tts import Synthesizer
 
@@ -52,7 +52,7 @@ def test_spoken_department_interrupts_the_greeting_and_is_transferred(receptioni
             await edge.expect("directory")
             await edge.first_audio()
             await edge.silence(0.5)
-            await edge.stream(render("put me through to billing"))
+            await edge.stream(render("put me through to billing", "espeak").ulaw)
             clear = await edge.expect("clear")           # barge-in: the greeting stopped
             await edge.silence(1.0)
             resolve = await edge.expect("resolve", timeout=15)

@@ -48,8 +48,9 @@ def test_an_agents_messages_are_twilios_where_twilio_has_them():
 
 @pytest.mark.parametrize("message", [
     p.Media(b"\x00\x01\xff", "MZ1"), p.Mark("m-1", "MZ1"), p.Clear("MZ1"), p.Transfer("215"),
-    p.Hangup(), p.Resolve("put me through to billing"), p.DirectoryRequest()],
-    ids=lambda m: m.event)
+    p.Hangup(), p.Resolve("put me through to billing"), p.DirectoryRequest(),
+    p.Resolve("sarah murphy", (("sarah chen", 0.25), ("sarah", 0.125)))],
+    ids=lambda m: m.event + ("+alternatives" if getattr(m, "alternatives", ()) else ""))
 def test_every_agent_message_reads_back_as_itself(message):
     assert p.parse_agent_message(p.dumps(message)) == message
 
@@ -85,6 +86,17 @@ def test_unknown_events_parse_to_nothing_as_twilio_ignores_them():
     ('{"event": "transfer", "transfer": {"target": ""}}', "transfer.target must not be empty"),
     ('{"event": "mark", "mark": {"name": ["x"]}}', "mark.name must be a string"),
     ('{"event": "resolve", "resolve": "sarah"}', "a resolve event needs a 'resolve' object"),
+    ('{"event": "resolve", "resolve": {"text": "x", "alternatives": "y"}}',
+     "resolve.alternatives must be a list of at most 20"),
+    ('{"event": "resolve", "resolve": {"text": "x", "alternatives": [{"text": "y"}] }}'
+     .replace('[{"text": "y"}]', ", ".join(['{"text": "y"}'] * 21).join("[]")),
+     "resolve.alternatives must be a list of at most 20"),
+    ('{"event": "resolve", "resolve": {"text": "x", "alternatives": ["y"]}}',
+     "each of resolve.alternatives must be {text, weight}"),
+    ('{"event": "resolve", "resolve": {"text": "x", "alternatives": [{"text": "y", '
+     '"weight": 2}]}}', "weight must be a number from 0 to 1"),
+    ('{"event": "resolve", "resolve": {"text": "x", "alternatives": [{"text": 5, '
+     '"weight": "0.5"}]}}', "weight must be a number from 0 to 1"),
 ])
 def test_a_malformed_agent_frame_says_what_is_wrong(raw, says):
     with pytest.raises(p.ProtocolError, match=says):

@@ -12,9 +12,16 @@ def test_the_default_edge_holds_a_thousand_registrations():
     assert settings.registration_expires == 300 and settings.pbx_registers_per_second == 50.0
 
 
+def test_the_default_edge_takes_thirty_calls_on_one_extension_and_two_hundred_in_all():
+    settings = EdgeSettings(edge_id="e")
+    assert settings.calls_per_trunk == 30
+    assert settings.workers * settings.calls_per_worker == 200
+
+
 @pytest.mark.parametrize("name,value,message", [
     ("SMARTALEX_EDGE_TRUNKS_PER_WORKER", "0", "SMARTALEX_EDGE_TRUNKS_PER_WORKER must be at least 1"),
     ("SMARTALEX_EDGE_CALLS_PER_WORKER", "-1", "SMARTALEX_EDGE_CALLS_PER_WORKER must be at least 1"),
+    ("SMARTALEX_EDGE_CALLS_PER_WORKER", "300", "at most 256 \\(pjsua's limit per process\\)"),
     ("SMARTALEX_EDGE_WORKERS", "many", "SMARTALEX_EDGE_WORKERS must be a whole number"),
     ("SMARTALEX_EDGE_REGISTRATION_EXPIRES", "60", "must be 120 to 3600 seconds, got 60"),
     ("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", "0", "must be above 0"),

@@ -6,8 +6,9 @@ import numpy as np
 
 from agents.receptionist.audio import (frames, level_dbfs, pcm_to_ulaw, ulaw_to_pcm,
                                             upsample_2x)
+from agents.receptionist.callers import synthesise
 from agents.receptionist.dtmf import tone
-from agents.receptionist.vad import Endpointer, SpeechStarted, Utterance
+from agents.receptionist.vad import Endpointer, Pause, SpeechStarted, Utterance
 
 
 def test_ulaw_round_trip_is_within_a_quantisation_step():
@@ -42,17 +43,55 @@ def feed(endpointer: Endpointer, audio: np.ndarray, tone_flag: bool = False) -> 
     return events
 
 
-def test_speech_starts_then_ends_after_a_pause(speech):
-    said = speech("put me through to billing")
+def test_speech_starts_then_pauses_then_ends(speech):
+    said = speech("put me through to billing")   # with line noise before and after
     quiet = np.zeros(8000, dtype=np.int16)
     events = feed(Endpointer(), np.concatenate([quiet, said, quiet, quiet]))
-    assert [type(e) for _, e in events] == [SpeechStarted, Utterance]
-    (start, _), (end, utterance) = events
-    assert 1.0 <= start < 1.4
-    speech_end = 1 + np.flatnonzero(np.abs(said) > 300)[-1] / 8000   # espeak-ng pads a little
-    assert speech_end + 0.6 <= end <= speech_end + 0.9   # about 700 ms of silence ends it
-    assert said.size / 8000 - 0.3 < utterance.seconds < said.size / 8000 + 1.0
+    assert [type(e) for _, e in events] == [SpeechStarted, Pause, Utterance]
+    (start, _), (paused, pause), (end, utterance) = events
+    words = 1 + np.flatnonzero(np.abs(said) > 2000)[[0, -1]] / 8000
+    assert words[0] <= start < words[0] + 0.4
+    assert words[1] + 0.25 <= paused <= words[1] + 0.45   # about 300 ms of quiet: a Pause
+    assert words[1] + 0.6 <= end <= words[1] + 0.9        # about 700 ms ends the utterance
+    assert np.array_equal(pause.audio, utterance.audio)   # nothing was said after the pause
+    assert utterance.paused_at == utterance.audio.size and utterance.number == pause.utterance
     assert utterance.voiced_ms >= 500 and not utterance.truncated
+
+
+def test_quiet_words_keep_an_utterance_going_but_do_not_start_one():
+    """Line noise at -48 dBFS; "reception" at -24 dBFS, then "please" at -44 dBFS, 4 dB above
+    the noise: enough to go on with speech that has started, not enough to start it."""
+    rng = np.random.default_rng(3)
+    noise = lambda n: rng.normal(0, 130, n)   # -48 dBFS
+
+    def at(samples, dbfs):
+        samples = samples.astype(float)
+        return samples * 10 ** ((dbfs - level_dbfs(samples)) / 20)
+
+    loud, quiet = at(synthesise("reception", "espeak"), -24), at(synthesise("please", "espeak"), -44)
+    line = lambda *parts: np.clip(np.concatenate(parts) + noise(sum(p.size for p in parts)),
+                                  -32768, 32767).astype(np.int16)
+    def voiced(*parts) -> list[int]:
+        events = feed(Endpointer(), line(np.zeros(8000), *parts, np.zeros(16000)))
+        return [e.voiced_ms for _, e in events if isinstance(e, Utterance)]
+
+    (both,), (alone,) = voiced(loud, np.zeros(800), quiet), voiced(loud)
+    assert both >= alone + 80          # "please" counted as speech (with one 9 dB margin: +0..40)
+    assert voiced(quiet) == []
+
+
+def test_an_utterance_finished_at_its_pause_ends_there(speech):
+    endpointer = Endpointer()
+    said = speech("extension two one five")
+    pauses = []
+    for i in range(0, said.size, 160):
+        for event in endpointer.feed(said[i:i + 160]):
+            if isinstance(event, Pause):
+                pauses.append(event)
+                assert endpointer.finish(event.utterance)
+            assert not isinstance(event, Utterance)
+    assert len(pauses) == 1 and not endpointer.in_speech
+    assert not endpointer.finish(pauses[0].utterance)   # once
 
 
 def test_long_speech_is_cut_at_six_seconds(speech):

@@ -36,9 +36,15 @@ def parse_arpa(text: str) -> tuple[dict, dict, dict]:
     return counts, unigrams, bigrams
 
 
-@pytest.fixture(scope="module")
-def arpa() -> str:
-    return lm.estimate(lm.corpus(DEMO_DIRECTORY)).to_arpa()
+EVERYDAY = {w: 1.0 for w in lm.common_words()[:60]}
+
+
+@pytest.fixture(scope="module", params=["directory only", "with everyday words"])
+def arpa(request) -> str:
+    if request.param == "directory only":
+        return lm.estimate(lm.corpus(DEMO_DIRECTORY)).to_arpa()
+    return lm.estimate(lm.corpus(DEMO_DIRECTORY, other_weight=2)).expand(
+        lm.OTHER, EVERYDAY).to_arpa()
 
 
 def test_arpa_header_counts_match_the_sections(arpa):
@@ -75,6 +81,20 @@ def test_requests_are_likelier_than_word_salad():
         return sum(math.log10(model.prob(w, h)) for h, w in zip(tokens, tokens[1:]))
 
     assert logprob("put me through to billing") > logprob("billing to through me put") + 5
+
+
+def test_someone_not_in_the_directory_is_heard_as_everyday_words():
+    with_others = lm.estimate(lm.corpus(DEMO_DIRECTORY, other_weight=3)).expand(
+        lm.OTHER, dict.fromkeys(["michael", "brown", "opening", "hours"], 1.0))
+    assert {"michael", "brown"} <= with_others.vocabulary and lm.OTHER not in with_others.vocabulary
+
+    def logprob(model, sentence: str) -> float:
+        tokens = ["<s>", *sentence.split(), "</s>"]
+        return sum(math.log10(model.prob(w, h)) for h, w in zip(tokens, tokens[1:]))
+
+    # with four everyday words, asking for one of them is as plausible as asking for Sarah
+    assert math.isclose(logprob(with_others, "can i speak to michael"),
+                        logprob(with_others, "can i speak to sarah"), abs_tol=0.5)
 
 
 def test_pocketsphinx_loads_the_model(tmp_path):
