@@ -119,6 +119,7 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
         "transfer_failed": "Transfer failed", "caller_hung_up": "Caller hung up",
         "no_answer": "No answer", "agent_never_started": "Reached us, agent never started",
         "no_agent": "Rejected: no agent linked", "busy": "Busy",
+        "edge_failed": "Cut off: our edge failed",
     }
     transferred = next(c for c in calls if c["outcome"] == "transferred")
     assert transferred["caller"] == {"number": "+35312345678", "name": "Ann"}
