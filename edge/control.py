@@ -34,6 +34,7 @@ from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, regist
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.errors import NotFound
 from smartalex.domain.messages import RegistrationObserved
+from smartalex.domain.phone_number import lists_every_binding
 from smartalex.domain.registration import Problem, RegistrationState
 from smartalex.domain.trunk import Trunk
 
@@ -278,9 +279,17 @@ class ControlPlane:
         try:
             entries: tuple[DirectoryEntry, ...] = tuple(self.services.directory.list(trunk.trunk_id))
             numbers = self.services.numbers.for_trunk(trunk.trunk_id)
+            if not lists_every_binding(trunk.bound_numbers, numbers):
+                # The index has not caught up with a bind or unbind yet (DynamoDB's indexes
+                # are eventually consistent): keep the routing calls have, read again soon.
+                logger.info("the numbers index is behind the trunk's bindings; reading again "
+                            "on the next poll", extra={"trunk_id": trunk.trunk_id})
+                self.keeper.retry_routing(trunk.trunk_id)
+                return None
             return CallRouting(
                 self._agent_link(trunk.agent_id), entries,
-                tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers))
+                tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers),
+                answer_delay=float(trunk.answer_delay_seconds))
         except Exception:
             logger.exception("could not read the trunk's agent, directory or numbers; "
                              "retrying on the next poll", extra={"trunk_id": trunk.trunk_id})
@@ -330,7 +339,8 @@ class ControlPlane:
             if holding is None or holding.trunk.generation != resolved.generation:
                 continue  # no longer ours, or changed since: the new Hold resolves again
             account = holding.trunk.account
-            keys = registration_identity(resolved.addresses, account.port, account.extension)
+            keys = registration_identity(resolved.addresses, resolved.port or account.port,
+                                         account.extension)
             todo.append((worker, resolved, holding.trunk, keys))
         results = each(self.readers, lambda item: self.claims is None or self.claims.claim(
             item[3], item[2].trunk_id, item[2].tenant_id, self.wall()), todo)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 
 from smartalex.domain.messages import Envelope, RegistrationObserved, wrap
+from smartalex.domain.registration import Problem
 
 from .protocol import Report
 
@@ -61,9 +62,10 @@ class Stamps:
     def stamp(self, report: Report) -> Envelope | None:
         """The report as a message; None when it is no longer ours to say (a registration
         status of a trunk the edge no longer holds)."""
-        if isinstance(report.payload, RegistrationObserved):
+        if isinstance(report.payload, RegistrationObserved) \
+                and report.payload.problem is not Problem.NO_EDGE:
             stamp = self._held.get(report.trunk_id)
-        else:  # a call's record or error: also after the trunk's lease went back
+        else:  # a call's record or error, or a let-go: also after the trunk's lease went back
             stamp = self._held.get(report.trunk_id) or self._past.get(report.trunk_id)
         if stamp is None:
             return None

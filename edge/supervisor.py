@@ -32,7 +32,7 @@ from aws_lambda_powertools import Logger
 
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.messages import CallEnded, ErrorObserved, RegistrationObserved
-from smartalex.domain.registration import RegistrationState
+from smartalex.domain.registration import Problem, RegistrationState
 
 from . import worker
 from .assignments import AssignmentKeeper
@@ -145,6 +145,8 @@ class Supervisor:
                 calls_per_worker=settings.calls_per_worker, targets=settings.targets,
                 registers_per_second=settings.pbx_registers_per_second / settings.workers,
                 registration_expires=settings.registration_expires,
+                keepalive_seconds=settings.keepalive_seconds,
+                bindings_check_seconds=settings.bindings_check_seconds,
                 max_silence=settings.max_silence),
                 gate=lease.gate if lease else None)
             for i in range(settings.workers)
@@ -385,6 +387,8 @@ class Supervisor:
             if sends is None:
                 logger.error("no worker has room for a claimed trunk; handing it back",
                              extra={"trunk_id": hold.trunk_id})
+                self.publish(Report(hold.trunk_id, hold.generation, RegistrationObserved(
+                    state=RegistrationState.CONNECTING, problem=Problem.NO_CAPACITY)))
                 self.stamps.let_go(hold.trunk_id)
                 self.control.released(hold.trunk_id)
                 continue

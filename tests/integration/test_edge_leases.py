@@ -132,3 +132,13 @@ def test_trunks_stored_before_edge_leases_are_given_a_holder(trunk):
     TrunkModel(trunk.trunk_id).update(actions=[TrunkModel.lease_holder.remove()])
     assert adopt_unindexed() >= 1
     assert TrunkModel.get(trunk.trunk_id).lease_holder == free_holder(trunk.trunk_id)
+
+
+def test_a_trunk_of_a_handed_back_lease_reads_unheld_since_it_was_handed_back(trunk):
+    a, a_holder = edge("a")
+    now = time.time()
+    a.acquire(a_holder, now - 30)
+    a.claim(trunk.trunk_id, free_holder(trunk.trunk_id), a_holder, now - 30)
+    a.finish(a_holder, now - 10, expired_only=False)
+    lease = DynamoTrunkRepository().find(trunk.trunk_id).lease
+    assert lease.is_expired(now) and lease.expires_at == now - 10
