@@ -19,15 +19,6 @@ class InboundCall(pj.Call):
         # (edge/dialogs.py).
         self.answer_message: str | None = None
 
-    def onCallTsxState(self, prm) -> None:
-        tsx_state = prm.e.body.tsxState
-        tsx = tsx_state.tsx
-        if self.answer_message is None and tsx.method == "INVITE" \
-                and tsx.role == pj.PJSIP_ROLE_UAS and 200 <= tsx.statusCode < 300:
-            message = tsx_state.src.tdata.wholeMsg
-            if message.startswith("SIP/2.0 2"):
-                self.answer_message = message
-
     def onCallState(self, prm) -> None:
         if self.session:
             info = self.getInfo()
@@ -38,16 +29,23 @@ class InboundCall(pj.Call):
             self.session.on_media()
 
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
-        """Only to read a CANCEL's Reason: pjsip answers the CANCEL (200, and 487 to the INVITE)
-        by itself and reports it here, as it arrives, before the call's DISCONNECTED
-        (sip_inv.c: mod_inv_on_tsx_state calls on_tsx_state_changed in state TRYING)."""
+        """Two things only pjsua's transactions show: a CANCEL's Reason (pjsip answers the
+        CANCEL, 200 and 487 to the INVITE, by itself and reports it here, as it arrives, before
+        the call's DISCONNECTED: sip_inv.c mod_inv_on_tsx_state calls on_tsx_state_changed in
+        state TRYING), and the 2xx we sent to the INVITE (answer_message)."""
         event = prm.e
-        if self.session is None or event.type != pj.PJSIP_EVENT_TSX_STATE:
+        if event.type != pj.PJSIP_EVENT_TSX_STATE:
             return
         tsx = event.body.tsxState
-        if tsx.tsx.method == "CANCEL" and tsx.tsx.role == pj.PJSIP_ROLE_UAS \
-                and tsx.type == pj.PJSIP_EVENT_RX_MSG:
+        if tsx.tsx.role != pj.PJSIP_ROLE_UAS:
+            return
+        if tsx.tsx.method == "CANCEL" and tsx.type == pj.PJSIP_EVENT_RX_MSG and self.session:
             self.session.on_cancel(tsx.src.rdata.wholeMsg)
+        elif tsx.tsx.method == "INVITE" and self.answer_message is None \
+                and 200 <= tsx.tsx.statusCode < 300:
+            message = tsx.src.tdata.wholeMsg
+            if message.startswith("SIP/2.0 2"):
+                self.answer_message = message
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         if self.session:

@@ -225,15 +225,13 @@ def test_a_burst_of_identical_refusals_is_one_row_with_a_count(alice, core, boun
 
 def test_credentials_are_valid_once_registered_while_an_edge_holds_the_trunk(alice, core,
                                                                               bound):
-    from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
-
     trunk, _, number, _ = bound
     since = ago(minutes=3)
     core.trunks.record_registration(trunk["id"], order_key(1, 1, 1), RegistrationStatus(
         state=RegistrationState.REGISTERED, sip_code=200, since=since,
         expires_at=ago(minutes=-4)))
     unheld = diagnostics_of(alice, number)["health"]
-    assert DynamoLeaseStore("edge-test-3").claim(trunk["id"], time.time()) is not None
+    hold(trunk["id"], "edge-test-3", time.time())
 
     health = diagnostics_of(alice, number)["health"]
 
