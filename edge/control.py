@@ -338,9 +338,7 @@ class ControlPlane:
             self.unchecked.pop(resolved.trunk_id, None)
             if holding is None or holding.trunk.generation != resolved.generation:
                 continue  # no longer ours, or changed since: the new Hold resolves again
-            account = holding.trunk.account
-            keys = registration_identity(resolved.addresses, resolved.port or account.port,
-                                         account.extension)
+            keys = registration_identity(resolved.hops, holding.trunk.account.extension)
             todo.append((worker, resolved, holding.trunk, keys))
         results = each(self.readers, lambda item: self.claims is None or self.claims.claim(
             item[3], item[2].trunk_id, item[2].tenant_id, self.wall()), todo)

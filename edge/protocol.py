@@ -130,13 +130,13 @@ class Report:
 
 @dataclass(frozen=True)
 class RegistrarResolved:
-    """The trunk's registrar resolved to these addresses: claim the registration identity
+    """The trunk's registrar resolved to these next hops, (address, port) in the order the
+    worker tries them (edge/resolver.py): claim the registration identity
     (domain/assignment.py) before the worker sends any REGISTER."""
 
     trunk_id: str
     generation: int
-    addresses: tuple[str, ...]
-    port: int | None = None  # where REGISTERs go (an SRV record's port); None: the trunk's
+    hops: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)

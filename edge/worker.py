@@ -122,10 +122,13 @@ class TrunkSlot:
     pbx: PbxAddresses = field(default_factory=PbxAddresses)
     challenges: ChallengePolicy | None = None
     lookup: PendingLookup | None = None  # the registrar's name being resolved
-    resolved: tuple[str, ...] | None = None  # its addresses, while the supervisor checks them
+    # Where REGISTERs may go, in the order to try them (edge/resolver.py: SRV targets, their
+    # addresses), each with its port; set while the supervisor checks them, and kept.
+    hops: tuple[tuple[str, int], ...] = ()
+    checking: bool = False  # the supervisor checks the registration claim of `hops`
+    pinned_hop: int = 0  # the hop the account sends to (the driver's `hop` says where next)
     challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
     registrar: str = ""  # the address REGISTERs go to: what RegisterPacer paces by
-    next_hop_port: int | None = None  # the port REGISTERs go to (an SRV record's, or given)
     paced: bool = False  # a REGISTER waits for the PBX's allowance
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
@@ -268,17 +271,36 @@ class Worker:
                                                       "generation": hold.generation,
                                                       "slot": slot.serial})
 
-    def _resolved(self, slot: TrunkSlot, addresses: list[str]) -> None:
-        """The registrar's name resolved: create the account with its address pinned."""
+    def _resolved(self, slot: TrunkSlot) -> None:
+        """The registrar's name resolved and the claim is ours: create the account, pinned to
+        the best next hop, and register."""
+        hold, tid = slot.hold, slot.hold.trunk_id
+        for address, _ in slot.hops:
+            slot.pbx.learn(parse_source(address))
+        # TLS: pjsua resolves the name itself (the certificate names it): nothing to move to.
+        slot.driver.resolved(1 if hold.account.transport is Transport.TLS else len(slot.hops))
+        if not self._create_account(slot):
+            return
+        slot.awaiting_unregister = self._unregistering(tid)  # if so, _tick registers it later
+        logger.info("registering", extra={"trunk_id": tid, "generation": hold.generation,
+                                          "slot": slot.serial,
+                                          "after_unregister": slot.awaiting_unregister,
+                                          "agent_id": _agent_id(hold.routing)})
+        if not slot.awaiting_unregister:
+            self._register(slot)
+
+    def _create_account(self, slot: TrunkSlot) -> bool:
+        """The trunk's pjsua account, sending to the driver's next hop; False (reported) when
+        pjsua refuses it."""
         import pjsua2 as pj
 
         from .sip.account import TrunkAccount, account_config
         from .sip.endpoint import transport_for
 
         hold, tid = slot.hold, slot.hold.trunk_id
-        slot.registrar = addresses[0]
-        for address in addresses:
-            slot.pbx.learn(parse_source(address))
+        slot.pinned_hop = slot.driver.hop
+        address, port = slot.hops[slot.pinned_hop]
+        slot.registrar = address
         # Callbacks name their slot by serial, not (trunk, generation): a trunk let go and
         # claimed again has two accounts of the same generation for a moment. (A serial rather
         # than the slot itself keeps slot → account → callback free of a reference cycle.)
@@ -291,29 +313,39 @@ class Worker:
             on_challenge=lambda source, response: self._on_challenge(serial, source, response),
             on_sent=lambda method, code, text, source: self._on_sent(
                 serial, method, code, text, source))
-        pinned = None if hold.account.transport is Transport.TLS else addresses[0]
-        pinned_port = slot.next_hop_port
+        pinned = None if hold.account.transport is Transport.TLS else address
         try:
             account.create(account_config(
                 hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
                 public=self.settings.public_address, pinned=pinned,
                 token=contact_token(tid), expires=self.settings.registration_expires,
-                pinned_port=pinned_port))
+                pinned_port=port))
         except pj.Error as err:
             slot.account = None
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
                                                              "pj_error": err.info()})
             self._report(slot, slot.driver.on_response(500, f"Account setup failed: {err.reason}",
                                                        0))
-            return
-        slot.awaiting_unregister = self._unregistering(tid)  # if so, _tick registers it later
-        logger.info("registering", extra={"trunk_id": tid, "generation": hold.generation,
-                                          "slot": slot.serial,
-                                          "after_unregister": slot.awaiting_unregister,
-                                          "agent_id": _agent_id(hold.routing)})
-        if not slot.awaiting_unregister:
-            self._register(slot)
+            return False
+        return True
+
+    def _move_to_next_hop(self, slot: TrunkSlot) -> bool:
+        """The driver moved on to another next hop (RFC 3263 failover): replace the account by
+        one that sends there. Its calls would lose their account with it, so a slot with calls
+        stays where it is. False when no account could be made."""
+        if any(s is slot for s in self.call_slots.values()):
+            slot.driver.hop = slot.pinned_hop
+            return True
+        logger.warning("no answer from the registrar's next hop; trying the next", extra={
+            "trunk_id": slot.hold.trunk_id, "from": "%s:%s" % slot.hops[slot.pinned_hop],
+            "to": "%s:%s" % slot.hops[slot.driver.hop]})
+        # Deleting it abandons its REGISTER in flight (pjsip stops retransmitting it); one
+        # that was answered (a refusal) is not followed by an un-REGISTER of ours there, since
+        # the REGISTER added nothing.
+        slot.account.destroy()
+        slot.account = None
+        return self._create_account(slot)
 
     def _unregistering(self, trunk_id: str) -> bool:
         """An earlier account of this trunk still waits for the PBX to answer its un-REGISTER."""
@@ -335,6 +367,8 @@ class Worker:
             self._report(slot, slot.driver.begin_attempt())
             slot.lookup = self._look_up(slot.hold.account)
             return
+        if slot.driver.hop != slot.pinned_hop and not self._move_to_next_hop(slot):
+            return
         slot.paced = not self.pacer.take(slot.registrar, time.monotonic())
         if slot.paced:
             return
@@ -350,7 +384,7 @@ class Worker:
         import pjsua2 as pj
 
         slot.leave_by = time.monotonic() + UNREGISTER_TIMEOUT
-        slot.lookup = slot.resolved = None
+        slot.lookup, slot.checking = None, False
         self.leaving.append(slot)
         if slot.notify:  # let go for good, not replaced by a new generation: say so at once
             self._report(slot, RegistrationObserved(state=RegistrationState.CONNECTING,
@@ -593,7 +627,7 @@ class Worker:
         for trunk_id, slot in list(self.slots.items()):
             if slot.lookup is not None:
                 self._poll_lookup(slot)
-            if slot.lookup is not None or slot.resolved is not None:
+            if slot.lookup is not None or slot.checking:
                 continue  # no REGISTER yet: the name resolves, or the supervisor checks it
             if slot.paced:  # waiting for the PBX's allowance: no "not answering" hint
                 self._register(slot)
@@ -694,18 +728,20 @@ class Worker:
         claims the registration identity before any REGISTER (ExtensionChecked answers); a
         failure is reported like a registration failure and retried with back-off."""
         try:
-            addresses = slot.lookup.result(time.monotonic())
+            found = slot.lookup.result(time.monotonic())
         except LookupFailed as failed:
             slot.lookup = None
             logger.warning("registrar lookup failed", extra={"trunk_id": slot.hold.trunk_id,
                                                              "why": str(failed)})
             self._report(slot, slot.driver.on_response(502, str(failed), 0))
             return
-        if addresses is None:
+        if found is None:
             return
         account = slot.hold.account
-        slot.next_hop_port = slot.lookup.port or _given_port(account)
+        given = _given_port(account)
+        hops = tuple((address, port or given) for address, port in found)
         slot.lookup = None
+        addresses = list(dict.fromkeys(address for address, _ in hops))
         refused = refusal(self.settings.targets, addresses,
                           f"The outbound proxy {account.outbound_proxy}"
                           if account.outbound_proxy else f"The domain {account.domain}")
@@ -713,21 +749,21 @@ class Worker:
             logger.warning("registrar address refused", extra={"trunk_id": slot.hold.trunk_id})
             self._report(slot, slot.driver.on_response(403, f"{TARGET_REFUSED}: {refused}", 0))
             return
-        slot.resolved = tuple(addresses)
+        slot.hops, slot.checking = hops, True
         # Through a proxy (perhaps a hosted PBX's, shared by many customers) the registrar is
-        # the domain, whatever the proxy's address: that names the registration.
+        # the domain, whatever the proxy's address: that names the registration. Otherwise
+        # every next hop does: a failover stays within what was claimed.
         self.conn.send(RegistrarResolved(
             slot.hold.trunk_id, slot.hold.generation,
-            (account.domain.lower(),) if account.outbound_proxy else slot.resolved,
-            slot.next_hop_port))
+            ((account.domain.lower(), hops[0][1]),) if account.outbound_proxy else hops))
 
     def _extension_checked(self, message: ExtensionChecked) -> None:
         slot = self.slots.get(message.trunk_id)
-        if slot is None or slot.hold.generation != message.generation or slot.resolved is None:
+        if slot is None or slot.hold.generation != message.generation or not slot.checking:
             return  # an answer about an earlier generation, or one let go meanwhile
-        addresses, slot.resolved = slot.resolved, None
+        slot.checking = False
         if message.free:
-            self._resolved(slot, list(addresses))
+            self._resolved(slot)
         else:
             logger.warning("extension registered by another trunk; not registering",
                            extra={"trunk_id": message.trunk_id})

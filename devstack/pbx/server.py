@@ -6,6 +6,7 @@ digest auth, registration replacement and REFER routing a customer PBX performs.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import signal
@@ -93,11 +94,14 @@ class KamailioPBX:
         debug: int = 2,
         any_address: bool = False,
         contacts_per_extension: int = 1,
+        peers: tuple[str, ...] = (),
     ):
-        """`any_address`: the demo may listen where its admin chose (SMARTALEX_DEMO_ADDRESS);
-        tests keep to loopback. `contacts_per_extension`: 1 (the default) keeps only the
-        newest registration of an extension, as most PBXs do; more keeps that many devices
-        registered at once (a new one beyond is refused)."""
+        """`any_address`: listen on an address that is not loopback: the demo's, where its
+        admin chose (SMARTALEX_DEMO_ADDRESS), or a test's own network namespace's
+        (tests/support/netns.py); tests otherwise keep to loopback. `contacts_per_extension`:
+        1 (the default) keeps only the newest registration of an extension, as most PBXs do;
+        more keeps that many devices registered at once (a new one beyond is refused). `peers`: addresses beside loopback
+        whose calls it takes and relays to (a test namespace's, tests/support/netns.py)."""
         if not any_address:
             _loopback(host)
         self.workdir = Path(workdir).resolve()
@@ -118,6 +122,9 @@ class KamailioPBX:
         self.realm = realm
         self.children = children
         self.contacts_per_extension = contacts_per_extension
+        for peer in peers:
+            ipaddress.IPv4Address(peer)  # an address, nothing to inject into the config
+        self.peers = tuple(peers)
         self.debug = debug
         self.cfg_path = self.workdir / "kamailio.cfg"
         self.log_path = self.workdir / "kamailio.log"
@@ -147,6 +154,9 @@ class KamailioPBX:
             "SAVE_FLAGS": "0x04" if self.contacts_per_extension == 1 else "0x00",
             "MAX_CONTACTS": str(0 if self.contacts_per_extension == 1
                                 else self.contacts_per_extension),
+            "TRUSTED": "^(127\\.|" + "|".join(p.replace(".", "\\.") + "$"
+                                                 for p in self.peers) + ")"
+                       if self.peers else "^127\\.",
             "USERS": users or "\t# no users",
             "DIDS": "\n".join(f'\t$sht(dids=>{d}) = "{e}";' for d, e in self.dids.items())
                     or "\t# no inbound routes",

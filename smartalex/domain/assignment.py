@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
 # An edge's lease runs this long from each renewal; it renews every RENEW_EVERY_SECONDS.
 LEASE_SECONDS = 6.0
@@ -88,9 +89,9 @@ REGISTRATION_CLAIM_SECONDS = 120.0
 REGISTRATION_CLAIM_RENEW_SECONDS = 40.0
 
 
-def registration_identity(addresses: tuple[str, ...] | list[str], port: int,
-                          extension: str) -> tuple[str, ...]:
-    """The claim keys of one registration: every address the registrar resolved to (a PBX
-    reached by name and by IP address is the same PBX)."""
+def registration_identity(hops: Iterable[tuple[str, int]], extension: str) -> tuple[str, ...]:
+    """The claim keys of one registration: every (address, port) the registrar resolved to
+    (a PBX reached by name and by IP address is the same PBX; so are the servers its SRV
+    records list, any of which the edge may register with)."""
     return tuple(f"registration:{address}:{port}:{extension}"
-                 for address in sorted(set(addresses)))
+                 for address, port in sorted(set(hops)))

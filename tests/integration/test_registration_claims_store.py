@@ -18,7 +18,8 @@ def claims(aws_endpoint) -> DynamoRegistrationClaims:
 
 
 def identity(*addresses: str) -> tuple[str, ...]:
-    return registration_identity(addresses, 5060, f"9{uuid.uuid4().int % 10**6:06d}")
+    return registration_identity([(a, 5060) for a in addresses],
+                                 f"9{uuid.uuid4().int % 10**6:06d}")
 
 
 @pytest.mark.parametrize("addresses", [("203.0.113.5",), ("203.0.113.5", "203.0.113.6")],
@@ -33,7 +34,7 @@ def test_an_extension_is_claimed_by_one_trunk_until_its_claim_lapses(claims, add
 
 def test_a_claim_overlapping_another_takes_none_of_its_keys(claims):
     first, now = identity("203.0.113.5"), time.time()
-    both = registration_identity(["203.0.113.5", "203.0.113.7"], 5060,
+    both = registration_identity([("203.0.113.5", 5060), ("203.0.113.7", 5060)],
                                  first[0].rsplit(":", 1)[1])
     assert claims.claim(first, "trk_a", "t1", now)
     assert not claims.claim(both, "trk_b", "t2", now)

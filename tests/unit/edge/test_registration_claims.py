@@ -37,13 +37,14 @@ def answers(edge: Supervisor) -> list[ExtensionChecked]:
 def resolve(edge: Supervisor, addresses=PBX, generation: int = 1) -> None:
     """The worker's message, then the loop's claims of what the workers resolved."""
     w = edge.worker_for(TRUNK)
-    edge.on_worker_message(w, RegistrarResolved(TRUNK, generation, addresses))
+    edge.on_worker_message(w, RegistrarResolved(TRUNK, generation,
+                                                tuple((a, 5060) for a in addresses)))
     settle(edge)
 
 
 def identity(table, addresses=PBX) -> tuple[str, ...]:
     account = table.trunks[TRUNK].account
-    return registration_identity(addresses, account.port, account.extension)
+    return registration_identity([(a, account.port) for a in addresses], account.extension)
 
 
 def test_a_free_extension_is_claimed_for_the_trunk_and_the_worker_may_register(
@@ -145,7 +146,7 @@ def test_renewals_due_together_are_spread_oldest_first(make_supervisor, claims, 
     poll(edge)
     for n, trunk_id in enumerate(sorted(edge.keeper.held)):
         w = edge.worker_for(trunk_id)
-        edge.on_worker_message(w, RegistrarResolved(trunk_id, 1, (f"203.0.113.{n}",)))
+        edge.on_worker_message(w, RegistrarResolved(trunk_id, 1, ((f"203.0.113.{n}", 5060),)))
         settle(edge)
         time.advance(0.1)
     first = {t: c.renewed_at for t, c in edge.control.claimed.items()}
