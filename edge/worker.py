@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from aws_lambda_powertools import Logger
 
 from smartalex.domain.call import CallOutcome
+from smartalex.domain.messages import CallEnded, PartyInfo
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
 from smartalex.domain.messages import RegistrationObserved
@@ -49,8 +50,10 @@ from .inbound_policy import (
     request_user_of,
     token_of,
 )
+from .dialogs import Dialog
 from .protocol import (
     CallRouting,
+    CallUp,
     ExtensionChecked,
     Heartbeat,
     Hold,
@@ -144,10 +147,12 @@ class TrunkSlot:
 class Worker:
     conn: Connection
     settings: WorkerSettings
+    gate: object = None  # edge/lease.py LeaseGate: which lease may register, until when
     slots: dict[str, TrunkSlot] = field(default_factory=dict)
     leaving: list[TrunkSlot] = field(default_factory=list)
     calls: dict[int, object] = field(default_factory=dict)         # pj call id → session
     call_slots: dict[int, TrunkSlot] = field(default_factory=dict)  # pj call id → its trunk slot
+    up: set[int] = field(default_factory=set)  # answered calls the supervisor knows (CallUp)
     stopping: bool = False
     hangup_by: float | None = None  # while stopping: calls still up then are hung up
     terminated: bool = False  # SIGTERM: stop now, calls included
@@ -355,6 +360,9 @@ class Worker:
         as the PBX not answering."""
         import pjsua2 as pj
 
+        if self.gate is not None and not self.gate.allows(slot.hold.incarnation,
+                                                          time.monotonic()):
+            return  # the lease ran out: _keep_to_the_lease lets the trunk go
         if slot.account is None:  # the name never resolved: look it up again
             self._report(slot, slot.driver.begin_attempt())
             slot.lookup = self._look_up(slot.hold.account)
@@ -567,6 +575,7 @@ class Worker:
         slot = self._slot(serial)
         trunk_id = slot.hold.trunk_id
         call = InboundCall(slot.account, call_id)
+        call.invite_message = invite  # with the 2xx we send, its dialog (_report_up)
         hold = slot.hold
         from_pbx = self.policy.is_pbx(slot.serial, parse_source(source))
         info = parse_invite(invite, hold.account.extension, trusted=from_pbx)
@@ -614,6 +623,7 @@ class Worker:
 
     # --- time ---
     def _tick(self) -> None:
+        self._keep_to_the_lease()
         for trunk_id, slot in list(self.slots.items()):
             if slot.lookup is not None:
                 self._poll_lookup(slot)
@@ -641,7 +651,10 @@ class Worker:
             if session.ended:
                 del self.calls[call_id]
                 self.call_slots.pop(call_id, None)
+                self.up.discard(call_id)
                 session.release()
+            elif call_id not in self.up and session.answered_at is not None:
+                self._report_up(call_id, session)
         for slot in list(self.leaving):
             if not slot.released and (slot.unregistered or now >= slot.leave_by):
                 slot.released = True
@@ -650,6 +663,46 @@ class Worker:
             if slot.released and slot not in self.call_slots.values():
                 self.leaving.remove(slot)
                 self._drop(slot)
+
+    def _keep_to_the_lease(self) -> None:
+        """Un-register every trunk held under an edge lease that is past its deadline (or no
+        longer the edge's): on this process's own clock, every pump turn, whatever the
+        supervisor is doing, so another edge that claims the trunks once the lease expired
+        never finds us still registered (edge/lease.py). Calls in progress go on."""
+        if self.gate is None:
+            return
+        now = time.monotonic()
+        for trunk_id, slot in list(self.slots.items()):
+            if not self.gate.allows(slot.hold.incarnation, now):
+                logger.warning("the edge's lease ran out; un-registering",
+                               extra={"trunk_id": trunk_id})
+                self._leave(self.slots.pop(trunk_id))
+
+    def _report_up(self, call_id: int, session) -> None:
+        """The call is answered: tell the supervisor how to end it and list it, should this
+        process die while it is up (edge/dialogs.py)."""
+        self.up.add(call_id)
+        slot = self.call_slots.get(call_id)
+        if slot is None or session.unrecorded:
+            return
+        call, account = session.call, slot.hold.account
+        answer = getattr(call, "answer_message", None)
+        dialog = Dialog.answered(call.invite_message, answer, account.transport.value) \
+            if answer else None
+        if dialog is None:
+            logger.warning("no dialog state for the call; the supervisor could not end it",
+                           extra={"call_id": session.call_id})
+        caller = session.invite.caller
+        record = CallEnded(
+            call_id=session.call_id, sip_call_id=session.invite.sip_call_id,
+            extension=account.extension, caller=PartyInfo(number=caller.number,
+                                                          name=caller.name),
+            dialled=session.invite.dialled,
+            agent_id=session.trunk.agent.agent_id if session.trunk.agent else None,
+            started_at=session.started_at, answered_at=session.answered_at,
+            ended_at=session.answered_at, outcome=CallOutcome.EDGE_FAILED)
+        self.conn.send(CallUp(slot.hold.trunk_id, slot.hold.generation, record, dialog,
+                              account.tls_verify))
 
     def _cut_calls(self) -> None:
         """The drain's wait is over: hang up what is left, and say so in Diagnostics."""
@@ -760,14 +813,14 @@ def _agent_id(routing: CallRouting) -> str | None:
     return routing.agent.agent_id if routing.agent else None
 
 
-def main(conn: Connection, settings: WorkerSettings) -> None:
+def main(conn: Connection, settings: WorkerSettings, gate=None) -> None:
     """Entry point of the spawned process. A worker that cannot even start (its SIP port is
     taken, the address cannot be bound) exits with CANNOT_START: restarting it would only fail
     the same way, so the supervisor stops the edge instead (edge/supervisor.py)."""
     import pjsua2 as pj
 
     logger.append_keys(worker=settings.index, pid=os.getpid())
-    worker = Worker(conn, settings)
+    worker = Worker(conn, settings, gate)
     try:
         worker.start()
     except pj.Error as err:

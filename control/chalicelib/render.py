@@ -83,11 +83,11 @@ class TrunkView(BaseModel):
     def of(cls, trunk: Trunk, now: float | None = None,
            sources: EdgeAddresses = EdgeAddresses(LOCAL_ADDRESSES)) -> "TrunkView":
         """The registration as it reads now (registration.as_shown): Registered only while an
-        edge holds the trunk and the registration has not run out."""
-        account, lease = trunk.account, trunk.lease
+        edge holds the trunk (Trunk.held_at) and the registration has not run out."""
+        account = trunk.account
         now = time.time() if now is None else now
-        held = lease is not None and not lease.is_expired(now)
-        status = as_shown(trunk.registration, lease.expires_at if lease else None,
+        lease = trunk.held_at(now)
+        status = as_shown(trunk.registration, trunk.lease.expires_at if trunk.lease else None,
                           datetime.fromtimestamp(now, timezone.utc))
         return cls(
             id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
@@ -103,7 +103,8 @@ class TrunkView(BaseModel):
                 warning=status.warning, sip_code=status.sip_code, since=status.since,
                 last_attempt_at=status.last_attempt_at, expires_at=status.expires_at,
             ),
-            assignment=AssignmentView(held=held, edge=lease.owner if held else None),
+            assignment=AssignmentView(held=lease is not None,
+                                      edge=lease.owner if lease else None),
             agent_id=trunk.agent_id, edge_addresses=EdgeAddressesView.of(sources),
         )
 

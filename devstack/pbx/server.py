@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .install import KAMCMD, ensure_kamailio_installed, find_binary
@@ -22,6 +23,25 @@ DEFAULT_USERS = {"1000": "secret", "1001": "secret"}
 _USER_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 _BAD_PASSWORD_CHARS = set('"\\$\r\n')
 _CONTACT_RE = re.compile(r"^\s*Address:\s*(\S+)\s*$", re.M)
+# kamailio.cfg.tmpl logs one such line per registration applied.
+_SAVED_RE = re.compile(r"registrar saved (?P<user>\S+) at (?P<at>[\d.]+) from (?P<source>\S+) "
+                       r"expires \[(?P<expires>[^\]]*)\] contact \[(?P<contact>[^\]]*)\]")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A REGISTER the PBX applied (a refresh or an un-REGISTER too)."""
+
+    user: str
+    at: float  # epoch seconds, Kamailio's clock
+    source: str  # address:port it came from
+    expires: int | None  # the Expires header (None: only the Contact's ;expires)
+    contact: str
+
+    @property
+    def removes(self) -> bool:
+        """An un-REGISTER: Expires 0, or ;expires=0 on the Contact."""
+        return self.expires == 0 or bool(re.search(r";\s*expires=0\b", self.contact))
 
 
 class PBXError(RuntimeError):
@@ -291,6 +311,20 @@ class KamailioPBX:
             return not self.kamcmd(*args, timeout=2).startswith("error")
         except (PBXError, subprocess.TimeoutExpired):
             return False
+
+    def registrations(self, since: int = 0) -> list[Registration]:
+        """Every REGISTER the PBX applied, in order, from byte `since` of its log on (the log's
+        size before a test step: `self.log_path.stat().st_size`)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(since)
+            text = log.read().decode(errors="replace")
+        found = []
+        for m in _SAVED_RE.finditer(text):
+            expires = m["expires"].strip()
+            found.append(Registration(m["user"], float(m["at"]), m["source"],
+                                      int(expires) if expires.isdigit() else None,
+                                      m["contact"]))
+        return found
 
     def contacts(self, user: str) -> list[str]:
         """Contact URIs currently registered for `user` ([] when none)."""

@@ -154,8 +154,11 @@ ENVIRONMENTS: dict[str, Environment] = {
         edge_instance_type="c6i.large",
         edge_min_tasks=2,
         edge_max_tasks=4,
-        # 4 × 250 = 1,000 registrations and 48 calls per c6i.large (2 vCPU, 4 GiB):
-        # docs/measurements/edge-capacity.md.
+        # 4 × 250 = 1,000 registrations and 4 × 50 = 200 calls per c6i.large (2 vCPU, 4 GiB),
+        # from the measured per-task capacity (docs/measurements/edge-capacity.md): 1,000
+        # registrations held in 641 MiB PSS (of the task's 2 GiB reservation) and 0.46 of a
+        # core with 120 s registrations refreshing (the deployed 300 s refresh 2.5× less
+        # often); 200 calls at about 0.5 % of a core each take about one more core.
         edge_workers=4,
         edge_memory_mib=2048,
         container_insights=True,

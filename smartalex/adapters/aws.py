@@ -14,7 +14,17 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
+# Every AWS call waits a bounded time: an endpoint that hangs (not refuses) must not hold the
+# edge's loop or an API request for minutes (botocore's own defaults are 60 s per read, and
+# pynamodb's 30 s x 4 tries). A call gives up after ATTEMPTS tries of at most CONNECT_TIMEOUT +
+# READ_TIMEOUT each, about 25 s with the back-off: inside API Gateway's 29 s, and far inside the
+# edge's loop stall limit (edge/health.py). DynamoDB answers in milliseconds; 5 s is a stall.
+# The edge's lease renewal has tighter bounds of its own (adapters/dynamodb/leases.py).
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 5
+ATTEMPTS = 3
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": ATTEMPTS},
+                 connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
 
 
 def region() -> str:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .assignment import Lease
 from .call import CallRecord
 from .errors_log import ErrorRecord
 from .phone_number import PhoneNumber
@@ -65,8 +64,9 @@ class Assignment:
     since: datetime | None
 
     @classmethod
-    def of(cls, lease: Lease | None, now: datetime) -> "Assignment":
-        if lease is None or lease.is_expired(now.timestamp()):
+    def of(cls, trunk: Trunk, now: datetime) -> "Assignment":
+        lease = trunk.held_at(now.timestamp())
+        if lease is None:
             return cls(False, None, None)
         return cls(True, lease.owner, lease.since)
 
@@ -149,7 +149,7 @@ def diagnose(*, trunk_id: str, trunk: Trunk | None, number: PhoneNumber | None,
     else:
         shown = as_shown(trunk.registration, trunk.lease.expires_at if trunk.lease else None,
                          now)
-        health = Health(Assignment.of(trunk.lease, now), shown, trunk.account.extension,
+        health = Health(Assignment.of(trunk, now), shown, trunk.account.extension,
                         Credentials.of(shown), last_call_at)
     return Diagnostics(trunk_id=trunk_id, number=number, health=health,
                        calls=tuple(group_calls(calls)[:CALLS_SHOWN]),

@@ -56,7 +56,7 @@ def test_an_edge_that_cannot_renew_its_lease_lets_the_extension_go_and_says_so_a
         now = datetime.now(timezone.utc)
         assert now < expires_at  # long before the registration would have run out
         assert stored.error == WAITING_FOR_EDGE
-        assert "could not renew in time" in edge.log_text()
+        assert "could not be renewed in time" in edge.log_text()
         wait_for(lambda: pbx.contacts("1000") == [], 5, "the edge to un-register")
         lease = control_plane.trunks.get(TENANT, trunk.trunk_id).lease
         shown = as_shown(stored, lease.expires_at if lease else None, now)
