@@ -48,7 +48,6 @@ from .protocol import (
     RegistrarResolved,
     Released,
     Report,
-    Shutdown,
 )
 from .receptionist_process import ReceptionistProcess
 from .reports import Outbox, Stamps

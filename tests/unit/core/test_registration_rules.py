@@ -264,7 +264,6 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 from smartalex.domain.registration import (  # noqa: E402
     NO_CAPACITY,
     WAITING_FOR_EDGE,
-    RegistrationStatus,
     as_shown,
 )
 
