@@ -47,8 +47,8 @@ from smartalex.domain.matching_hypotheses import resolve_hypotheses
 from . import callers, lm
 from .audio import ulaw_to_pcm
 from .conversation import Conversation, Expecting, Resolve, Say, Transfer
-from .server import MIN_CONFIDENCE, MIN_VOICED_MS
-from .stt import Heard, ModelBuilder, Recognizer, heard
+from .server import MIN_VOICED_MS
+from .stt import Heard, Recognizer, build_model, heard
 from .vad import Endpointer, Pause, Utterance
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -137,7 +137,7 @@ def hear(request_audio, recognizer: Recognizer, acronyms: dict[str, str],
     for start in range(0, request_audio.size, 160):
         for event in endpointer.feed(request_audio[start:start + 160]):
             if isinstance(event, Pause):
-                said = heard(recognizer.transcribe(event.audio), acronyms, MIN_CONFIDENCE)
+                said = heard(recognizer.transcribe(event.audio), acronyms)
                 paused = (event.utterance, event.audio.size, said)
                 if said.text and settles(conversation, said, matcher) \
                         and endpointer.finish(event.utterance):
@@ -148,7 +148,7 @@ def hear(request_audio, recognizer: Recognizer, acronyms: dict[str, str],
                 if paused is not None and paused[:2] == (event.number, event.paused_at) \
                         and event.paused_at == event.audio.size:
                     return paused[2]
-                return heard(recognizer.transcribe(event.audio), acronyms, MIN_CONFIDENCE)
+                return heard(recognizer.transcribe(event.audio), acronyms)
     return Heard("")
 
 
@@ -191,7 +191,7 @@ class VoiceScore:
 
 def measure(labelled: LabelledSet, voices: Sequence[str]) -> list[VoiceScore]:
     entries = labelled.directory
-    recognizer = Recognizer(ModelBuilder().build(entries))
+    recognizer = Recognizer(build_model(entries))
     acronyms = lm.acronyms(entries)
     matcher = Matcher(entries)
     scores = []
