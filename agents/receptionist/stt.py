@@ -67,6 +67,9 @@ NBEST = 5                 # hypotheses read from the beam
 NBEST_TEMPERATURE = 1.0   # weights: exp((log-probability - best's) / this), tuned with BEAM
 NO_SPEECH = 0.6           # above this probability of "no speech", nothing was said
 MAX_NEW_TOKENS = 40       # a request is a sentence; a runaway decode is cut here
+# Whisper can loop on one word ("please please please please" for espeak-ng's "put me through
+# to billing"); no pair of tokens twice in a hypothesis stops it ("two two zero" is still one).
+NO_REPEAT_NGRAM = 2
 _PUNCTUATION = re.compile(r"[^\w\s']")
 _DIGIT_GAP = re.compile(r"(?<=\d)[-,.\s]+(?=\d)")   # "2-1-5", "2, 1, 5" -> 215
 
@@ -230,7 +233,8 @@ class Recognizer:
         result = w.model.model.generate(
             encoded, [prompt], beam_size=self._beam, num_hypotheses=self._nbest,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True,
-            suppress_tokens=suppressed, max_length=len(prompt) + MAX_NEW_TOKENS)[0]
+            suppress_tokens=suppressed, max_length=len(prompt) + MAX_NEW_TOKENS,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM)[0]
         seconds = pcm_8k.size / 8000
         if not result.sequences_ids or result.no_speech_prob > NO_SPEECH:
             return Transcript("", seconds, time.monotonic() - started)
