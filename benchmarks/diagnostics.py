@@ -1,7 +1,8 @@
 """Diagnostics benchmark: does reading a number's Diagnostics cost the same with a long history?
 
-Creates a trunk, a receptionist and a number bound to them (through the use cases), stores 10
-calls on the number's line (and 5 errors on the trunk), then measures a number's Diagnostics
+Creates a trunk, a receptionist and a number bound to them (through the use cases), stores as
+many calls on the number's line as Diagnostics reads (CALLS_READ, 100) and ERRORS_READ (50)
+different errors on the trunk, then measures a number's Diagnostics
 `--repetitions` times:
 - through the service function (`service_layer.diagnostics.number_diagnostics`), and
 - through the API: `chalice.test.Client` (in-process: Chalice's local API Gateway, the
@@ -22,7 +23,7 @@ Where the tables live (`--store`):
 SQS and Secrets Manager always come from an embedded moto server.
 
 What stays constant on every store is what DynamoDB bills and reads: each list is one Query
-with Limit 10/5 on a key range, so the items it reads (`ScannedCount`) are printed for both
+with Limit 100/50 on a key range (enough to group a burst of identical refusals into one row), so the items it reads (`ScannedCount`) are printed for both
 phases, and a control Query that reads nothing shows the store's own per-Query overhead.
 
     .venv/bin/python benchmarks/diagnostics.py [--store dynalite|moto] [--repetitions 200]
@@ -56,6 +57,7 @@ for _key, _value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loc
 
 from devstack.aws_endpoint import EmbeddedMoto, provision, use_endpoint  # noqa: E402
 from devstack.pbx import free_port  # noqa: E402
+from smartalex.domain.diagnostics import CALLS_READ, ERRORS_READ  # noqa: E402
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -148,7 +150,7 @@ class Fixture:
             self.services.errors.add(ErrorRecord(
                 error_id=f"bench-error-{i}", tenant_id=self.tenant,
                 trunk_id=self.trunk.trunk_id, source=ErrorSource.TRANSFER,
-                message="Transfer to 215 failed", hint="Check that 215 exists",
+                message=f"Transfer to {200 + i} failed", hint="Check that it exists",
                 at=now - timedelta(minutes=7 * (i + 1))))
 
     def store_history(self, calls: int, offset: int) -> float:
@@ -179,12 +181,12 @@ class Fixture:
         since = stamp(datetime.now(timezone.utc) - timedelta(hours=24))
         client = aws.client("dynamodb")
         calls = client.query(
-            TableName=names.calls_table(), IndexName="line-index", Limit=10,
+            TableName=names.calls_table(), IndexName="line-index", Limit=CALLS_READ,
             ScanIndexForward=False, ReturnConsumedCapacity="TOTAL",
             KeyConditionExpression="line_key = :l AND sort_key >= :s",
             ExpressionAttributeValues={":l": {"S": self.number.line_key}, ":s": {"S": since}})
         errors = client.query(
-            TableName=names.errors_table(), Limit=5, ScanIndexForward=False,
+            TableName=names.errors_table(), Limit=ERRORS_READ, ScanIndexForward=False,
             KeyConditionExpression="trunk_id = :t AND sort_key >= :s",
             ExpressionAttributeValues={":t": {"S": self.trunk.trunk_id}, ":s": {"S": since}})
         return {"calls": calls["ScannedCount"], "errors": errors["ScannedCount"]}
@@ -295,14 +297,14 @@ def main() -> int:
         try:
             services = open_stores(args, Path(scratch), servers)
             fixture = Fixture(services)
-            fixture.store_recent(calls=10, errors=5)
+            fixture.store_recent(calls=CALLS_READ, errors=ERRORS_READ)
             api = ApiClient(fixture, scratch)
             try:
-                small = measure("10 calls stored", fixture, api, args.repetitions)
-                seconds = fixture.store_history(args.calls, offset=10)
+                small = measure(f"{CALLS_READ} calls stored", fixture, api, args.repetitions)
+                seconds = fixture.store_history(args.calls, offset=CALLS_READ)
                 print(f"\nloaded {args.calls:,} more calls in {seconds:.1f} s "
                       f"({args.calls / seconds:,.0f} calls/s, batch writes of 25)")
-                large = measure(f"{args.calls + 10:,} calls stored", fixture, api,
+                large = measure(f"{args.calls + CALLS_READ:,} calls stored", fixture, api,
                                 args.repetitions)
             finally:
                 api.close()

@@ -192,6 +192,8 @@ def main() -> int:
     check_ports_free({"SMARTALEX_API_PORT": api_port, "SMARTALEX_CONSOLE_PORT": console_port})
     console_origin = f"http://127.0.0.1:{console_port}"
     os.environ["SMARTALEX_CONSOLE_ORIGIN"] = console_origin  # the API's CORS (routes/cors.py)
+    # What the trunks tell PBX admins to allow: where this machine's edge registers from.
+    os.environ.setdefault("SMARTALEX_EDGE_PUBLIC_ADDRESSES", demo_address())
     with contextlib.ExitStack() as stack:
         url, server = start_endpoint(stack, logs)
         aws_endpoint.use_endpoint(url)

@@ -178,4 +178,5 @@ class AssignmentKeeper:
 
 def _routing_version(trunk: Trunk) -> tuple:
     """What the edge's call routing for a trunk depends on."""
-    return trunk.agent_id, trunk.agent_version, trunk.directory_version, trunk.bindings_version
+    return trunk.agent_id, trunk.agent_version, trunk.directory_version, \
+        trunk.bindings_version, trunk.answer_delay_seconds

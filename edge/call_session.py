@@ -1,7 +1,7 @@
-"""One inbound call on the pjsua2 thread: answer, bridge to the agent, transfer, record.
-
-The rules for what happened to a call (its outcome, its errors) live here; pjsua2 only comes
-in through the thin `sip/call.py` and a few calls on the Call object.
+"""One inbound call on the pjsua2 thread: the pjsua2 and agent-stream plumbing around its
+CallDriver (edge/call_driver.py), which holds the rules (when to answer, what a CANCEL means,
+the outcome, a transfer's end). pjsua2 comes in through the thin `sip/call.py` and a few calls
+on the Call object; this module carries out what the driver decides and reports it.
 """
 
 from __future__ import annotations
@@ -18,23 +18,24 @@ from aws_lambda_powertools import Logger
 from smartalex.domain import agent_protocol as protocol
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.directory import DirectoryEntry, Verdict
+from smartalex.domain.edge_addresses import RTP_PORT_FIRST, RTP_PORT_LAST
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
 from smartalex.domain.messages import CallEnded, ErrorObserved, PartyInfo
 from smartalex.domain.sip import uri_host
 from smartalex.domain.targets import ANYWHERE, TargetGuard
 
+from .audio_watch import NO_AUDIO_AFTER, STOPPED_AFTER, AudioProblem, AudioWatch, Sample
+from .call_driver import TRANSFER_TIMEOUT, Action, CallDriver, Transfer
 from .media.loop import LoopThread
 from .media.port import MAX_QUEUED_SECONDS, AgentAudioPort
 from .media.stream import MediaStream, StreamEvent
 from .protocol import AgentLink
 from .settings import MAX_SILENCE
-from .sip.invite import InviteInfo
+from .sip.invite import InviteInfo, reasons
 
 logger = Logger(service="edge-worker", child=True)
 
-TRANSFER_TIMEOUT = 15.0
-NO_AUDIO_AFTER = 5.0
 # After the last queued frame was handed to pjmedia: time for it to reach the caller (RTP, the
 # phone's jitter buffer) before the call is hung up.
 PLAYOUT_TAIL = 0.3
@@ -45,9 +46,18 @@ INCOMING_REFER_HINT = ("The AI transfers callers itself (through the PBX's own r
                        "instead.")
 REFER_REFUSED_HINT = ("The PBX refused the transfer: enable Allow transfer / REFER for this "
                       "extension on the PBX.")
-NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that RTP ports 10000–20000 are "
-                 "open both ways between the PBX and us, and that the PBX advertises its "
+NO_AUDIO_HINT = ("No audio arrived from the caller's side. Check that UDP ports "
+                 f"{RTP_PORT_FIRST}–{RTP_PORT_LAST} (RTP) are open both ways between the PBX "
+                 "and our addresses (listed on the trunk), and that the PBX advertises its "
                  "external IP address behind NAT.")
+NOT_REACHING_HINT = ("The PBX's own audio reaches us. Check that the PBX, and any firewall in "
+                     "front of it, accepts UDP from our addresses (listed on the trunk) to its "
+                     "RTP ports, and that it listens for media on the address its SDP names.")
+STOPPED_HINT = ("A NAT or firewall between the PBX and us may close the media flow before the "
+                "call ends (a UDP timeout shorter than a call), or the PBX moved the media "
+                "elsewhere without telling us (direct media). If the PBX or its phones use "
+                "silence suppression (VAD), long gaps are normal: turn it off for this "
+                "extension.")
 SILENCE_HINT = ("The agent accepted the call but sent no audio while the caller was silent. An "
                 "agent that is waiting for the caller should prompt them, or hang up.")
 
@@ -67,6 +77,7 @@ class TrunkContext:
     agent: AgentLink | None
     entries: tuple[DirectoryEntry, ...]
     matcher: Matcher
+    answer_delay: float = 0.0  # the trunk's answer_delay_seconds
 
 
 @dataclass
@@ -82,26 +93,30 @@ class CallSession:
     call_id: str = field(default_factory=lambda: f"CA{uuid.uuid4().hex}")
     started_at: datetime = field(default_factory=utcnow)
     answered_at: datetime | None = None
-    answered_mono: float | None = None
-    agent_started: bool = False
-    outcome: CallOutcome | None = None
+    driver: CallDriver = field(default_factory=lambda: CallDriver(monotonic=time.monotonic))
     transfer_target: DirectoryEntry | None = None   # a transfer in progress
     transferred_to: DirectoryEntry | None = None    # the transfer that completed
-    transfer_accepted: bool = False
-    transfer_deadline: float | None = None
-    hangup_at: float | None = None
-    audio_checked: bool = False
     silence_ended: bool = False  # ended for silence (reported once)
+    audio: AudioWatch | None = None  # set at the first sample after the answer
+    on_hold: bool = False  # the PBX put the call on hold (no audio is expected)
     refer_refused: bool = False  # an incoming REFER was refused (reported once per call)
     unrecorded: bool = False  # refused as not the trunk's: leaves no call record
     ended: bool = False
     port: AgentAudioPort | None = None
     stream: MediaStream | None = None
 
+    @property
+    def outcome(self) -> CallOutcome | None:
+        return self.driver.outcome
+
     # --- set-up ---
-    def answer(self) -> None:
-        """Ring, connect the agent, answer with G.711."""
+    def offer(self) -> None:
+        """Ring at once; answer now or after the trunk's answer delay (CallDriver.offered)."""
         self._respond(180)
+        self._act(self.driver.offered(self.trunk.answer_delay))
+
+    def _answer(self) -> None:
+        """Connect the agent, answer with G.711."""
         agent = self.trunk.agent
         self.port = AgentAudioPort(on_overflow=self._agent_audio_overflow)
         self.port.open(f"agent-{self.call_id[:12]}")
@@ -114,7 +129,7 @@ class CallSession:
     def reject(self, code: int, outcome: CallOutcome, source: ErrorSource, message: str,
                hint: str | None, reason: str = "") -> None:
         """Refuse the call; `reason` replaces the standard phrase in the PBX's SIP log."""
-        self.outcome = outcome
+        self.driver.refused(outcome)
         self.report_error(source, message, hint)
         self._respond(code, reason)
 
@@ -138,18 +153,29 @@ class CallSession:
     # --- pjsua2 callbacks (pjsua thread) ---
     def on_state(self, state: int, code: int, reason: str) -> None:
         if state == pj.PJSIP_INV_STATE_CONFIRMED and self.answered_at is None:
-            self.answered_at, self.answered_mono = utcnow(), time.monotonic()
+            self.answered_at = utcnow()
+            self.driver.confirmed()
         elif state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self._finish(code, reason)
 
     def on_media(self) -> None:
         info = self.call.getInfo()
+        self.on_hold = any(m.type == pj.PJMEDIA_TYPE_AUDIO
+                           and m.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD for m in info.media)
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE \
                     and self.port is not None:
                 audio = self.call.getAudioMedia(index)
                 audio.startTransmit(self.port.media)
                 self.port.media.startTransmit(audio)
+
+    def on_cancel(self, message: str) -> None:
+        """The PBX cancelled the call while it rang; its Reason says why (or nothing)."""
+        found = reasons(message)
+        self.driver.cancelled(found)
+        logger.info("call cancelled while ringing", extra={
+            "call_id": self.call_id,
+            "reason": [f"{r.protocol};cause={r.cause}" for r in found]})
 
     def on_dtmf(self, digit: str) -> None:
         if self.stream:
@@ -164,23 +190,17 @@ class CallSession:
                               "during this call was refused.", INCOMING_REFER_HINT)
 
     def on_transfer_status(self, code: int, reason: str, final: bool) -> bool:
-        """REFER progress: 2xx final NOTIFY = done (hang up at once); ≥300 or refusal = failed."""
-        if self.transfer_target is None:
-            return False
-        if not final:
-            # The REFER was accepted (202, then NOTIFY 100/180): only that the PBX will try.
-            if not self.transfer_accepted:
-                self.transfer_accepted = True
-                self._tell_transfer(protocol.TransferStatus.ACCEPTED, code, reason)
-            return True
-        if 200 <= code < 300:
-            self.outcome = CallOutcome.TRANSFERRED
+        """REFER progress (CallDriver.transfer_status); True: keep reporting NOTIFYs."""
+        result = self.driver.transfer_status(code, final)
+        if result is Transfer.ACCEPTED:
+            self._tell_transfer(protocol.TransferStatus.ACCEPTED, code, reason)
+        elif result is Transfer.COMPLETED:
             self._tell_transfer(protocol.TransferStatus.COMPLETED, code, reason)
             # Asterisk keeps the transferor's leg up for 60 s after a transfer: end it now.
             self.hangup()
-        else:
+        elif result is Transfer.FAILED:
             self._transfer_failed(code, reason)
-        return False
+        return result in (Transfer.ACCEPTED, Transfer.PROGRESS)
 
     # --- driven by the worker's pump loop ---
     def tick(self) -> None:
@@ -188,26 +208,28 @@ class CallSession:
             return
         while self.stream is not None and not self.stream.events.empty():
             self._on_stream_event(self.stream.events.get())
-        now = time.monotonic()
-        if self.transfer_deadline is not None and now >= self.transfer_deadline:
-            self._transfer_failed(408, "no final NOTIFY from the PBX within "
-                                       f"{TRANSFER_TIMEOUT:.0f} s")
-        if self.hangup_at is not None and now >= self.hangup_at:
-            self.hangup_at = None
-            self.hangup()
-        if self.answered_mono and not self.audio_checked \
-                and now - self.answered_mono >= NO_AUDIO_AFTER:
-            self.audio_checked = True
-            self._check_audio()
-        self._check_silence(now)
+        self._act(self.driver.tick())
+        self._check_silence(time.monotonic())
+
+    def _act(self, actions: list[Action]) -> None:
+        for action in actions:
+            if action is Action.ANSWER:
+                self._answer()
+            elif action is Action.TRANSFER_TIMED_OUT:
+                self._transfer_failed(408, "no final NOTIFY from the PBX within "
+                                           f"{TRANSFER_TIMEOUT:.0f} s")
+            elif action is Action.HANG_UP:
+                self.hangup()
+            elif action is Action.SAMPLE_AUDIO:
+                self._sample_audio()
 
     def _on_stream_event(self, event: StreamEvent) -> None:
         if event.kind == "started":
-            self.agent_started = True
+            self.driver.agent_ready()
         elif event.kind == "failed":
             logger.warning("agent never started", extra={"call_id": self.call_id,
                                                          "why": event.detail})
-            self.outcome = CallOutcome.AGENT_NEVER_STARTED
+            self.driver.agent_failed()
             self.report_error(ErrorSource.AGENT, f"The agent did not start: {event.detail}.",
                         "Check the agent's stream URL and that its server accepts WebSocket "
                         "connections from the edge.")
@@ -216,7 +238,7 @@ class CallSession:
             self._transfer(event.detail)
         elif event.kind in ("hangup", "closed"):
             # Both come once the agent's queued audio has played (media/stream.py).
-            self._hang_up_soon(PLAYOUT_TAIL)
+            self.driver.hang_up_in(PLAYOUT_TAIL)
 
     # --- transfers ---
     def _transfer(self, target: str) -> None:
@@ -228,7 +250,7 @@ class CallSession:
                 if resolution.verdict is Verdict.AMBIGUOUS else protocol.TransferStatus.NO_MATCH))
             return
         entry = next(e for e in self.trunk.entries if e.extension == resolution.match.extension)
-        self.transfer_target, self.transfer_accepted = entry, False
+        self.transfer_target = entry
         host = uri_host(self.trunk.domain)
         prm = pj.CallOpParam(True)
         referred_by = pj.SipHeader()
@@ -240,13 +262,13 @@ class CallSession:
         except pj.Error as err:
             self._transfer_failed(500, err.reason or err.info())
             return
-        self.transfer_deadline = time.monotonic() + TRANSFER_TIMEOUT
+        self.driver.transfer_started()
         logger.info("transfer requested", extra={"call_id": self.call_id,
                                                  "target": entry.extension})
 
     def _transfer_failed(self, code: int, reason: str) -> None:
-        entry, self.transfer_target, self.transfer_deadline = self.transfer_target, None, None
-        self.outcome = CallOutcome.TRANSFER_FAILED
+        entry, self.transfer_target = self.transfer_target, None
+        self.driver.transfer_failed()
         refused = code in (403, 405, 501, 603)
         self.report_error(ErrorSource.TRANSFER,
                     f"Transfer to {entry.label if entry else '?'} failed: {code} {reason}.",
@@ -263,10 +285,8 @@ class CallSession:
                 extension=entry.extension if entry else None,
                 display_name=entry.display_name if entry else None,
                 sip_code=code, reason=reason))
-        if status is not protocol.TransferStatus.ACCEPTED:
-            self.transfer_deadline = None
-            if status is protocol.TransferStatus.COMPLETED:
-                self.transferred_to = entry
+        if status is protocol.TransferStatus.COMPLETED:
+            self.transferred_to = entry
 
     # --- media ---
     def _agent_audio_overflow(self) -> None:
@@ -274,18 +294,36 @@ class CallSession:
         logger.warning("agent audio queue full; the excess is dropped", extra={
             "call_id": self.call_id, "max_seconds": MAX_QUEUED_SECONDS})
 
-    def _check_audio(self) -> None:
+    def _sample_audio(self) -> None:
+        """Feed the call's RTP/RTCP counters to its AudioWatch; report what it finds."""
+        if self.audio is None:
+            self.audio = AudioWatch(answered_at=self.driver.answered_at or time.monotonic())
         try:
-            received = self.call.getStreamStat(0).rtcp.rxStat.pkt
+            rtcp = self.call.getStreamStat(0).rtcp
         except pj.Error:
             return
-        if received == 0:
-            self.report_error(ErrorSource.MEDIA, "No audio (RTP) received within "
-                        f"{NO_AUDIO_AFTER:.0f} s of answering.", NO_AUDIO_HINT)
+        sample = Sample(rx_packets=rtcp.rxStat.pkt, tx_packets=rtcp.txStat.pkt,
+                        rtcp_heard=bool(rtcp.peerSdes.cname),
+                        reports=rtcp.txStat.updateCount, reported_lost=rtcp.txStat.loss,
+                        on_hold=self.on_hold)
+        for problem in self.audio.sample(time.monotonic(), sample):
+            if problem is AudioProblem.NONE_IN:
+                self.report_error(ErrorSource.MEDIA, "No audio (RTP) received within "
+                                  f"{NO_AUDIO_AFTER:.0f} s of answering.", NO_AUDIO_HINT)
+            elif problem is AudioProblem.NONE_OUT:
+                self.report_error(ErrorSource.MEDIA, "Our audio is not reaching the PBX: its "
+                                  "RTCP reports say it receives nothing (or little) of what "
+                                  "the AI sends, so the caller hears silence.", NOT_REACHING_HINT)
+            elif problem is AudioProblem.STOPPED:
+                self.report_error(ErrorSource.MEDIA, "Audio from the PBX stopped "
+                                  f"{self.audio.stopped_after:.0f} s into the call (no RTP for "
+                                  f"{STOPPED_AFTER:.0f} s) while the call stayed up.",
+                                  STOPPED_HINT)
 
     def _check_silence(self, now: float) -> None:
         """End a call where nobody has said anything for `max_silence` seconds (MAX_SILENCE)."""
-        if not self.max_silence or not self.agent_started or self.hangup_at is not None \
+        if not self.max_silence or not self.driver.agent_started \
+                or self.driver.hangup_at is not None \
                 or self.silence_ended or self.port is None or self.stream is None:
             return
         last = max(self.stream.last_message_at, self.port.voiced_at or 0.0,
@@ -308,16 +346,13 @@ class CallSession:
         self.port.play(audio)
         self.port.cue(StreamEvent("hangup"))
         # If the media never starts (so the queue never plays), hang up anyway.
-        self._hang_up_soon(len(audio) / 8000 + 3)
-
-    def _hang_up_soon(self, seconds: float) -> None:
-        at = time.monotonic() + seconds
-        self.hangup_at = at if self.hangup_at is None else min(self.hangup_at, at)
+        self.driver.hang_up_in(len(audio) / 8000 + 3)
 
     # --- the end ---
     def hangup(self) -> None:
         if self.ended:
             return
+        self.driver.hanging_up()
         try:
             self.call.hangup(pj.CallOpParam(True))
         except pj.Error:
@@ -329,13 +364,7 @@ class CallSession:
         self.ended = True
         if self.stream:
             self.stream.close()
-        if self.outcome is None:
-            if self.answered_at is None:
-                self.outcome = CallOutcome.NO_ANSWER
-            elif self.agent_started:
-                self.outcome = CallOutcome.ANSWERED
-            else:
-                self.outcome = CallOutcome.CALLER_HUNG_UP
+        self.driver.disconnected()
         if self.unrecorded:
             return
         target = self.transferred_to

@@ -3,7 +3,8 @@
 A digest answer is computed from the SIP password, so whoever receives one can try passwords
 offline. pjsua would answer a challenge from anyone, for any realm (our credentials carry realm
 `*`, since a PBX's realm is not something an admin knows). So every challenge comes here first
-(Account.onAuthChallenge, pjsua 2.17) and is answered only when:
+(Account.onAuthChallenge, pjsua 2.17; the bindings check's own challenge, edge/worker.py) and is
+answered only when:
 
 - it comes from the trunk's registrar (its resolved addresses, or one that answered its
   REGISTER);

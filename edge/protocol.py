@@ -38,6 +38,8 @@ class CallRouting:
     agent: AgentLink | None = None
     entries: tuple[DirectoryEntry, ...] = ()
     numbers: tuple[BoundNumber, ...] = ()
+    # The trunk's answer_delay_seconds: ring this long before answering (ring groups, queues).
+    answer_delay: float = 0.0
 
     def for_call(self, dialled: tuple[str, ...]) -> tuple[AgentLink | None, PhoneNumber | None]:
         """The agent for a call: a bound DID's agent if the call was dialled through one."""
@@ -129,6 +131,7 @@ class RegistrarResolved:
     trunk_id: str
     generation: int
     addresses: tuple[str, ...]
+    port: int | None = None  # where REGISTERs go (an SRV record's port); None: the trunk's
 
 
 @dataclass(frozen=True)

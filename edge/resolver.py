@@ -12,6 +12,13 @@ Names are looked up through the same DNS servers pjsua was given (SMARTALEX_EDGE
 else the host's resolv.conf), with dnspython, so a look-up has a deadline and never goes
 anywhere the operator did not configure. IPv4 only: the edge's SIP transports are IPv4
 (edge/sip/endpoint.py).
+
+A trunk without an explicit port is looked up as RFC 3263 says for a SIP URI without a port
+(NAPTR, which it makes optional, is skipped): the SRV records of its transport (`_sip._udp`,
+`_sip._tcp`, `_sips._tcp`), the best target by priority and then weight (RFC 2782; the highest
+weight first, rather than a random pick, so an edge's choice is predictable), its address and
+port; with no SRV record at all, the name's own A records on the default port. Only the best
+target is used: should it not answer, the trunk reads Connecting like any silent registrar.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ LOOKUP_TIMEOUT = 5.0
 MAX_ADDRESSES = 8
 
 Lookup = Callable[[str], list[str]]
+# name -> [(target, port, priority, weight)], [] when the name has no SRV record.
+SrvLookup = Callable[[str], list[tuple[str, int, int, int]]]
+# The SRV service of each transport (RFC 3263 4.1).
+SRV_SERVICES = {"udp": "_sip._udp", "tcp": "_sip._tcp", "tls": "_sips._tcp"}
 
 
 def dns_lookup(nameservers: tuple[str, ...]) -> Lookup:
@@ -59,6 +70,36 @@ def dns_lookup(nameservers: tuple[str, ...]) -> Lookup:
     return lookup
 
 
+def dns_srv_lookup(nameservers: tuple[str, ...]) -> SrvLookup:
+    """SRV records of a name through `nameservers` only; [] when it has none."""
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = list(nameservers)
+    resolver.lifetime = LOOKUP_TIMEOUT
+
+    def lookup(name: str) -> list[tuple[str, int, int, int]]:
+        if not nameservers:
+            return []
+        try:
+            answer = resolver.resolve(name.rstrip(".") + ".", "SRV", search=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except dns.exception.Timeout:
+            raise LookupFailed(f"DNS lookup of {name} timed out after "
+                               f"{LOOKUP_TIMEOUT:.0f} s") from None
+        except dns.exception.DNSException as err:
+            raise LookupFailed(f"DNS lookup of {name} failed: {err}") from None
+        return [(r.target.to_text().rstrip("."), int(r.port), int(r.priority), int(r.weight))
+                for r in answer if r.target.to_text() != "."]
+
+    return lookup
+
+
+def best_target(records: list[tuple[str, int, int, int]]) -> tuple[str, int]:
+    """RFC 2782: the lowest priority, then the highest weight."""
+    target, port, _, _ = min(records, key=lambda r: (r[2], -r[3], r[0]))
+    return target, port
+
+
 class LookupFailed(Exception):
     """The name does not resolve (or not in time); str() is what the admin reads."""
 
@@ -73,6 +114,7 @@ class PendingLookup:
     future: concurrent.futures.Future | None
     started: list[float] | None = None  # set (by the pool thread) when the look-up begins
     literal: list[str] | None = None
+    port: int | None = None  # the SRV record's port, once done (None: no SRV record)
 
     def result(self, now: float) -> list[str] | None:
         """The addresses, None while the look-up waits or runs; raises LookupFailed."""
@@ -85,7 +127,7 @@ class PendingLookup:
             raise LookupFailed(f"DNS lookup of {self.name} timed out after "
                                f"{LOOKUP_TIMEOUT:.0f} s")
         try:
-            addresses = self.future.result()
+            addresses, self.port = self.future.result()
         except LookupFailed:
             raise
         except Exception as err:  # a name dnspython cannot even encode, for one
@@ -98,21 +140,30 @@ class PendingLookup:
 
 class Resolver:
     def __init__(self, lookup: Lookup, workers: int = 8,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic,
+                 srv: SrvLookup | None = None):
         self._lookup = lookup
+        self._srv = srv
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, "dns")
         self._monotonic = monotonic
 
-    def start(self, name: str) -> PendingLookup:
+    def start(self, name: str, service: str | None = None) -> PendingLookup:
+        """Look `name` up; with `service` (SRV_SERVICES), its SRV records first."""
         try:
             return PendingLookup(name, None, literal=[str(ipaddress.ip_address(name))])
         except ValueError:
             started: list[float] = []
-            return PendingLookup(name, self._pool.submit(self._timed, name, started), started)
+            return PendingLookup(name, self._pool.submit(self._timed, name, started, service),
+                                 started)
 
-    def _timed(self, name: str, started: list[float]) -> list[str]:
+    def _timed(self, name: str, started: list[float],
+               service: str | None) -> tuple[list[str], int | None]:
         started.append(self._monotonic())
-        return self._lookup(name)
+        records = self._srv(f"{service}.{name}") if service and self._srv else []
+        if records:
+            target, port = best_target(records)
+            return self._lookup(target), port
+        return self._lookup(name), None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

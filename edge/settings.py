@@ -151,6 +151,15 @@ class EdgeSettings:
     # it runs out (edge/sip/account.py).
     registration_expires: int = field(default_factory=lambda: _int(
         "SMARTALEX_EDGE_REGISTRATION_EXPIRES", 300))
+    # While registered: an OPTIONS keepalive to the registrar this often (a PBX that went away,
+    # and came back without our registration), and a bindings check (another device took the
+    # extension) this often and before each refresh (edge/registration.py). 20 s is also the
+    # classic NAT keepalive; 25 s finds a taken extension, or a PBX that restarted too quickly
+    # for the keepalive to see it away, within 30 s (benchmarks/registration_watch.py).
+    keepalive_seconds: float = field(default_factory=lambda: _float(
+        "SMARTALEX_EDGE_KEEPALIVE_SECONDS", 20.0))
+    bindings_check_seconds: float = field(default_factory=lambda: _float(
+        "SMARTALEX_EDGE_BINDINGS_CHECK_SECONDS", 25.0))
     # Where the edge may connect (PBXs, agents): public addresses only in deployed stages, and
     # checked again right before connecting, whatever the API checked (smartalex/domain/targets.py).
     targets: TargetPolicy = field(default_factory=_targets)
@@ -167,6 +176,12 @@ class EdgeSettings:
         if not 120 <= self.registration_expires <= 3600:
             raise SystemExit("SMARTALEX_EDGE_REGISTRATION_EXPIRES must be 120 to 3600 seconds, "
                              f"got {self.registration_expires}")
+        if not 1 <= self.keepalive_seconds <= 300:
+            raise SystemExit("SMARTALEX_EDGE_KEEPALIVE_SECONDS must be 1 to 300 seconds, got "
+                             f"{self.keepalive_seconds}")
+        if not 1 <= self.bindings_check_seconds <= 3600:
+            raise SystemExit("SMARTALEX_EDGE_BINDINGS_CHECK_SECONDS must be 1 to 3600 seconds, "
+                             f"got {self.bindings_check_seconds}")
         if self.pbx_registers_per_second <= 0:
             raise SystemExit("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND must be above 0, got "
                              f"{self.pbx_registers_per_second}")

@@ -25,6 +25,7 @@ from smartalex.domain.assignment import REGISTRATION_CLAIM_RENEW_SECONDS, regist
 from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.errors import NotFound
 from smartalex.domain.messages import RegistrationObserved, wrap
+from smartalex.domain.phone_number import lists_every_binding
 from smartalex.domain.registration import Problem, RegistrationState, retry_delay
 from smartalex.domain.trunk import Trunk
 
@@ -175,6 +176,8 @@ class Supervisor:
                 calls_per_worker=settings.calls_per_worker, targets=settings.targets,
                 registers_per_second=settings.pbx_registers_per_second / settings.workers,
                 registration_expires=settings.registration_expires,
+                keepalive_seconds=settings.keepalive_seconds,
+                bindings_check_seconds=settings.bindings_check_seconds,
                 max_silence=settings.max_silence))
             for i in range(settings.workers)
         ]
@@ -372,6 +375,8 @@ class Supervisor:
             if index is None:
                 logger.error("no worker has room for a claimed trunk; handing it back",
                              extra={"trunk_id": trunk.trunk_id})
+                self.publish(Report(trunk.trunk_id, trunk.generation, RegistrationObserved(
+                    state=RegistrationState.CONNECTING, problem=Problem.NO_CAPACITY)))
                 self.keeper.release(trunk.trunk_id)
                 continue
             self.unstarted.pop(trunk.trunk_id, None)
@@ -411,7 +416,8 @@ class Supervisor:
             if holding is None or holding.trunk.generation != resolved.generation:
                 continue  # no longer ours, or changed since: the new Hold resolves again
             account = holding.trunk.account
-            keys = registration_identity(resolved.addresses, account.port, account.extension)
+            keys = registration_identity(resolved.addresses, resolved.port or account.port,
+                                         account.extension)
             todo.append((w, resolved, holding.trunk, keys))
         results = each(self.readers, lambda item: self.claims is None or self.claims.claim(
             item[3], item[2].trunk_id, item[2].tenant_id, time.time()), todo)
@@ -513,9 +519,17 @@ class Supervisor:
         try:
             entries: tuple[DirectoryEntry, ...] = tuple(self.services.directory.list(trunk.trunk_id))
             numbers = self.services.numbers.for_trunk(trunk.trunk_id)
+            if not lists_every_binding(trunk.bound_numbers, numbers):
+                # The index has not caught up with a bind or unbind yet (DynamoDB's indexes
+                # are eventually consistent): keep the routing calls have, read again soon.
+                logger.info("the numbers index is behind the trunk's bindings; reading again "
+                            "on the next poll", extra={"trunk_id": trunk.trunk_id})
+                self.keeper.retry_routing(trunk.trunk_id)
+                return None
             return CallRouting(
                 self._agent_link(trunk.agent_id), entries,
-                tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers))
+                tuple(BoundNumber(n, self._agent_link(n.agent_id)) for n in numbers),
+                answer_delay=float(trunk.answer_delay_seconds))
         except Exception:
             logger.exception("could not read the trunk's agent, directory or numbers; "
                              "retrying on the next poll", extra={"trunk_id": trunk.trunk_id})
@@ -535,9 +549,10 @@ class Supervisor:
 
     # --- reporting ---
     def publish(self, message: Report) -> None:
-        if isinstance(message.payload, RegistrationObserved):
+        if isinstance(message.payload, RegistrationObserved) \
+                and message.payload.problem is not Problem.NO_EDGE:
             holding = self.keeper.held.get(message.trunk_id)
-        else:  # a call's record or error: also after the trunk's lease went back
+        else:  # a call's record or error, or a let-go: also after the trunk's lease went back
             holding = self.keeper.last_holding(message.trunk_id)
         if holding is None:
             return  # no longer ours: whatever we saw is not the trunk's status any more

@@ -27,7 +27,14 @@ from aws_lambda_powertools import Logger
 from smartalex.domain.call import CallOutcome
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
-from smartalex.domain.registration import CHALLENGE_REFUSED, EXTENSION_TAKEN, TARGET_REFUSED
+from smartalex.domain.messages import RegistrationObserved
+from smartalex.domain.registration import (
+    CHALLENGE_REFUSED,
+    EXTENSION_TAKEN,
+    TARGET_REFUSED,
+    Problem,
+    RegistrationState,
+)
 from smartalex.domain.targets import ANY_TARGET, TargetGuard, TargetPolicy, refusal
 
 from smartalex.domain.trunk import Transport
@@ -56,9 +63,9 @@ from .protocol import (
     Shutdown,
 )
 from .register_pacing import RegisterPacer
+from .registration import Next, RegistrationDriver, classify_bindings
 from .settings import MAX_SILENCE
-from .registration import RegistrationDriver
-from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup
+from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup, dns_srv_lookup
 
 logger = Logger(service="edge-worker")
 
@@ -91,6 +98,8 @@ class WorkerSettings:
     # REGISTERs a second this worker sends to one PBX address (RegisterPacer), and the burst.
     registers_per_second: float = 50.0
     registration_expires: int = 300
+    keepalive_seconds: float = 20.0
+    bindings_check_seconds: float = 25.0
     targets: TargetPolicy = ANY_TARGET
     max_silence: float = MAX_SILENCE
 
@@ -113,6 +122,7 @@ class TrunkSlot:
     resolved: tuple[str, ...] | None = None  # its addresses, while the supervisor checks them
     challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
     registrar: str = ""  # the address REGISTERs go to: what RegisterPacer paces by
+    next_hop_port: int | None = None  # the port REGISTERs go to (an SRV record's, or given)
     paced: bool = False  # a REGISTER waits for the PBX's allowance
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
@@ -122,6 +132,8 @@ class TrunkSlot:
     leave_by: float | None = None  # set when un-registering: let go by then at the latest
     unregistered: bool = False
     released: bool = False  # the supervisor was told (Released): the lease can go
+    stood_down: bool = False  # another device took the extension: un-registered, not refreshing
+    check_challenged: bool = False  # the bindings check in flight was challenged once already
     notify: bool = True  # send Released when done (not when replaced by a new generation)
 
 
@@ -158,7 +170,10 @@ class Worker:
         self.guard = RequestGuard(self.policy)
         self.guard.install()  # before libStart: not one request gets past it unseen
         self.ep.select_account = self._select_account
-        self.resolver = Resolver(dns_lookup(self.settings.nameservers))
+        self.own_addresses = frozenset(self.ep.transportGetInfo(tid).localName
+                                       for tid in self.transports.values())
+        self.resolver = Resolver(dns_lookup(self.settings.nameservers),
+                                 srv=dns_srv_lookup(self.settings.nameservers))
         rate = self.settings.registers_per_second
         self.pacer = RegisterPacer(rate=rate, burst=max(1.0, rate))
         self.ep.libStart()
@@ -233,14 +248,17 @@ class Worker:
             current.notify = False
             self._leave(self.slots.pop(hold.trunk_id))
         tid = hold.trunk_id
-        slot = TrunkSlot(hold, RegistrationDriver(monotonic=time.monotonic), hold.routing,
+        driver = RegistrationDriver(monotonic=time.monotonic,
+                                    keepalive_every=self.settings.keepalive_seconds,
+                                    bindings_every=self.settings.bindings_check_seconds)
+        slot = TrunkSlot(hold, driver, hold.routing,
                          Matcher(hold.routing.entries),
                          pbx=PbxAddresses.of((), hold.account.pbx_source_addresses))
         slot.challenges = ChallengePolicy(slot.pbx)
         self.slots[tid] = slot
         self.policy.hold(slot.serial, hold.account.extension, slot.pbx, contact_token(tid))
         self._report(slot, slot.driver.begin_attempt())
-        slot.lookup = self.resolver.start(hold.account.domain)
+        slot.lookup = self._look_up(hold.account)
         logger.info("resolving the registrar", extra={"trunk_id": tid,
                                                       "generation": hold.generation,
                                                       "slot": slot.serial})
@@ -261,18 +279,22 @@ class Worker:
         # than the slot itself keeps slot → account → callback free of a reference cycle.)
         serial = slot.serial
         slot.account = account = TrunkAccount(
-            on_reg_state=lambda code, reason, expires, source: self._on_reg_state(
-                serial, code, reason, expires, source),
+            on_reg_state=lambda code, reason, expires, source, text: self._on_reg_state(
+                serial, code, reason, expires, source, text),
             on_incoming_call=lambda call_id, invite, source: self._on_incoming_call(
                 serial, call_id, invite, source),
-            on_challenge=lambda source, response: self._on_challenge(serial, source, response))
+            on_challenge=lambda source, response: self._on_challenge(serial, source, response),
+            on_sent=lambda method, code, text, source: self._on_sent(
+                serial, method, code, text, source))
         pinned = None if hold.account.transport is Transport.TLS else addresses[0]
+        pinned_port = slot.next_hop_port
         try:
             account.create(account_config(
                 hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
                 public=self.settings.public_address, pinned=pinned,
-                token=contact_token(tid), expires=self.settings.registration_expires))
+                token=contact_token(tid), expires=self.settings.registration_expires,
+                pinned_port=pinned_port))
         except pj.Error as err:
             slot.account = None
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
@@ -303,7 +325,7 @@ class Worker:
 
         if slot.account is None:  # the name never resolved: look it up again
             self._report(slot, slot.driver.begin_attempt())
-            slot.lookup = self.resolver.start(slot.hold.account.domain)
+            slot.lookup = self._look_up(slot.hold.account)
             return
         slot.paced = not self.pacer.take(slot.registrar, time.monotonic())
         if slot.paced:
@@ -322,6 +344,9 @@ class Worker:
         slot.leave_by = time.monotonic() + UNREGISTER_TIMEOUT
         slot.lookup = slot.resolved = None
         self.leaving.append(slot)
+        if slot.notify:  # let go for good, not replaced by a new generation: say so at once
+            self._report(slot, RegistrationObserved(state=RegistrationState.CONNECTING,
+                                                    problem=Problem.NO_EDGE))
         logger.info("un-registering", extra={"trunk_id": slot.hold.trunk_id,
                                              "generation": slot.hold.generation,
                                              "slot": slot.serial})
@@ -341,7 +366,7 @@ class Worker:
         return next((s for s in [*self.slots.values(), *self.leaving] if s.serial == serial), None)
 
     def _on_reg_state(self, serial: int, code: int, reason: str, expires: int,
-                      source: str = "") -> None:
+                      source: str = "", text: str = "") -> None:
         slot = self._slot(serial)
         if slot is None:
             return
@@ -368,7 +393,107 @@ class Worker:
                     code, reason = 403, f"{TARGET_REFUSED}: {refused}"
                 else:
                     slot.pbx.learn(answered)  # the registrar answered from there
-            self._report(slot, slot.driver.on_response(code, reason, expires))
+            found = self._bindings(slot, text) if code // 100 == 2 and expires > 0 else None
+            self._report(slot, slot.driver.on_response(code, reason, expires, found))
+            self._stand_down_if_taken(slot)
+
+    # --- keeping watch: keepalive and bindings check (edge/registration.py) ---
+    def _bindings(self, slot: TrunkSlot, response: str):
+        from .sip.invite import bindings
+
+        return classify_bindings(bindings(response), contact_token(slot.hold.trunk_id),
+                                 self.own_addresses)
+
+    def _stand_down_if_taken(self, slot: TrunkSlot) -> None:
+        """Another device took the extension: un-register our Contact (the PBX dropped it
+        already; an un-REGISTER of it leaves the other device's alone) so pjsua stops
+        refreshing, which would take the extension back."""
+        import pjsua2 as pj
+
+        if not slot.driver.standing_down:
+            slot.stood_down = False
+            return
+        if slot.stood_down or slot.account is None:
+            return
+        slot.stood_down = True
+        logger.warning("another device registered the extension; standing down",
+                       extra={"trunk_id": slot.hold.trunk_id})
+        try:
+            slot.account.setRegistration(False)
+        except pj.Error:
+            pass
+
+    def _watch(self, slot: TrunkSlot) -> None:
+        """Send the keepalive and the bindings check when the driver says so."""
+        import pjsua2 as pj
+
+        from .sip.account import registrar_uri
+
+        account = slot.hold.account
+        for due, method, target in (
+                (slot.driver.keepalive_due, "OPTIONS", registrar_uri(account)),
+                (slot.driver.bindings_check_due, "REGISTER",
+                 registrar_uri(account, account.extension))):
+            if due():
+                if method == "REGISTER":
+                    slot.check_challenged = False
+                try:
+                    slot.account.send(method, target)
+                except pj.Error as err:
+                    logger.warning("could not send", extra={"trunk_id": slot.hold.trunk_id,
+                                                            "method": method,
+                                                            "pj_error": err.info()})
+                    self._on_sent(slot.serial, method, 503, "", "")
+
+    def _on_sent(self, serial: int, method: str, code: int, text: str, source: str) -> None:
+        slot = self._slot(serial)
+        if slot is None or self.slots.get(slot.hold.trunk_id) is not slot:
+            return
+        if method == "OPTIONS":
+            observed, then = slot.driver.on_keepalive(bool(text))
+        elif code in (401, 407) and text and not slot.check_challenged:
+            self._answer_check_challenge(slot, code, text, source)
+            return
+        else:
+            found = self._bindings(slot, text) if code // 100 == 2 else None
+            observed, then = slot.driver.on_bindings(found)
+        self._report(slot, observed)
+        if then is Next.REGISTER:
+            logger.info("registering again: the PBX is back or forgot the registration",
+                        extra={"trunk_id": slot.hold.trunk_id})
+            self._register(slot)
+        elif then is Next.STAND_DOWN:
+            self._stand_down_if_taken(slot)
+
+    def _answer_check_challenge(self, slot: TrunkSlot, code: int, text: str,
+                                source: str) -> None:
+        """The bindings check's REGISTER was challenged: answer it like pjsua answers ours,
+        if the challenge policy allows (the registrar's address and realm), once."""
+        import pjsua2 as pj
+
+        from .sip.digest import Challenge, Unsupported, authorization
+        from .sip.invite import parse_headers
+
+        slot.check_challenged = True
+        if slot.challenges is None or not slot.challenges.answer(source, text):
+            slot.driver.on_bindings(None)
+            return
+        _, headers = parse_headers(text)
+        from .sip.account import registrar_uri
+
+        proxy = code == 407
+        account = slot.hold.account
+        target = registrar_uri(account, account.extension)
+        try:
+            challenge = Challenge.parse(
+                headers["proxy-authenticate" if proxy else "www-authenticate"][0], proxy)
+            name, value = authorization(challenge, "REGISTER", target, account.username,
+                                        slot.hold.password)
+            slot.account.send("REGISTER", target, {name: value})
+        except (KeyError, Unsupported, pj.Error) as err:
+            logger.warning("bindings check not possible", extra={
+                "trunk_id": slot.hold.trunk_id, "why": type(err).__name__})
+            slot.driver.on_bindings(None)
 
     def _unregister_refused(self, slot: TrunkSlot) -> None:
         import pjsua2 as pj
@@ -413,7 +538,8 @@ class Worker:
         info = parse_invite(invite, hold.account.extension, trusted=from_pbx)
         agent, number = slot.routing.for_call(info.candidates)
         context = TrunkContext(hold.tenant_id, trunk_id, hold.account.extension,
-                               hold.account.domain, agent, slot.routing.entries, slot.matcher)
+                               hold.account.domain, agent, slot.routing.entries, slot.matcher,
+                               slot.routing.answer_delay)
         if number is not None:
             info = replace(info, dialled=number.e164)
         session = CallSession(call, context, info, self.loop,
@@ -450,7 +576,7 @@ class Worker:
                            "Call refused: the edge serving this extension is at its call "
                            "capacity.", BUSY_HINT)
         else:
-            session.answer()
+            session.offer()
 
     # --- time ---
     def _tick(self) -> None:
@@ -471,6 +597,8 @@ class Worker:
             self._report(slot, observed)
             if register_now:
                 self._register(slot)
+            elif slot.account is not None:
+                self._watch(slot)
         now = time.monotonic()
         if self.hangup_by is not None and now >= self.hangup_by and self.calls:
             self._cut_calls()
@@ -499,6 +627,15 @@ class Worker:
                                      CUT_HINT)
             session.hangup()
 
+    def _look_up(self, account):
+        """Resolve the next hop (the outbound proxy, else the registrar): by its SRV records
+        first when no port was given (RFC 3263), edge/resolver.py."""
+        from .resolver import SRV_SERVICES
+        from .sip.account import next_hop
+
+        name, port = next_hop(account)
+        return self.resolver.start(name, None if port else SRV_SERVICES[account.transport.value])
+
     def _poll_lookup(self, slot: TrunkSlot) -> None:
         """The registrar's look-up, once done: its addresses go to the supervisor, which
         claims the registration identity before any REGISTER (ExtensionChecked answers); a
@@ -513,16 +650,23 @@ class Worker:
             return
         if addresses is None:
             return
+        account = slot.hold.account
+        slot.next_hop_port = slot.lookup.port or _given_port(account)
         slot.lookup = None
         refused = refusal(self.settings.targets, addresses,
-                          f"The domain {slot.hold.account.domain}")
+                          f"The outbound proxy {account.outbound_proxy}"
+                          if account.outbound_proxy else f"The domain {account.domain}")
         if refused:  # DNS may say otherwise than when the API checked it (rebinding)
             logger.warning("registrar address refused", extra={"trunk_id": slot.hold.trunk_id})
             self._report(slot, slot.driver.on_response(403, f"{TARGET_REFUSED}: {refused}", 0))
             return
         slot.resolved = tuple(addresses)
-        self.conn.send(RegistrarResolved(slot.hold.trunk_id, slot.hold.generation,
-                                         slot.resolved))
+        # Through a proxy (perhaps a hosted PBX's, shared by many customers) the registrar is
+        # the domain, whatever the proxy's address: that names the registration.
+        self.conn.send(RegistrarResolved(
+            slot.hold.trunk_id, slot.hold.generation,
+            (account.domain.lower(),) if account.outbound_proxy else slot.resolved,
+            slot.next_hop_port))
 
     def _extension_checked(self, message: ExtensionChecked) -> None:
         slot = self.slots.get(message.trunk_id)
@@ -559,6 +703,14 @@ class Worker:
         # Every account is un-registered by now; the default destroy waits ~1 s for network
         # clean-up we no longer need (docs/measurements/pjsua2-registration.md).
         self.ep.libDestroy(pj.PJSUA_DESTROY_NO_NETWORK)
+
+
+def _given_port(account) -> int:
+    """The next hop's port without an SRV record: the proxy's, else the trunk's."""
+    from .sip.account import next_hop
+
+    _, port = next_hop(account)
+    return int(port) if port else account.port
 
 
 def _log_refusal(refusal: Refusal) -> None:

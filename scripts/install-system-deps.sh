@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian/Ubuntu packages the local stack and the tests need: Kamailio (the test PBX), sipp,
+# Debian/Ubuntu packages the local stack and the tests need: Kamailio (the test PBX), sipp and
+# baresip (scripted and second-stack SIP peers),
 # espeak-ng + sox for the built-in receptionist, and what scripts/build_pjsua2.py compiles
 # pjproject with (a C++ compiler, make, swig, the OpenSSL 3 and uuid headers, Python's headers).
 # Installs only what is missing, so it is cheap to run every time.
@@ -9,6 +10,9 @@ command -v kamailio >/dev/null 2>&1 || missing+=(kamailio)
 # The test PBX offers SIP over TLS too.
 [ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || ls /usr/lib/*/kamailio/modules/tls.so >/dev/null 2>&1 || missing+=(kamailio-tls-modules)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+# A second SIP stack for the call tests (tests/support/baresip.py). baresip-core is the binary
+# and its audio/control modules; the `baresip` package would add GTK, X11 and video plugins.
+command -v baresip >/dev/null 2>&1 || missing+=(baresip-core)
 # The built-in receptionist speaks with espeak-ng and resamples its prompts with sox.
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || missing+=(sox)

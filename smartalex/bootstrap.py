@@ -16,6 +16,7 @@ from .service_layer.ports import (
     TenantSettingsRepository,
     TrunkRepository,
 )
+from .domain.edge_addresses import EdgeAddresses
 from .domain.quotas import Quotas
 from .domain.targets import TargetGuard
 
@@ -58,6 +59,16 @@ class Services:
         from .domain.targets import policy_for_stage
 
         return TargetGuard(policy_for_stage(names.stage(), names.vpc_cidrs()))
+
+    @cached_property
+    def edge_addresses(self) -> EdgeAddresses:
+        """Where the edges register and send media from (SMARTALEX_EDGE_PUBLIC_ADDRESSES;
+        loopback on a machine-local stage)."""
+        from .adapters import names
+        from .domain.edge_addresses import for_stage
+        from .domain.targets import MACHINE_LOCAL_STAGES
+
+        return for_stage(names.stage() in MACHINE_LOCAL_STAGES, names.edge_public_addresses())
 
     @cached_property
     def quotas(self) -> Quotas:

@@ -38,6 +38,8 @@ const values = {
   port: "5060",
   tls_verify: true,
   pbx_source_addresses: "",
+  outbound_proxy: "",
+  answer_delay_seconds: "",
 };
 
 describe("the trunk form", () => {
@@ -78,6 +80,16 @@ describe("the trunk form", () => {
     expect(patchBody(trunk, { ...values, label: "" })).toEqual({ label: null });
     expect(patchBody(trunk, { ...values, username: "" })).toEqual({}); // blank is the extension
     expect(patchBody(trunk, { ...values, username: "3cx-auth-id" })).toEqual({ username: "3cx-auth-id" });
+  });
+
+  it("sends a ring-before-answer delay and an outbound proxy, and clears the proxy with null", () => {
+    expect(createBody({ ...values, answer_delay_seconds: "8", outbound_proxy: " edge.example.com " })).toMatchObject({
+      answer_delay_seconds: 8,
+      outbound_proxy: "edge.example.com",
+    });
+    expect(patchBody(trunk, { ...values, answer_delay_seconds: "12" })).toEqual({ answer_delay_seconds: 12 });
+    const proxied = { ...trunk, outbound_proxy: "edge.example.com:5070" };
+    expect(patchBody(proxied, { ...values, outbound_proxy: "" })).toEqual({ outbound_proxy: null });
   });
 
   it("lets the API move the port when only the transport changes", () => {

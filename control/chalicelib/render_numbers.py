@@ -6,17 +6,19 @@ from __future__ import annotations
 from chalice import Response
 from pydantic import BaseModel, Field
 
-from smartalex.domain.call import CallOutcome, CallRecord
+from smartalex.domain.call import CallOutcome
 from smartalex.domain.diagnostics import (
     CALLS_SHOWN,
     ERRORS_SHOWN,
     WINDOW,
     Assignment,
+    CallRow,
     Credentials,
     Diagnostics,
+    ErrorRow,
 )
 from smartalex.domain.dids import international
-from smartalex.domain.errors_log import ErrorRecord, ErrorSource
+from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.number_routing import NumberRouting
 from smartalex.domain.registration import RegistrationState
 
@@ -64,6 +66,7 @@ class RegistrationHealthView(BaseModel):
     state: RegistrationState
     label: str
     error: str | None
+    warning: str | None  # registered, but other devices are registered as the extension too
     sip_code: int | None
     since: Timestamp | None
 
@@ -73,7 +76,8 @@ class HealthView(BaseModel):
     registration: RegistrationHealthView | None = Field(
         description="null when the number's trunk was deleted")
     credentials_valid: Credentials = Field(
-        description="yes once registered; no when the last failure was 401/403/407")
+        description="yes while registered (an edge holds the trunk and the registration has "
+                    "not run out); no when the last failure was 401/407")
     last_call_at: Timestamp | None = Field(
         description="When the newest call on this line (the number's, or any of the trunk's) "
                     "arrived, within the 30 days calls are kept")
@@ -91,13 +95,19 @@ class DiagnosticsCallView(BaseModel):
     outcome: CallOutcome
     label: str = Field(description="The outcome in words, e.g. Transferred to 215 (Sarah Murphy)")
     transfer_target: str | None
+    count: int = Field(description="Identical unanswered calls in a row (e.g. a burst refused "
+                                   "Busy) shown as this one row: the newest, and the oldest's "
+                                   "`first_started_at`; 1 for a single call")
+    first_started_at: Timestamp
 
     @classmethod
-    def of(cls, call: CallRecord) -> "DiagnosticsCallView":
+    def of(cls, row: CallRow) -> "DiagnosticsCallView":
+        call = row.record
         return cls(started_at=call.started_at,
                    caller=CallerView(number=call.caller.number, name=call.caller.name),
                    duration_seconds=round(call.duration_seconds), outcome=call.outcome,
-                   label=call.label, transfer_target=call.transfer_target)
+                   label=call.label, transfer_target=call.transfer_target, count=row.count,
+                   first_started_at=row.first_at or call.started_at)
 
 
 class DiagnosticsErrorView(BaseModel):
@@ -105,10 +115,15 @@ class DiagnosticsErrorView(BaseModel):
     source: ErrorSource
     message: str
     hint: str | None
+    count: int = Field(description="The same error (source, message, hint) in a row, shown as "
+                                   "this one row: the newest, and the oldest's `first_at`")
+    first_at: Timestamp
 
     @classmethod
-    def of(cls, error: ErrorRecord) -> "DiagnosticsErrorView":
-        return cls(at=error.at, source=error.source, message=error.message, hint=error.hint)
+    def of(cls, row: ErrorRow) -> "DiagnosticsErrorView":
+        error = row.record
+        return cls(at=error.at, source=error.source, message=error.message, hint=error.hint,
+                   count=row.count, first_at=row.first_at or error.at)
 
 
 class DiagnosticsView(BaseModel):
@@ -120,10 +135,12 @@ class DiagnosticsView(BaseModel):
                                       "every call the trunk received")
     health: HealthView
     calls: list[DiagnosticsCallView] = Field(
-        description=f"The last {CALLS_SHOWN} calls of the last {WINDOW_HOURS} h, newest first")
+        description=f"The last {CALLS_SHOWN} rows of calls of the last {WINDOW_HOURS} h, newest "
+                    "first; identical unanswered calls in a row are one row with a count")
     errors: list[DiagnosticsErrorView] = Field(
-        description=f"The last {ERRORS_SHOWN} phone-related errors of the trunk in the last "
-                    f"{WINDOW_HOURS} h, newest first")
+        description=f"The last {ERRORS_SHOWN} rows of phone-related errors of the trunk in the "
+                    f"last {WINDOW_HOURS} h, newest first; the same error in a row is one row "
+                    "with a count")
     window_start: Timestamp
     generated_at: Timestamp
 
@@ -132,7 +149,7 @@ class DiagnosticsView(BaseModel):
         h, status = d.health, d.health.registration
         registration = None if status is None else RegistrationHealthView(
             state=status.state, label=h.registration_label, error=status.error,
-            sip_code=status.sip_code, since=status.since)
+            warning=status.warning, sip_code=status.sip_code, since=status.since)
         return cls(
             trunk_id=d.trunk_id, number_id=d.number.number_id if d.number else None,
             e164=d.number.e164 if d.number else None,

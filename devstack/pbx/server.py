@@ -72,9 +72,12 @@ class KamailioPBX:
         children: int = 2,
         debug: int = 2,
         any_address: bool = False,
+        contacts_per_extension: int = 1,
     ):
         """`any_address`: the demo may listen where its admin chose (SMARTALEX_DEMO_ADDRESS);
-        tests keep to loopback."""
+        tests keep to loopback. `contacts_per_extension`: 1 (the default) keeps only the
+        newest registration of an extension, as most PBXs do; more keeps that many devices
+        registered at once (a new one beyond is refused)."""
         if not any_address:
             _loopback(host)
         self.workdir = Path(workdir).resolve()
@@ -94,6 +97,7 @@ class KamailioPBX:
         self.challenge_refer = challenge_refer
         self.realm = realm
         self.children = children
+        self.contacts_per_extension = contacts_per_extension
         self.debug = debug
         self.cfg_path = self.workdir / "kamailio.cfg"
         self.log_path = self.workdir / "kamailio.log"
@@ -120,6 +124,9 @@ class KamailioPBX:
             "TLS_KEY": str(self.workdir / "tls-key.pem"),
             "CTL_SOCKET": str(self.ctl_socket),
             "REALM": self.realm,
+            "SAVE_FLAGS": "0x04" if self.contacts_per_extension == 1 else "0x00",
+            "MAX_CONTACTS": str(0 if self.contacts_per_extension == 1
+                                else self.contacts_per_extension),
             "USERS": users or "\t# no users",
             "DIDS": "\n".join(f'\t$sht(dids=>{d}) = "{e}";' for d, e in self.dids.items())
                     or "\t# no inbound routes",
@@ -239,6 +246,12 @@ class KamailioPBX:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
+    def restart(self) -> "KamailioPBX":
+        """Stop and start again on the same address: every registration is forgotten (the
+        location table lives in memory), as on a PBX without persistent registrations."""
+        self.stop()
+        return self.start()
+
     def __enter__(self) -> "KamailioPBX":
         return self.start()
 
@@ -310,6 +323,33 @@ class KamailioPBX:
             out = self.kamcmd("htable.delete", "forbidden", f"s:{user}")
         if out.startswith("error"):
             raise PBXError(f"forbid {user}: {out.strip()}")
+
+    def ring_all(self, number: str, members: list[str]) -> None:
+        """`number` rings every registered member at once (a ring group's ring-all); when one
+        answers, the PBX CANCELs the others with Reason cause 200."""
+        self._group("ringall", number, members)
+
+    def hunt(self, number: str, members: list[str], seconds: int) -> None:
+        """`number` rings its registered members one after the other, each for `seconds`
+        (a hunt group, or a queue's linear strategy)."""
+        self._group("hunt", number, members)
+        self._set("huntwait", number, f"i:{int(seconds)}")
+
+    def overflow(self, extension: str, to: str) -> None:
+        """A call `extension` answers 486 Busy goes on to extension `to`."""
+        self._group("overflow", extension, [to])
+
+    def _group(self, table: str, number: str, members: list[str]) -> None:
+        for name in (number, *members):
+            if not _USER_RE.match(name):
+                raise PBXError(f"bad extension or group {name!r}")
+        self._set(table, number, "s:" + ":".join(members))
+
+    def _set(self, table: str, key: str, value: str) -> None:
+        kind = "htable.seti" if value.startswith("i:") else "htable.sets"
+        out = self.kamcmd(kind, table, f"s:{key}", value[2:] if kind == "htable.seti" else value)
+        if out.startswith("error"):
+            raise PBXError(f"{kind} {table} {key}: {out.strip()}")
 
     def add_user(self, user: str, password: str) -> None:
         """Create an extension (before or after start)."""

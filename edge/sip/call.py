@@ -24,6 +24,18 @@ class InboundCall(pj.Call):
         if self.session:
             self.session.on_media()
 
+    def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
+        """Only to read a CANCEL's Reason: pjsip answers the CANCEL (200, and 487 to the INVITE)
+        by itself and reports it here, as it arrives, before the call's DISCONNECTED
+        (sip_inv.c: mod_inv_on_tsx_state calls on_tsx_state_changed in state TRYING)."""
+        event = prm.e
+        if self.session is None or event.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        tsx = event.body.tsxState
+        if tsx.tsx.method == "CANCEL" and tsx.tsx.role == pj.PJSIP_ROLE_UAS \
+                and tsx.type == pj.PJSIP_EVENT_RX_MSG:
+            self.session.on_cancel(tsx.src.rdata.wholeMsg)
+
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         if self.session:
             self.session.on_dtmf(prm.digit)

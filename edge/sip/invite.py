@@ -1,4 +1,6 @@
-"""Who is calling and what they dialled, read from an INVITE's text (no pjsua2 here).
+"""SIP message text, read without pjsua2: who is calling and what they dialled (an INVITE),
+why a CANCEL was sent (its Reason), and which devices a registrar lists for an extension (the
+Contacts of a REGISTER's 200).
 
 PBXs put the original caller in `From`, or in `P-Asserted-Identity` / `Remote-Party-ID` when
 they rewrite `From`; the number the caller dialled (a DID) arrives in the Request-URI, `To`,
@@ -14,12 +16,46 @@ from urllib.parse import unquote
 _NAME_ADDR = re.compile(r'^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>')
 _USER = re.compile(r"^(?:sips?|tel):([^@;?>]+)", re.I)
 _COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact"}
+# One RFC 3326 reason-value: `SIP ;cause=200 ;text="Call completed elsewhere"`.
+_REASON = re.compile(r'\s*([A-Za-z0-9.\-]+)\s*((?:;\s*[A-Za-z0-9\-]+\s*(?:=\s*(?:"(?:[^"\\]|\\.)*"'
+                     r'|[^;,"\s]+))?\s*)*)')
+_PARAM = re.compile(r';\s*([A-Za-z0-9\-]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;,"\s]+))?')
 
 
 @dataclass(frozen=True)
 class Identity:
     number: str | None
     name: str | None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One value of a Reason header (RFC 3326): protocol ("SIP", "Q.850"), cause, text."""
+
+    protocol: str
+    cause: int | None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One Contact a registrar lists for the extension: its URI and how long it has left."""
+
+    uri: str
+    expires: int | None
+
+    def has_param(self, name: str, value: str) -> bool:
+        """The URI carries `;name=value` (case-insensitive name and value)."""
+        params = self.uri.split(";")[1:]
+        return any(p.split("=", 1)[0].strip().lower() == name.lower()
+                   and p.partition("=")[2].strip().lower() == value.lower() for p in params)
+
+    @property
+    def host_port(self) -> str:
+        """`host:port` of the URI (port as written, "" when absent)."""
+        rest = self.uri.split(":", 1)[1] if ":" in self.uri else self.uri
+        rest = rest.split("@", 1)[1] if "@" in rest else rest
+        return rest.split(";", 1)[0].split("?", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -112,3 +148,69 @@ def parse_invite(message: str, own_extension: str, trusted: bool = True) -> Invi
     external = [n for n in seen if n != own_extension]
     return InviteInfo(caller, external[0] if external else None, tuple(seen),
                       _first(headers, "call-id"))
+
+
+def reasons(message: str) -> tuple[Reason, ...]:
+    """Every Reason header value of a request (a CANCEL, a BYE); () when it has none.
+
+    Values may share one header, comma-separated (`SIP;cause=200, Q.850;cause=16`); anything
+    unreadable is skipped rather than guessed at."""
+    _, headers = parse_headers(message)
+    found = []
+    for value in headers.get("reason", []):
+        position = 0
+        while position < len(value):
+            match = _REASON.match(value, position)
+            if not match or match.end() == position:
+                break
+            params = {k.lower(): v for k, v in _PARAM.findall(match.group(2))}
+            cause = params.get("cause", "")
+            text = params.get("text", "").strip('"')
+            found.append(Reason(match.group(1).upper(), int(cause) if cause.isdigit() else None,
+                                text))
+            position = match.end()
+            rest = value[position:].lstrip()
+            if not rest.startswith(","):
+                break
+            position = len(value) - len(rest) + 1
+    return tuple(found)
+
+
+def _split_commas(value: str) -> list[str]:
+    """Comma-separated header values, minding <...> and quoted strings."""
+    parts, current, depth, quoted = [], "", 0, False
+    for ch in value:
+        if ch == '"' and not current.endswith("\\"):
+            quoted = not quoted
+        elif not quoted and ch == "<":
+            depth += 1
+        elif not quoted and ch == ">":
+            depth = max(depth - 1, 0)
+        if ch == "," and not quoted and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def bindings(message: str) -> tuple[Binding, ...] | None:
+    """The Contacts a REGISTER response lists (RFC 3261 10.3: every current binding of the
+    extension), with their expires; None when it lists none at all (some registrars never do,
+    so a missing list says nothing about who is registered)."""
+    _, headers = parse_headers(message)
+    values = headers.get("contact")
+    if not values:
+        return None
+    found = []
+    for value in values:
+        for entry in _split_commas(value):
+            if entry == "*":
+                continue
+            match = _NAME_ADDR.match(entry)
+            uri, rest = (match.group(3), entry[match.end():]) if match else \
+                (entry.split(";", 1)[0], ";" + entry.split(";", 1)[1] if ";" in entry else "")
+            expires = re.search(r";\s*expires\s*=\s*(\d+)", rest, re.I)
+            found.append(Binding(uri.strip(), int(expires.group(1)) if expires else None))
+    return tuple(found)

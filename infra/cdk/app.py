@@ -60,12 +60,15 @@ def build(app: App, settings: Environment, control_dir: Path = CONTROL_DIR) -> S
                                                data.tables, messaging.queues,
                                                (settings.vpc_cidr,), settings.tenant_quotas)
     console = ConsoleStack(app, name("Console"), **common)
+    edge = EdgeStack(app, name("Edge"), data=data, secrets=secrets, queues=messaging.queues,
+                     runtime_env=runtime_env, alarm_topic=observability.topic, **common)
+    # The API shows the edges' Elastic IP pool on every trunk and in the Connecting hint the
+    # edge-events handler writes: a reference to the Edge stack's addresses, which deploys first.
+    runtime_env = {**runtime_env, contract.EDGE_PUBLIC_ADDRESSES: edge.public_addresses}
     api = ApiStack(app, name("Api"), data=data, secrets=secrets, console=console,
                    runtime_env=runtime_env, source_dir=control_dir, **common)
     functions = FunctionsStack(app, name("Functions"), data=data, queues=messaging.queues,
                                runtime_env=runtime_env, **common)
-    edge = EdgeStack(app, name("Edge"), data=data, secrets=secrets, queues=messaging.queues,
-                     runtime_env=runtime_env, alarm_topic=observability.topic, **common)
     result = SmartAlex(settings, observability, data, messaging, secrets, console, api,
                        functions, edge)
     for stack in result.stacks:

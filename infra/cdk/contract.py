@@ -45,6 +45,8 @@ SECRET_PREFIX = "SMARTALEX_SECRET_PREFIX"
 SECRETS_KMS_KEY = "SMARTALEX_SECRETS_KMS_KEY_ID"
 # Our own networks, never a connection target (names.vpc_cidrs()).
 VPC_CIDRS = "SMARTALEX_VPC_CIDRS"
+# The edges' Elastic IP pool, for PBX admins to allow (names.edge_public_addresses()).
+EDGE_PUBLIC_ADDRESSES = "SMARTALEX_EDGE_PUBLIC_ADDRESSES"
 QUOTAS = names.QUOTA_VARIABLES  # Quotas field -> variable
 
 # Metrics the edge publishes (cloudwatch:PutMetricData, namespace-restricted in IAM).

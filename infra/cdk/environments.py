@@ -12,6 +12,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
 from smartalex.domain.quotas import Quotas
+from smartalex.domain.edge_addresses import RTP_PORT_FIRST, RTP_PORT_LAST
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ class Environment:
 
 
 SIP_PORT_BASE = 5060
-RTP_PORT_RANGE = (10000, 20000)
+# The edge's media ports (smartalex/domain/edge_addresses.py is the one definition).
+RTP_PORT_RANGE = (RTP_PORT_FIRST, RTP_PORT_LAST)
 
 _DEV = Environment(
     name="dev",

@@ -63,6 +63,13 @@ def vpc_cidrs() -> tuple[str, ...]:
     return tuple(cidr.strip() for cidr in raw.split(",") if cidr.strip())
 
 
+def edge_public_addresses() -> tuple[str, ...]:
+    """The edges' public addresses, for PBX admins to allow (SMARTALEX_EDGE_PUBLIC_ADDRESSES,
+    comma-separated: the Elastic IP pool, set by the CDK app; domain/edge_addresses.py)."""
+    raw = os.environ.get("SMARTALEX_EDGE_PUBLIC_ADDRESSES", "")
+    return tuple(address.strip() for address in raw.split(",") if address.strip())
+
+
 # A stage's per-tenant quotas (smartalex/domain/quotas.py), by Quotas field; unset: the default.
 QUOTA_VARIABLES = {
     "trunks": "SMARTALEX_QUOTA_TRUNKS",

@@ -8,11 +8,15 @@ from enum import StrEnum
 
 
 class CallOutcome(StrEnum):
-    ANSWERED = "answered"                  # the agent talked to the caller, no transfer
+    """How a call ended, decided by the edge (edge/call_driver.py) from what the SIP dialog and
+    the agent did. Each has one label, in `OUTCOMES`."""
+
+    ANSWERED = "answered"
+    CALLER_HUNG_UP = "caller_hung_up"
     TRANSFERRED = "transferred"
     TRANSFER_FAILED = "transfer_failed"
-    CALLER_HUNG_UP = "caller_hung_up"      # before the agent answered
-    NO_ANSWER = "no_answer"                # the caller gave up / the PBX cancelled while ringing
+    NO_ANSWER = "no_answer"
+    ANSWERED_ELSEWHERE = "answered_elsewhere"
     AGENT_NEVER_STARTED = "agent_never_started"
     NO_AGENT = "no_agent"
     BUSY = "busy"
@@ -20,18 +24,47 @@ class CallOutcome(StrEnum):
     def label(self, transfer_target: str | None = None) -> str:
         if self is CallOutcome.TRANSFERRED and transfer_target:
             return f"Transferred to {transfer_target}"
-        return _LABELS[self]
+        return OUTCOMES[self].label
+
+    @property
+    def problem(self) -> bool:
+        """Something for the admin to look at (also reported in Diagnostics' errors)."""
+        return OUTCOMES[self].problem
 
 
-_LABELS = {
-    CallOutcome.ANSWERED: "Answered by agent",
-    CallOutcome.TRANSFERRED: "Transferred",
-    CallOutcome.TRANSFER_FAILED: "Transfer failed",
-    CallOutcome.CALLER_HUNG_UP: "Caller hung up",
-    CallOutcome.NO_ANSWER: "No answer",
-    CallOutcome.AGENT_NEVER_STARTED: "Reached us, agent never started",
-    CallOutcome.NO_AGENT: "Rejected: no agent linked",
-    CallOutcome.BUSY: "Busy",
+@dataclass(frozen=True)
+class OutcomeInfo:
+    label: str      # what the admin reads in Diagnostics
+    meaning: str    # when the edge records it (docs/agents.md lists these)
+    problem: bool = False
+
+
+OUTCOMES = {
+    CallOutcome.ANSWERED: OutcomeInfo(
+        "Answered by agent", "The agent answered and ended the call itself (no transfer)."),
+    CallOutcome.CALLER_HUNG_UP: OutcomeInfo(
+        "Caller hung up", "The agent answered; the caller (or the PBX) hung up."),
+    CallOutcome.TRANSFERRED: OutcomeInfo(
+        "Transferred", "The agent transferred the caller and the PBX confirmed it (the final "
+        "NOTIFY of the REFER was 2xx)."),
+    CallOutcome.TRANSFER_FAILED: OutcomeInfo(
+        "Transfer failed", "A transfer the agent asked for was refused or got no final answer; "
+        "the caller stayed with the agent.", problem=True),
+    CallOutcome.NO_ANSWER: OutcomeInfo(
+        "No answer", "The call was cancelled while it rang (answer_delay_seconds): the caller "
+        "gave up, or the PBX moved on (a hunt group's next member, a queue's next round)."),
+    CallOutcome.ANSWERED_ELSEWHERE: OutcomeInfo(
+        "Answered elsewhere", "The PBX cancelled the call while it rang because another phone "
+        "of the ring group or queue answered it (CANCEL with Reason cause 200)."),
+    CallOutcome.AGENT_NEVER_STARTED: OutcomeInfo(
+        "Reached us, agent never started", "Answered, but the agent's stream could not be "
+        "started; the caller heard an apology.", problem=True),
+    CallOutcome.NO_AGENT: OutcomeInfo(
+        "Rejected: no agent linked", "Refused with 480: no agent is linked to the trunk (or "
+        "to the number dialled).", problem=True),
+    CallOutcome.BUSY: OutcomeInfo(
+        "Busy", "Refused with 486: the AI extension (or its edge) was at its call capacity, "
+        "or the edge was handing the trunk over.", problem=True),
 }
 
 

@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -68,11 +69,22 @@ def _check_label(value: str | None) -> str | None:
 
 
 Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+MAX_ANSWER_DELAY = 60
+ANSWER_DELAY = ("Seconds the AI lets a call ring before it answers (0-60, default 0: at once). "
+                "In a ring group or queue that also rings people, a few seconds let them answer "
+                "first; when one does, the PBX cancels the AI's call and Diagnostics lists it as "
+                "Answered elsewhere. Applies from the next call; nothing re-registers.")
+AnswerDelay = Annotated[int, Field(ge=0, le=MAX_ANSWER_DELAY, strict=True,
+                                   description=ANSWER_DELAY)]
 TLS_VERIFY = ("TLS only: check the PBX's certificate against public certificate authorities "
               "and its name against `domain` (default true). false accepts a self-signed PBX "
               "certificate: still encrypted, but not protected against an impostor.")
 
 
+OUTBOUND_PROXY = ("Send every request (REGISTER, calls, transfers) through this SIP proxy "
+                  "instead of straight to `domain`: `host` or `host:port` (hosted PBXs often "
+                  "need their edge proxy). Without a port it is looked up like a registrar "
+                  "(SRV, then A). Same rules as `domain`; default null (none).")
 PBX_SOURCES = ("Extra addresses or networks (CIDR) the PBX sends calls from, besides the "
                "address its domain resolves to, e.g. a PBX cluster's other nodes (default "
                "empty: only the registrar may call the AI). At most 16, none wider than /16 "
@@ -105,6 +117,11 @@ class _TrunkFields(Command):
     def _password(cls, value: SecretStr | None) -> SecretStr | None:
         return None if value is None else _check_password(value)
 
+    @field_validator("outbound_proxy", check_fields=False)
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        return None if value is None else sip.check_proxy(value)
+
     @field_validator("label", check_fields=False)
     @classmethod
     def _label(cls, value: str | None) -> str | None:
@@ -120,10 +137,20 @@ class CreateTrunk(_TrunkFields):
     password: SecretStr
     transport: Annotated[Transport | None, Field(description=(
         "udp, tcp or tls; default: the PBX type's (GET /v1/pbx-types)"))] = None
-    port: Port | None = None
+    port: Annotated[Port | None, Field(description=(
+        "default: looked up as RFC 3263 says (SRV records of `domain` for the transport), "
+        "else the PBX type's port"))] = None
     tls_verify: Annotated[bool, Field(strict=True, description=TLS_VERIFY)] = True
     pbx_source_addresses: Annotated[list[str], Field(description=PBX_SOURCES)] = []
+    outbound_proxy: Annotated[str | None, Field(description=OUTBOUND_PROXY)] = None
+    answer_delay_seconds: AnswerDelay = 0
     label: str | None = None
+    _explicit_port: bool = PrivateAttr(default=True)
+
+    @property
+    def explicit_port(self) -> bool:
+        """A port was given (else the edge looks up SRV records first)."""
+        return self._explicit_port
 
     @model_validator(mode="after")
     def _defaults(self) -> "CreateTrunk":
@@ -137,6 +164,7 @@ class CreateTrunk(_TrunkFields):
             self.username = self.extension
         if self.transport is None:
             self.transport = pbx.transport
+        self._explicit_port = self.port is not None
         if self.port is None:
             self.port = pbx.port if self.transport is pbx.transport else \
                 self.transport.default_port
@@ -157,11 +185,15 @@ class UpdateTrunk(_TrunkFields):
     port: Port | None = None
     tls_verify: Annotated[bool | None, Field(strict=True, description=TLS_VERIFY)] = None
     pbx_source_addresses: Annotated[list[str] | None, Field(description=PBX_SOURCES)] = None
+    outbound_proxy: Annotated[str | None, Field(description=OUTBOUND_PROXY +
+                                                " null removes it.")] = None
+    answer_delay_seconds: AnswerDelay | None = None
     label: str | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> "UpdateTrunk":
-        for name in sorted(self.model_fields_set - {"label", "tenant_id", "trunk_id"}):
+        nullable = {"label", "outbound_proxy", "tenant_id", "trunk_id"}
+        for name in sorted(self.model_fields_set - nullable):
             if getattr(self, name) is None:
                 raise InvalidInput(f"{name} cannot be null", field=name)
         return self

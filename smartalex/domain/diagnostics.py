@@ -1,10 +1,16 @@
 """Diagnostics: what a PBX admin looks at when calls to a number (or a trunk) misbehave.
 
 Three parts, each cheap to read however long the history is:
-- live health: who holds the trunk, its registration, whether the credentials are known to
-  work, and when the last call arrived;
-- the last `CALLS_SHOWN` calls of the last `WINDOW`, newest first;
-- the last `ERRORS_SHOWN` phone-related errors of the same window.
+- live health: who holds the trunk, its registration (as it reads now: registration.as_shown),
+  whether the credentials are known to work, and when the last call arrived;
+- the last `CALLS_SHOWN` rows of calls of the last `WINDOW`, newest first;
+- the last `ERRORS_SHOWN` rows of phone-related errors of the same window.
+
+A burst of identical refusals (17 calls refused 486 in two seconds) would fill every row and
+push the answered calls out of view, so identical neighbours are one row with a count: calls
+never answered with the same outcome, and errors with the same source, message and hint. To
+have something to group, up to `CALLS_READ` calls and `ERRORS_READ` errors are read (still one
+bounded query each).
 
 Errors are recorded per trunk (what goes wrong is mostly the registration, the transfer or the
 agent, not the number), so a number's Diagnostics lists its trunk's errors.
@@ -20,12 +26,14 @@ from .assignment import Lease
 from .call import CallRecord
 from .errors_log import ErrorRecord
 from .phone_number import PhoneNumber
-from .registration import Problem, RegistrationState, RegistrationStatus, classify
+from .registration import Problem, RegistrationState, RegistrationStatus, as_shown, classify
 from .trunk import Trunk
 
 WINDOW = timedelta(hours=24)
 CALLS_SHOWN = 10
 ERRORS_SHOWN = 5
+CALLS_READ = 100
+ERRORS_READ = 50
 # "Last call arrived" looks further back than the window when the window is empty, as far as
 # call records are kept (adapters/dynamodb/calls.RETENTION).
 LAST_CALL_LOOKBACK = timedelta(days=30)
@@ -34,7 +42,7 @@ LAST_CALL_LOOKBACK = timedelta(days=30)
 class Credentials(StrEnum):
     """Whether the PBX accepted the trunk's username and password, as far as we know."""
 
-    VALID = "yes"                   # registered: the PBX accepted them
+    VALID = "yes"                   # registered (as shown: an edge holds it, not run out)
     INVALID = "no"                  # the last failure was 401/407 (a 403 may be the address)
     UNKNOWN = "not yet known"       # connecting, or failing for another reason first
 
@@ -79,14 +87,56 @@ class Health:
 
 
 @dataclass(frozen=True)
+class CallRow:
+    """One call, or a run of identical unanswered ones (`count`, the oldest `first_at`)."""
+
+    record: CallRecord   # the newest of the run
+    count: int = 1
+    first_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    record: ErrorRecord  # the newest of the run
+    count: int = 1
+    first_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Diagnostics:
     trunk_id: str
     number: PhoneNumber | None      # None: the trunk's Diagnostics
     health: Health
-    calls: tuple[CallRecord, ...]   # newest first, at most CALLS_SHOWN, started >= window_start
-    errors: tuple[ErrorRecord, ...]  # newest first, at most ERRORS_SHOWN, at >= window_start
+    calls: tuple[CallRow, ...]      # newest first, at most CALLS_SHOWN, started >= window_start
+    errors: tuple[ErrorRow, ...]    # newest first, at most ERRORS_SHOWN, at >= window_start
     window_start: datetime
     generated_at: datetime
+
+
+def group_calls(calls: list[CallRecord]) -> list[CallRow]:
+    """Neighbours (newest first) never answered with the same outcome are one row."""
+    rows: list[CallRow] = []
+    for call in calls:
+        last = rows[-1] if rows else None
+        if last and call.answered_at is None and last.record.answered_at is None \
+                and call.outcome is last.record.outcome:
+            rows[-1] = CallRow(last.record, last.count + 1, call.started_at)
+        else:
+            rows.append(CallRow(call, 1, call.started_at))
+    return rows
+
+
+def group_errors(errors: list[ErrorRecord]) -> list[ErrorRow]:
+    """Neighbours (newest first) with the same source, message and hint are one row."""
+    rows: list[ErrorRow] = []
+    for error in errors:
+        last = rows[-1] if rows else None
+        if last and (error.source, error.message, error.hint) == \
+                (last.record.source, last.record.message, last.record.hint):
+            rows[-1] = ErrorRow(last.record, last.count + 1, error.at)
+        else:
+            rows.append(ErrorRow(error, 1, error.at))
+    return rows
 
 
 def diagnose(*, trunk_id: str, trunk: Trunk | None, number: PhoneNumber | None,
@@ -97,9 +147,11 @@ def diagnose(*, trunk_id: str, trunk: Trunk | None, number: PhoneNumber | None,
         health = Health(Assignment(False, None, None), None, None, Credentials.UNKNOWN,
                         last_call_at)
     else:
-        health = Health(Assignment.of(trunk.lease, now), trunk.registration,
-                        trunk.account.extension, Credentials.of(trunk.registration),
-                        last_call_at)
+        shown = as_shown(trunk.registration, trunk.lease.expires_at if trunk.lease else None,
+                         now)
+        health = Health(Assignment.of(trunk.lease, now), shown, trunk.account.extension,
+                        Credentials.of(shown), last_call_at)
     return Diagnostics(trunk_id=trunk_id, number=number, health=health,
-                       calls=tuple(calls[:CALLS_SHOWN]), errors=tuple(errors[:ERRORS_SHOWN]),
+                       calls=tuple(group_calls(calls)[:CALLS_SHOWN]),
+                       errors=tuple(group_errors(errors)[:ERRORS_SHOWN]),
                        window_start=now - WINDOW, generated_at=now)

@@ -68,3 +68,13 @@ def still_bound(what: str, numbers: list[PhoneNumber]) -> str:
     listed = f"{shown} and {more} more" if more > 0 else shown
     return (f"Phone numbers are still bound to this {what}: {listed}. Unbind them first "
             "(DELETE /v1/phone-numbers/{number_id}, ids in GET /v1/phone-numbers).")
+
+
+def lists_every_binding(recorded: frozenset[str] | None, listed: list[PhoneNumber]) -> bool:
+    """Whether numbers read through the trunk index are the trunk's current bindings.
+
+    A DynamoDB index is eventually consistent: just after a bind or an unbind it may still
+    list the numbers as they were (moto never does, DynamoDB does). The trunk item, read
+    consistently, records which numbers are bound; a read that lists other ones is read again
+    later. `recorded` None: a trunk from before the record existed, whose index is trusted."""
+    return recorded is None or {n.number_id for n in listed} == recorded

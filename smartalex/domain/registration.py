@@ -7,9 +7,11 @@ the status handler and the API always agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+
+from .edge_addresses import EdgeAddresses
 
 # The reason the edge reports when it did not answer a REGISTER challenge (edge/challenges.py).
 CHALLENGE_REFUSED = "Challenge not answered"
@@ -23,10 +25,30 @@ TARGET_REFUSED = "Address refused"
 TAKEN_RETRY_SECONDS = 30.0
 # A 403 is retried, but slowly: 5 min, doubling to at most 30 min (see retry_delay).
 FORBIDDEN_RETRY_SECONDS = (300.0, 1800.0)
+# Another device took the extension: tried again after 10 min, doubling to at most 1 h.
+CONTACT_TAKEN_RETRY_SECONDS = (600.0, 3600.0)
+# Problems retried on such a long back-off (see retry_delay).
+SLOW_RETRIES = {"forbidden": FORBIDDEN_RETRY_SECONDS, "contact_taken": CONTACT_TAKEN_RETRY_SECONDS}
 AUTH_MESSAGE = (
     "Authentication required — wrong username or password. "
     "Re-enter the credentials and click Re-register."
 )
+
+
+# What a trunk reads while no edge holds it (as_shown, and the edge that lets it go).
+WAITING_FOR_EDGE = ("Waiting for an edge to take this extension: none holds it right now (a new "
+                    "or changed trunk, or an edge restarting or handing it over). It registers "
+                    "within seconds of one taking it; nothing to change on the PBX.")
+NO_EDGE_FOR_LONG = ("No edge has taken this extension for {minutes} min: our edges may be at "
+                    "capacity or restarting. It registers as soon as one has room; nothing to "
+                    "change on the PBX.")
+NO_CAPACITY = ("No capacity left: the edge that took this extension had no room for it and "
+               "handed it back. It registers as soon as an edge has room; nothing to change on "
+               "the PBX.")
+RAN_OUT = ("The registration ran out at {time} UTC without a refresh from the edge holding "
+           "it, so calls may not reach the AI; the edge is registering again.")
+# Edges claim unheld trunks every few seconds: longer than this unheld is not a hand-over.
+LONG_WITHOUT_EDGE = timedelta(seconds=60)
 
 
 class RegistrationState(StrEnum):
@@ -58,6 +80,17 @@ class Problem(StrEnum):
     EXTENSION_TAKEN = "extension_taken"
     # The registrar resolves to a private, loopback, metadata... address (domain/targets.py).
     TARGET = "target_refused"
+    # Another device (a desk phone, a softphone) registered the extension and the PBX dropped
+    # our registration for it (edge/registration.py checks the PBX's list of bindings).
+    CONTACT_TAKEN = "contact_taken"
+    # A warning, not a failure: registered, but the PBX also keeps other devices' registrations
+    # of the extension, which may ring too.
+    SHARED = "shared"
+    # No edge holds the trunk (a new trunk, an edge restarting, a hand-over): nobody registers
+    # it until one takes it. Reported by an edge as it lets go, and read off the lease.
+    NO_EDGE = "no_edge"
+    # The edge that took the trunk had no room left for it and handed it back.
+    NO_CAPACITY = "no_capacity"
 
 
 @dataclass(frozen=True)
@@ -66,6 +99,7 @@ class RegistrationStatus:
 
     state: RegistrationState = RegistrationState.CONNECTING
     error: str | None = None
+    warning: str | None = None  # registered, but something the admin should know
     sip_code: int | None = None
     since: datetime | None = None
     last_attempt_at: datetime | None = None
@@ -75,6 +109,35 @@ class RegistrationStatus:
         if self.state is RegistrationState.REGISTERED:
             return f"Registered as ext {extension}"
         return "Failed" if self.state is RegistrationState.FAILED else "Connecting"
+
+
+def as_shown(status: RegistrationStatus, lease_expires_at: float | None,
+             now: datetime) -> RegistrationStatus:
+    """What a trunk's registration reads now: the edge's last report, held to the two facts
+    that report cannot vouch for after the fact. Registered only while an edge holds an
+    unexpired lease (`lease_expires_at`, epoch seconds; None or 0 when no edge has one) and the
+    registration has not expired (`status.expires_at`); otherwise Connecting, with why. A
+    Failed status stays Failed: its cause still needs the admin, whichever edge tries next.
+    Pure, so it survives any change in how leases are stored."""
+    held = bool(lease_expires_at) and lease_expires_at > now.timestamp()
+    if not held:
+        if status.state is RegistrationState.FAILED:
+            return status
+        unheld_since = datetime.fromtimestamp(lease_expires_at, timezone.utc) \
+            if lease_expires_at else (status.since
+                                      if status.state is RegistrationState.CONNECTING else None)
+        waited = now - unheld_since if unheld_since else timedelta(0)
+        error = NO_EDGE_FOR_LONG.format(minutes=max(1, int(waited.total_seconds() // 60))) \
+            if waited > LONG_WITHOUT_EDGE else (status.error if status.error in (
+                NO_CAPACITY, WAITING_FOR_EDGE) else WAITING_FOR_EDGE)
+        return replace(status, state=RegistrationState.CONNECTING, error=error, warning=None,
+                       expires_at=None)
+    if status.state is RegistrationState.REGISTERED and status.expires_at is not None \
+            and status.expires_at <= now:
+        ran_out = status.expires_at.astimezone(timezone.utc).strftime("%H:%M:%S")
+        return replace(status, state=RegistrationState.CONNECTING,
+                       error=RAN_OUT.format(time=ran_out), warning=None)
+    return status
 
 
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake")
@@ -126,9 +189,9 @@ def classify(code: int | None, reason: str = "") -> Problem | None:
 
 def state_for(problem: Problem | None) -> RegistrationState:
     """No answer keeps the trunk Connecting (with a hint); any definite refusal is Failed."""
-    if problem is None:
+    if problem is None or problem is Problem.SHARED:
         return RegistrationState.REGISTERED
-    if problem is Problem.NO_RESPONSE:
+    if problem in (Problem.NO_RESPONSE, Problem.NO_EDGE, Problem.NO_CAPACITY):
         return RegistrationState.CONNECTING
     return RegistrationState.FAILED
 
@@ -140,14 +203,17 @@ def retry_delay(problem: Problem, failures: int) -> float | None:
     authentication failures (401/407) wait for the admin. A 403 usually goes away when
     someone changes the PBX (an IP allowed, the extension enabled) without touching our
     side, so it is retried, slowly: 5 min, doubling to 30 min, which no fail2ban counts as
-    an attack. Everything else backs off exponentially from 2 s to 2 min instead of pjsua's
+    an attack. An extension another device took is retried after 10 min, doubling to 1 h:
+    each try takes the extension back from that device (on a PBX where the newest
+    registration wins), so the edge does not fight for it; Re-register tries at once.
+    Everything else backs off exponentially from 2 s to 2 min instead of pjsua's
     fixed 300 s; that includes a password we could not read, which is most often a passing
     error of the secret store.
     """
     if problem is Problem.AUTH:
         return None
-    if problem is Problem.FORBIDDEN:
-        first, cap = FORBIDDEN_RETRY_SECONDS
+    if problem.value in SLOW_RETRIES:
+        first, cap = SLOW_RETRIES[problem.value]
         return min(first * 2 ** (max(failures, 1) - 1), cap)
     if problem is Problem.EXTENSION_TAKEN:
         return TAKEN_RETRY_SECONDS  # registers soon after the other trunk lets go
@@ -174,20 +240,24 @@ class Target:
 
 
 def explain(problem: Problem | None, code: int | None, reason: str, target: Target,
-            pbx: PbxWords | None = None) -> str | None:
+            pbx: PbxWords | None = None, sources: EdgeAddresses | None = None) -> str | None:
     """The message an admin sees for a problem; None when there is nothing to say. With the
-    PBX's words, the messages that send the admin into its console say where to look."""
+    PBX's words, the messages that send the admin into its console say where to look; with
+    `sources`, the hints that ask for the PBX's firewall say which addresses to allow."""
     where = f"{target.domain}:{target.port} over {target.transport.upper()}"
     said = f"{code} {reason}".strip() if code else reason
     outside = (f" ({pbx.name}: {pbx.outside_network})" if pbx and pbx.outside_network else "")
+    allow = f"our addresses {sources.allow()}" if sources and sources.addresses else \
+        "our registration source addresses"
     messages = {
         Problem.AUTH: AUTH_MESSAGE + (f" {pbx.name} shows them {pbx.credentials}."
                                       if pbx and pbx.credentials else ""),
         Problem.FORBIDDEN: (
             f"The PBX at {target.domain} refused extension {target.extension} with {said}. "
             "This is rarely the password: most often the PBX blocks the address we register "
-            "from (its firewall, fail2ban or IP blocklist), does not let this extension "
-            f"register from outside its own network{outside}, or the extension is disabled. "
+            f"from (its firewall, fail2ban or IP blocklist: allow {allow}), does not let this "
+            f"extension register from outside its own network{outside}, or the extension is "
+            "disabled. "
             "Some PBXs (Asterisk's chan_sip) also answer a wrong password this way. We try "
             "again in 5 minutes, then less often (at most every 30); click Re-register once "
             "it is fixed."
@@ -203,8 +273,8 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
         ),
         Problem.NO_RESPONSE: (
             f"No answer from the PBX at {where} yet. Check that the domain is reachable from "
-            "the internet, that the PBX firewall allows our registration source IP, and that "
-            f"extension {target.extension} exists and is enabled."
+            f"the internet, that the PBX's firewall allows {allow}, and that extension "
+            f"{target.extension} exists and is enabled."
         ),
         Problem.TLS: (
             f"The TLS handshake with {target.domain}:{target.port} failed ({reason}). Check that "
@@ -248,6 +318,25 @@ def explain(problem: Problem | None, code: int | None, reason: str, target: Targ
             (reason.split(": ", 1)[1] if ": " in reason else reason) + ". We look the domain "
             "up again before each attempt and keep retrying."
         ),
+        Problem.CONTACT_TAKEN: (
+            f"Another device registered as extension {target.extension} on the PBX at "
+            f"{target.domain}, and the PBX dropped the AI's registration for it: calls to "
+            f"{target.extension} ring that device, not the AI. Most often a desk phone or "
+            "softphone was set up with the AI extension's credentials. Remove them from that "
+            "device (or give the AI an extension of its own), then click Re-register. So as "
+            "not to take the extension back and forth with that device, we try again only "
+            "after 10 minutes, then at most every hour."
+        ),
+        Problem.SHARED: (
+            f"Registered, but the PBX also keeps registrations of extension "
+            f"{target.extension} from other devices ({reason or 'at least 1'} besides the "
+            f"AI's): calls to "
+            f"{target.extension} may ring those too, and whoever answers first takes the "
+            "call. If the AI should be the only one, remove the extension's credentials from "
+            "the other devices, or limit the extension to one registration on the PBX."
+        ),
+        Problem.NO_EDGE: WAITING_FOR_EDGE,
+        Problem.NO_CAPACITY: NO_CAPACITY,
         Problem.NO_CREDENTIALS: (
             "The SIP password for this trunk could not be read. We keep retrying; if this "
             "persists, re-enter the password and click Re-register."

@@ -60,6 +60,33 @@ def check_host(value: str) -> str:
     return name
 
 
+def check_proxy(value: str) -> str:
+    """An outbound proxy: a host as check_host allows, optionally with a port
+    (`proxy.example.com`, `proxy.example.com:5070`, `[2001:db8::1]:5070`); returned normalised.
+    Without a port the edge looks the proxy up like a registrar (RFC 3263: SRV, then A)."""
+    value = value.strip()
+    if "://" in value or value.lower().startswith(("sip:", "sips:")):
+        check_host(value)  # says: without a scheme
+    host, port = split_proxy(value)
+    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise ValueError("must be a host name or IP address, optionally with :port (1-65535)")
+    host = check_host(host)
+    if port is None:
+        return host
+    return f"[{host}]:{int(port)}" if ":" in host else f"{host}:{int(port)}"
+
+
+def split_proxy(value: str) -> tuple[str, str | None]:
+    """(host, port or None) of `host`, `host:port`, `[v6]` or `[v6]:port`."""
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        return host, (rest[1:] if rest.startswith(":") else None) if rest else None
+    if value.count(":") == 1:
+        host, _, port = value.partition(":")
+        return host, port
+    return value, None
+
+
 def _ascii_name(name: str) -> str:
     """An internationalised name (bücher.example) in the form DNS and SIP carry
     (xn--bcher-kva.example); ASCII names as they are."""

@@ -32,7 +32,7 @@ class Transport(StrEnum):
 # Changing any of these means the PBX must see a fresh REGISTER (the edge starts the trunk over
 # with the new settings; for pbx_source_addresses that is what applies the new list).
 REGISTRATION_FIELDS = frozenset({"domain", "extension", "username", "password", "transport", "port",
-                                 "tls_verify", "pbx_source_addresses"})
+                                 "tls_verify", "pbx_source_addresses", "outbound_proxy"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ class SipAccount:
     # domain resolves to (a PBX cluster, a separate media/signalling node). Empty: only the
     # registrar may start calls (edge/inbound_policy.py).
     pbx_source_addresses: tuple[str, ...] = ()
+    # False: no port was given, so the edge looks the domain up as RFC 3263 says (SRV records
+    # for the transport, then A) and uses `port` (the type's default) only when there are none.
+    explicit_port: bool = True
+    # Every request goes through this proxy (`host` or `host:port`; a hosted PBX's edge proxy)
+    # instead of straight to the domain; None: straight to the domain.
+    outbound_proxy: str | None = None
 
     @property
     def target(self) -> Target:
@@ -74,6 +80,14 @@ class Trunk:
     directory_version: int = 0       # bumps on every directory change (edges refresh)
     bindings_version: int = 0        # bumps when phone numbers are bound or unbound
     agent_version: int = 0           # bumps when the linked agent's settings or secret change
+    # Seconds the AI rings before answering, so a ring group or queue gives people a chance
+    # first (edge/call_driver.py). Takes effect from the next call, without re-registering.
+    answer_delay_seconds: int = 0
+    # The ids of the numbers bound to it, written with every bind and unbind (None: a trunk
+    # from before they were recorded). The edge reads the numbers through an index, which
+    # DynamoDB updates a little later: this says when that read is complete
+    # (phone_number.lists_every_binding).
+    bound_numbers: frozenset[str] | None = None
 
     @property
     def unique_key(self) -> str:

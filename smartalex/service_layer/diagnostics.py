@@ -1,6 +1,7 @@
 """Diagnostics use cases: a number's or a trunk's live health, recent calls and recent errors.
 
-Each list is ONE bounded query (descending, Limit N, sort key >= now - 24 h), so reading
+Each list is ONE bounded query (descending, Limit N, sort key >= now - 24 h; N is enough to
+group a burst of identical refusals: domain/diagnostics.py), so reading
 Diagnostics costs the same with ten calls stored as with a hundred thousand:
 - a number's calls: the calls table's `line-index` on the number's DID line;
 - a trunk's calls: the calls table itself, keyed by trunk: every call of the trunk, whichever
@@ -15,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..domain.diagnostics import (
-    CALLS_SHOWN,
-    ERRORS_SHOWN,
+    CALLS_READ,
+    ERRORS_READ,
     LAST_CALL_LOOKBACK,
     WINDOW,
     Diagnostics,
@@ -54,8 +55,8 @@ def trunk_diagnostics(tenant_id: str, trunk_id: str, *, trunks: TrunkRepository,
 def _diagnose(trunk_id, trunk, number, line_key: str | None, *, calls: CallRecordRepository,
               errors: ErrorRecordRepository, now: datetime) -> Diagnostics:
     since = now - WINDOW
-    recent_calls = calls.recent(trunk_id, since, CALLS_SHOWN, line_key=line_key)
-    recent_errors = errors.recent(trunk_id, since, ERRORS_SHOWN)
+    recent_calls = calls.recent(trunk_id, since, CALLS_READ, line_key=line_key)
+    recent_errors = errors.recent(trunk_id, since, ERRORS_READ)
     if recent_calls:
         last_call_at = recent_calls[0].started_at
     else:

@@ -11,10 +11,17 @@ import inspect
 from typing import TYPE_CHECKING
 
 from ..domain.call import CallRecord, Party, extension_line
+from ..domain.edge_addresses import EdgeAddresses
 from ..domain.errors_log import ErrorRecord, ErrorSource
 from ..domain.messages import CallEnded, Envelope, ErrorObserved, RegistrationObserved
 from ..domain.pbx_types import preset
-from ..domain.registration import RegistrationState, RegistrationStatus, explain, retry_delay
+from ..domain.registration import (
+    Problem,
+    RegistrationState,
+    RegistrationStatus,
+    explain,
+    retry_delay,
+)
 from .ports import (
     CallRecordRepository,
     ErrorRecordRepository,
@@ -27,6 +34,8 @@ if TYPE_CHECKING:
 
 RETRYING_HINT = ("We keep retrying on our own (at least every 2 minutes); the trunk shows "
                  "Registered as soon as the PBX accepts.")
+SLOW_RETRY_HINT = ("We try again in {minutes} minutes, then less often; click Re-register once "
+                   "it is fixed to try at once.")
 WAITING_HINT = ("We wait for you before trying again (retrying a wrong password can get our "
                 "address blocked by the PBX): fix the cause, then click Re-register.")
 
@@ -38,7 +47,8 @@ def message_error_id(envelope: Envelope) -> str:
 
 
 def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
-                        errors: ErrorRecordRepository) -> bool:
+                        errors: ErrorRecordRepository,
+                        edge_addresses: EdgeAddresses | None = None) -> bool:
     """Store what an edge saw; True if applied, False if stale or the trunk is gone.
 
     A status that newly reports a problem (Failed, or Connecting with no answer from the PBX)
@@ -52,24 +62,29 @@ def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
     if trunk is None or envelope.generation < trunk.generation:
         return False
     current = trunk.registration
+    said = explain(observed.problem, observed.sip_code, observed.reason, trunk.account.target,
+                   preset(trunk.pbx_type).words, edge_addresses)
+    registered = observed.state is RegistrationState.REGISTERED
     status = RegistrationStatus(
         state=observed.state,
-        error=explain(observed.problem, observed.sip_code, observed.reason, trunk.account.target,
-                      preset(trunk.pbx_type).words),
+        error=None if registered else said,
+        warning=said if registered else None,
         sip_code=observed.sip_code,
         since=current.since if current.state == observed.state and current.since else envelope.time,
         last_attempt_at=observed.attempt_at or current.last_attempt_at,
         expires_at=observed.expires_at if observed.state is RegistrationState.REGISTERED else None,
     )
     applied = trunks.record_registration(envelope.trunk, envelope.order, status)
-    failing = status.state is RegistrationState.FAILED or (
-        status.state is RegistrationState.CONNECTING and status.error is not None)
-    changed = (status.state, status.error) != (current.state, current.error)
+    failing = status.state is RegistrationState.FAILED or status.warning is not None or (
+        status.state is RegistrationState.CONNECTING and status.error is not None
+        and observed.problem is not Problem.NO_EDGE)  # a hand-over is routine, not a problem
+    changed = (status.state, status.error, status.warning) != \
+        (current.state, current.error, current.warning)
     if applied and failing and changed:
         errors.add(ErrorRecord(
             error_id=message_error_id(envelope), tenant_id=trunk.tenant_id,
             trunk_id=trunk.trunk_id, source=ErrorSource.REGISTRATION,
-            message=status.error or "The PBX did not accept the registration.",
+            message=status.error or status.warning or "The PBX did not accept the registration.",
             hint=_registration_hint(observed), at=envelope.time,
         ))
     return applied
@@ -77,9 +92,12 @@ def record_registration(envelope: Envelope, *, trunks: TrunkRepository,
 
 def _registration_hint(observed: RegistrationObserved) -> str | None:
     """What happens next, by the edge's retry policy (registration.retry_delay)."""
-    if observed.problem is None:
+    if observed.problem is None or observed.state is RegistrationState.REGISTERED:
         return None
-    return WAITING_HINT if retry_delay(observed.problem, 1) is None else RETRYING_HINT
+    delay = retry_delay(observed.problem, 1)
+    if delay is None:
+        return WAITING_HINT
+    return SLOW_RETRY_HINT.format(minutes=round(delay / 60)) if delay > 120 else RETRYING_HINT
 
 
 def record_call(envelope: Envelope, *, calls: CallRecordRepository,

@@ -11,6 +11,7 @@ from ..domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateT
 from ..domain.errors import Conflict, NotFound
 from ..domain.phone_number import still_bound
 from ..domain.quotas import DEFAULT_QUOTAS, Quotas
+from ..domain.sip import split_proxy
 from ..domain.registration import RegistrationStatus
 from ..domain.targets import ANYWHERE, TargetGuard
 from ..domain.trunk import REGISTRATION_FIELDS, SipAccount, Trunk
@@ -35,13 +36,17 @@ def create_trunk(cmd: CreateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
     passes the deployment's)."""
     quotas.check_trunks(len(trunks.list(cmd.tenant_id)))
     targets.check_host(cmd.domain, field="domain")
+    if cmd.outbound_proxy:
+        targets.check_host(split_proxy(cmd.outbound_proxy)[0], field="outbound_proxy")
     now = clock()
     account = SipAccount(cmd.domain, cmd.extension, cmd.username, cmd.transport, cmd.port,
-                         cmd.tls_verify, tuple(cmd.pbx_source_addresses))
+                         cmd.tls_verify, tuple(cmd.pbx_source_addresses), cmd.explicit_port,
+                         cmd.outbound_proxy)
     trunk = Trunk(
         trunk_id=new_trunk_id(), tenant_id=cmd.tenant_id, pbx_type=cmd.pbx_type,
         account=account, label=cmd.label, created_at=now, updated_at=now,
         registration=RegistrationStatus(since=now),
+        answer_delay_seconds=cmd.answer_delay_seconds,
     )
     secrets.put(trunk.trunk_id, cmd.password.get_secret_value())
     try:
@@ -59,9 +64,13 @@ def update_trunk(cmd: UpdateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
     changes = cmd.changes()
     if "domain" in changes:
         targets.check_host(changes["domain"], field="domain")
+    if changes.get("outbound_proxy"):
+        targets.check_host(split_proxy(changes["outbound_proxy"])[0], field="outbound_proxy")
     now = clock()
     account = before.account
     account_fields = {k: v for k, v in changes.items() if k in REGISTRATION_FIELDS - {"password"}}
+    if "port" in changes:
+        account_fields["explicit_port"] = True  # a port given is used as given
     if account_fields:
         account = replace(account, **account_fields)
         if "port" not in changes and account.transport != before.account.transport:
@@ -70,6 +79,7 @@ def update_trunk(cmd: UpdateTrunk, *, trunks: TrunkRepository, secrets: SecretSt
         before, account=account, updated_at=now,
         pbx_type=changes.get("pbx_type", before.pbx_type),
         label=changes["label"] if "label" in changes else before.label,
+        answer_delay_seconds=changes.get("answer_delay_seconds", before.answer_delay_seconds),
     )
     reregister = account != before.account or "password" in changes
     if reregister:

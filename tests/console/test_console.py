@@ -233,7 +233,7 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     # itself while it is open.
     calls = diagnostics.get_by_test_id("call-row")
     expect(calls).to_have_count(1, timeout=SLOW)
-    expect(calls.first).to_contain_text("Answered by agent")
+    expect(calls.first).to_contain_text("Caller hung up")  # the caller ended it
     expect(calls.first).to_contain_text("300")
     # The wrong password earlier is among the trunk's errors, with its hint.
     expect(diagnostics.get_by_test_id("error-row").first).to_contain_text("Authentication required")

@@ -94,3 +94,15 @@ def test_the_api_code_is_staged_in_the_cloud_assembly(env):
     sources = [f["source"]["path"] for f in manifest["files"].values()]
     zips = [p for p in sources if p.endswith(".zip")]
     assert zips and all((env.outdir / p).is_file() for p in zips)
+
+
+def test_the_api_and_the_handler_name_the_edges_elastic_ip_pool(env):
+    """PBX admins allow these: the trunk representation and the Connecting hint list them."""
+    pool = sorted(env.logical_id(address) for address in env.app.edge.addresses)
+    for runtime in ("api", "edge-events handler"):
+        joined = environments(env)[runtime][contract.EDGE_PUBLIC_ADDRESSES]
+        imported = [part["Fn::ImportValue"] for part in joined["Fn::Join"][1]]
+        assert len(imported) == len(pool)
+        assert all(i.startswith(f"SmartAlex-{env.name}-Edge:") for i in imported)
+    edge = environments(env)["edge"][contract.EDGE_PUBLIC_ADDRESSES]
+    assert sorted(part["Ref"] for part in edge["Fn::Join"][1]) == pool

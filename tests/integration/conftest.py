@@ -139,6 +139,28 @@ def phone_factory(tmp_path):
 
 
 @pytest.fixture
+def baresip_factory(tmp_path):
+    """baresip_factory(pbx, user, password, auto_answer=False) -> BaresipPhone (a second SIP
+    stack, tests/support/baresip.py), registered; stopped after the test."""
+    from tests.support.baresip import BaresipPhone
+
+    phones: list[BaresipPhone] = []
+
+    def start(pbx: KamailioPBX, user: str, password: str, auto_answer: bool = False):
+        phone = BaresipPhone(tmp_path / f"baresip-{user}-{len(phones)}",
+                             f"{pbx.host}:{pbx.port}", user, password, auto_answer)
+        phones.append(phone)
+        # baresip registers before the test's control connection is up (no REGISTER_OK to
+        # wait for): ask the PBX instead.
+        pbx.wait_for_contact(user, timeout=10)
+        return phone
+
+    yield start
+    for phone in phones:
+        phone.stop()
+
+
+@pytest.fixture
 def sipp_factory(tmp_path):
     """sipp_factory(scenario, remote, *extra, service=None, local_ip=...) -> Popen of one sipp
     call (-m 1).

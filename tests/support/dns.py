@@ -21,12 +21,15 @@ ADDRESS = "127.0.0.77"
 
 
 class LoopbackDns:
-    """`records`: name → IPv4 address, answered as A records (TTL 60); anything else NXDOMAIN
-    (AAAA of a known name: no data)."""
+    """`records`: name → IPv4 address, answered as A records (TTL 60); `srv`: name (e.g.
+    `_sip._udp.pbx.test`) → [(target, port, priority, weight)], answered as SRV records;
+    anything else NXDOMAIN (another type of a known name: no data)."""
 
-    def __init__(self, address: str = ADDRESS, records: dict[str, str] | None = None):
+    def __init__(self, address: str = ADDRESS, records: dict[str, str] | None = None,
+                 srv: dict[str, list[tuple[str, int, int, int]]] | None = None):
         self.address = address
         self.records = {name.rstrip(".").lower(): ip for name, ip in (records or {}).items()}
+        self.srv = {name.rstrip(".").lower(): list(v) for name, v in (srv or {}).items()}
         self.queries: list[str] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind((address, 53))
@@ -57,9 +60,14 @@ class LoopbackDns:
             name = question.name.to_text().rstrip(".").lower()
             self.queries.append(name)
             response = dns.message.make_response(query)
-            if name not in self.records:
+            if name not in self.records and name not in self.srv:
                 response.set_rcode(dns.rcode.NXDOMAIN)
-            elif question.rdtype == dns.rdatatype.A:
+            elif question.rdtype == dns.rdatatype.A and name in self.records:
                 response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A",
                                                            self.records[name]))
+            elif question.rdtype == dns.rdatatype.SRV and name in self.srv:
+                response.answer.append(dns.rrset.from_text_list(
+                    question.name, 60, "IN", "SRV",
+                    [f"{prio} {weight} {port} {target}." for target, port, prio, weight
+                     in self.srv[name]]))
             self._sock.sendto(response.to_wire(), peer)

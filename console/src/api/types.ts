@@ -8,6 +8,7 @@ export type Registration = {
   state: RegistrationState;
   label: string;
   error: string | null;
+  warning?: string | null;
   sip_code: number | null;
   since: string | null;
   last_attempt_at?: string | null;
@@ -24,6 +25,10 @@ export type Trunk = {
   port: number;
   tls_verify: boolean;
   pbx_source_addresses: string[];
+  port_explicit?: boolean;
+  outbound_proxy?: string | null;
+  answer_delay_seconds?: number;
+  edge_addresses?: { addresses: string[]; rtp_port_first: number; rtp_port_last: number };
   label: string | null;
   generation: number;
   created_at: string;
@@ -78,9 +83,18 @@ export type DiagnosticsCall = {
   outcome: string;
   label: string;
   transfer_target: string | null;
+  count?: number; // identical unanswered calls in a row, shown as one row
+  first_started_at?: string;
 };
 
-export type DiagnosticsError = { at: string; source: string; message: string; hint: string | null };
+export type DiagnosticsError = {
+  at: string;
+  source: string;
+  message: string;
+  hint: string | null;
+  count?: number; // the same error in a row, shown as one row
+  first_at?: string;
+};
 
 export type Diagnostics = {
   trunk_id: string;

@@ -127,6 +127,7 @@ export function Diagnostics(props: { of: { number: string } | { trunk: string } 
                     <td data-label="Duration">{duration(call.duration_seconds)}</td>
                     <td data-label="Outcome" className={`outcome outcome--${call.outcome}`}>
                       {call.label}
+                      {(call.count ?? 1) > 1 ? ` ×${call.count} (since ${when(call.first_started_at ?? call.started_at)})` : null}
                     </td>
                   </tr>
                 ))}
@@ -143,6 +144,7 @@ export function Diagnostics(props: { of: { number: string } | { trunk: string } 
                 <li key={`${error.at}-${i}`} data-testid="error-row">
                   <p className="error-meta">
                     {when(error.at)} · {SOURCES[error.source] ?? error.source}
+                    {(error.count ?? 1) > 1 ? ` · ×${error.count} since ${when(error.first_at ?? error.at)}` : null}
                   </p>
                   <p>{error.message}</p>
                   {error.hint ? <p className="hint">{error.hint}</p> : null}

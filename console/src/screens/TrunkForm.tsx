@@ -18,6 +18,8 @@ export const TRUNK_FIELDS = [
   "port",
   "tls_verify",
   "pbx_source_addresses",
+  "outbound_proxy",
+  "answer_delay_seconds",
 ] as const;
 
 type Values = {
@@ -31,6 +33,8 @@ type Values = {
   port: string;
   tls_verify: boolean;
   pbx_source_addresses: string;
+  outbound_proxy: string;
+  answer_delay_seconds: string;
 };
 
 function initial(trunk?: Trunk): Values {
@@ -45,6 +49,8 @@ function initial(trunk?: Trunk): Values {
     port: trunk ? String(trunk.port) : "",
     tls_verify: trunk?.tls_verify ?? true,
     pbx_source_addresses: (trunk?.pbx_source_addresses ?? []).join("\n"),
+    outbound_proxy: trunk?.outbound_proxy ?? "",
+    answer_delay_seconds: trunk ? String(trunk.answer_delay_seconds ?? 0) : "",
   };
 }
 
@@ -77,6 +83,9 @@ export function createBody(v: Values): Record<string, unknown> {
   if (v.transport === "tls") body.tls_verify = v.tls_verify;
   const extra = addresses(v.pbx_source_addresses);
   if (extra.length) body.pbx_source_addresses = extra;
+  if (v.outbound_proxy.trim()) body.outbound_proxy = v.outbound_proxy.trim();
+  const delay = portValue(v.answer_delay_seconds); // a whole number, or the text for the API to name
+  if (delay !== undefined) body.answer_delay_seconds = delay;
   return body;
 }
 
@@ -97,6 +106,10 @@ export function patchBody(trunk: Trunk, v: Values): Record<string, unknown> {
   if (v.transport === "tls" && v.tls_verify !== trunk.tls_verify) body.tls_verify = v.tls_verify;
   const extra = addresses(v.pbx_source_addresses);
   if (extra.join(" ") !== trunk.pbx_source_addresses.join(" ")) body.pbx_source_addresses = extra;
+  const proxy = v.outbound_proxy.trim();
+  if (proxy !== (trunk.outbound_proxy ?? "")) body.outbound_proxy = proxy === "" ? null : proxy;
+  const delay = portValue(v.answer_delay_seconds);
+  if (delay !== undefined && delay !== (trunk.answer_delay_seconds ?? 0)) body.answer_delay_seconds = delay;
   return body;
 }
 
@@ -307,6 +320,24 @@ export function TrunkForm(props: {
           hint="Only for a PBX cluster or a separate signalling node: addresses or networks, one per line."
         >
           {(c) => <textarea {...c} name="pbx_source_addresses" rows={2} spellCheck={false} {...text("pbx_source_addresses")} />}
+        </Field>
+        <Field
+          label="Outbound proxy"
+          optional
+          error={err.outbound_proxy}
+          hint="Only if your PBX provider gives one: host or host:port. Every request goes through it."
+        >
+          {(c) => <input {...c} name="outbound_proxy" autoComplete="off" spellCheck={false} {...text("outbound_proxy")} />}
+        </Field>
+        <Field
+          label="Ring before answering (seconds)"
+          optional
+          error={err.answer_delay_seconds}
+          hint="0 answers at once. In a ring group or queue with people, a few seconds let them answer first."
+        >
+          {(c) => (
+            <input {...c} name="answer_delay_seconds" inputMode="numeric" autoComplete="off" placeholder="0" {...text("answer_delay_seconds")} />
+          )}
         </Field>
       </fieldset>
 

@@ -51,6 +51,11 @@ export function TrunkStatus(props: {
           {advice ? <p className="status-advice">{advice}</p> : null}
         </div>
       ) : null}
+      {r.warning ? (
+        <div className="status-error" data-testid="registration-warning">
+          <p>{r.warning}</p>
+        </div>
+      ) : null}
       {r.state === "connecting" && props.following === "gave-up" ? (
         <p className="status-advice">
           Still connecting after 10 minutes. Check the SIP domain, transport and port, then press Re-register.{" "}

@@ -60,7 +60,7 @@ def create_trunk() -> Response:
     trunk = use_cases.create_trunk(cmd, trunks=s.trunks, secrets=s.secrets, targets=s.targets,
                                    quotas=s.quotas)
     logger.info("Trunk created", extra={"tenant": tenant, "trunk_id": trunk.trunk_id})
-    return render.trunk(trunk, 201)
+    return render.trunk(trunk, 201, s.edge_addresses)
 
 
 @bp.route("/v1/trunks", methods=["GET"])
@@ -70,13 +70,15 @@ def list_trunks() -> Response:
     mode = (bp.current_request.query_params or {}).get("mode")
     if mode is not None and mode not in MODES:
         raise InvalidInput("mode must be 'register', the only trunk mode today", field="mode")
-    return render.trunks(services().trunks.list(tenant))
+    s = services()
+    return render.trunks(s.trunks.list(tenant), s.edge_addresses)
 
 
 @bp.route(TRUNK, methods=["GET"])
 @api_errors
 def get_trunk(trunk_id: str) -> Response:
-    return render.trunk(services().trunks.get(_tenant(), _checked(trunk_id)))
+    s = services()
+    return render.trunk(s.trunks.get(_tenant(), _checked(trunk_id)), sources=s.edge_addresses)
 
 
 @bp.route(TRUNK, methods=["PATCH"])
@@ -90,7 +92,7 @@ def update_trunk(trunk_id: str) -> Response:
     logger.info("Trunk updated", extra={"tenant": tenant, "trunk_id": trunk_id,
                                         "fields": sorted(cmd.changes().keys()),  # names only
                                         "generation": trunk.generation})
-    return render.trunk(trunk)
+    return render.trunk(trunk, sources=s.edge_addresses)
 
 
 @bp.route(TRUNK, methods=["DELETE"])
@@ -111,7 +113,8 @@ def reregister_trunk(trunk_id: str) -> Response:
     tenant = _tenant()
     body = json_object(bp.current_request, required=False)  # no fields; `{}` is fine
     cmd = command(ReregisterTrunk, body, tenant_id=tenant, trunk_id=_checked(trunk_id))
-    trunk = use_cases.reregister_trunk(cmd, trunks=services().trunks)
+    s = services()
+    trunk = use_cases.reregister_trunk(cmd, trunks=s.trunks)
     logger.info("Trunk re-registration requested", extra={"tenant": tenant, "trunk_id": trunk_id,
                                                           "generation": trunk.generation})
-    return render.trunk(trunk, 202)
+    return render.trunk(trunk, 202, s.edge_addresses)

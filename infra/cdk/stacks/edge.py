@@ -108,7 +108,9 @@ class EdgeStack(Stack):
             container_insights_v2=(ecs.ContainerInsights.ENABLED if settings.container_insights
                                    else ecs.ContainerInsights.DISABLED))
         self.capacity = self._create_capacity(alarm_topic)
-        self.task_definition, self.container = self._create_task_definition(runtime_env)
+        self.public_addresses = Fn.join(",", [a.ref for a in self.addresses])
+        self.task_definition, self.container = self._create_task_definition(
+            {**runtime_env, contract.EDGE_PUBLIC_ADDRESSES: self.public_addresses})
         self.service = self._create_service()
         self._grant(data, secrets, queues)
         self._acknowledge()

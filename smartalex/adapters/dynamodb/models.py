@@ -9,6 +9,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -57,6 +58,8 @@ class TrunkModel(Model):
     port = NumberAttribute()
     tls_verify = BooleanAttribute(null=True)
     pbx_source_addresses = ListAttribute(of=UnicodeAttribute, null=True)
+    explicit_port = BooleanAttribute(null=True)  # absent (older items): the port was given
+    outbound_proxy = UnicodeAttribute(null=True)
     label = UnicodeAttribute(null=True)
     generation = NumberAttribute()
     created_at = UTCDateTimeAttribute()
@@ -64,6 +67,7 @@ class TrunkModel(Model):
     # Registration status, written by the edge-events handler (conditional on reg_order).
     reg_state = UnicodeAttribute()
     reg_error = UnicodeAttribute(null=True)
+    reg_warning = UnicodeAttribute(null=True)
     reg_sip_code = NumberAttribute(null=True)
     reg_since = UTCDateTimeAttribute(null=True)
     reg_last_attempt_at = UTCDateTimeAttribute(null=True)
@@ -83,6 +87,12 @@ class TrunkModel(Model):
     bindings_version = NumberAttribute(default=0)
     # Bumps whenever the linked agent's settings or signing secret change (edges re-read it).
     agent_version = NumberAttribute(default=0)
+    # Seconds the AI rings before answering (absent on older items: 0).
+    answer_delay_seconds = NumberAttribute(null=True)
+    # The numbers bound to it, and how many (0 with no set: DynamoDB has no empty sets), written
+    # with every bind and unbind; absent on trunks from before they were recorded.
+    bound_numbers = UnicodeSetAttribute(null=True)
+    bound_count = NumberAttribute(null=True)
 
     tenant_index = TenantIndex()
     placement_index = PlacementIndex()

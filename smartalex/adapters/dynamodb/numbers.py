@@ -5,8 +5,10 @@ Binding is one transaction of four items: the `did:<e164>` claim is new (so a DI
 most once across all tenants), the number item is new, the agent is still the tenant's (ADD 1 to
 its `bindings_version`, which deleting the agent is conditioned on), and the trunk is still the
 tenant's and registers the same extension (ADD 1 to its `bindings_version`, which edges watch to
-re-read their routing and deleting the trunk is conditioned on). Unbinding deletes the number
-and its claim and bumps the trunk's counter. Nothing is written unless everything is.
+re-read their routing and deleting the trunk is conditioned on; and the number's id to its
+`bound_numbers`, which tells the edges when their read of the trunk index is complete).
+Unbinding deletes the number and its claim, bumps the trunk's counter and takes the id off.
+Nothing is written unless everything is.
 """
 
 from __future__ import annotations
@@ -53,6 +55,28 @@ def _bump() -> list:
     return [TrunkModel.bindings_version.add(1)]
 
 
+def _record(trunk_id: str, number_id: str, bound: bool) -> tuple[list, object]:
+    """The trunk's record of its bound numbers, updated with a bind (or an unbind), and the
+    condition that keeps it exact (domain/phone_number.lists_every_binding). A trunk from
+    before the record gets one, seeded from the index: its older bindings are long
+    propagated."""
+    try:
+        item = TrunkModel.get(trunk_id, consistent_read=True,
+                              attributes_to_get=["trunk_id", "bound_count", "bound_numbers"])
+    except DoesNotExist:
+        return [], TrunkModel.trunk_id.exists()
+    if item.bound_count is not None:
+        change = TrunkModel.bound_numbers.add({number_id}) if bound \
+            else TrunkModel.bound_numbers.delete({number_id})
+        return [change, TrunkModel.bound_count.add(1 if bound else -1)], \
+            TrunkModel.bound_count.exists()
+    ids = {i.number_id for i in PhoneNumberModel.trunk_index.query(trunk_id)}
+    ids = ids | {number_id} if bound else ids - {number_id}
+    numbers = TrunkModel.bound_numbers.set(ids) if ids else TrunkModel.bound_numbers.remove()
+    return [numbers, TrunkModel.bound_count.set(len(ids))], \
+        TrunkModel.bound_count.does_not_exist()
+
+
 class DynamoPhoneNumberRepository(PhoneNumberRepository):
     def __init__(self, connection: Connection | None = None):
         self._connection = connection or Connection(region=PhoneNumberModel.Meta.region)
@@ -64,6 +88,7 @@ class DynamoPhoneNumberRepository(PhoneNumberRepository):
             trunk_id=number.trunk_id, extension=number.extension, agent_id=number.agent_id,
             created_at=number.created_at,
         )
+        recorded, unchanged = _record(number.trunk_id, number.number_id, bound=True)
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(_claim(number), condition=ClaimModel.claim.does_not_exist())
@@ -71,9 +96,9 @@ class DynamoPhoneNumberRepository(PhoneNumberRepository):
                 tx.update(AgentModel(number.agent_id),
                           actions=[AgentModel.bindings_version.add(1)],
                           condition=AgentModel.tenant_id == number.tenant_id)
-                tx.update(TrunkModel(number.trunk_id), actions=_bump(),
+                tx.update(TrunkModel(number.trunk_id), actions=_bump() + recorded,
                           condition=(TrunkModel.tenant_id == number.tenant_id)
-                          & (TrunkModel.extension == number.extension))
+                          & (TrunkModel.extension == number.extension) & unchanged)
         except TransactWriteError as exc:
             failed = _failed(exc)
             if _CLAIM_PUT in failed:
@@ -107,6 +132,7 @@ class DynamoPhoneNumberRepository(PhoneNumberRepository):
         """Delete the number and its claim; bump the trunk's counter unless the trunk is gone
         (an update would otherwise create a stub trunk item)."""
         trunk_exists = self._trunk_exists(number.trunk_id)
+        recorded, unchanged = _record(number.trunk_id, number.number_id, bound=False)
         try:
             with TransactWrite(connection=self._connection) as tx:
                 if not trunk_exists:
@@ -118,8 +144,8 @@ class DynamoPhoneNumberRepository(PhoneNumberRepository):
                 tx.delete(_claim(number), condition=ClaimModel.claim.does_not_exist()
                           | (ClaimModel.owner_id == number.number_id))
                 if trunk_exists:
-                    tx.update(TrunkModel(number.trunk_id), actions=_bump(),
-                              condition=TrunkModel.trunk_id.exists())
+                    tx.update(TrunkModel(number.trunk_id), actions=_bump() + recorded,
+                              condition=TrunkModel.trunk_id.exists() & unchanged)
         except TransactWriteError as exc:
             if not _failed(exc):
                 raise

@@ -29,11 +29,13 @@ def to_domain(item: TrunkModel) -> Trunk:
         account=SipAccount(item.domain, item.extension, item.username,
                            Transport(item.transport), int(item.port),
                            item.tls_verify is not False,  # absent (older items): verify
-                           tuple(item.pbx_source_addresses or ())),
+                           tuple(item.pbx_source_addresses or ()),
+                           item.explicit_port is not False, item.outbound_proxy),
         label=item.label, created_at=item.created_at, updated_at=item.updated_at,
         generation=int(item.generation),
         registration=RegistrationStatus(
             state=RegistrationState(item.reg_state), error=item.reg_error,
+            warning=item.reg_warning,
             sip_code=int(item.reg_sip_code) if item.reg_sip_code is not None else None,
             since=item.reg_since, last_attempt_at=item.reg_last_attempt_at,
             expires_at=item.reg_expires_at,
@@ -43,12 +45,16 @@ def to_domain(item: TrunkModel) -> Trunk:
         directory_version=int(item.directory_version or 0),
         bindings_version=int(item.bindings_version or 0),
         agent_version=int(item.agent_version or 0),
+        answer_delay_seconds=int(item.answer_delay_seconds or 0),
+        bound_numbers=None if item.bound_count is None
+        else frozenset(item.bound_numbers or ()),
     )
 
 
 def _status_attributes(status: RegistrationStatus) -> dict:
     return dict(
-        reg_state=status.state.value, reg_error=status.error, reg_sip_code=status.sip_code,
+        reg_state=status.state.value, reg_error=status.error, reg_warning=status.warning,
+        reg_sip_code=status.sip_code,
         reg_since=status.since, reg_last_attempt_at=status.last_attempt_at,
         reg_expires_at=status.expires_at,
     )
@@ -60,8 +66,9 @@ def _config_attributes(trunk: Trunk) -> dict:
         tenant_id=trunk.tenant_id, pbx_type=trunk.pbx_type.value, domain=a.domain,
         extension=a.extension, username=a.username, transport=a.transport.value, port=a.port,
         tls_verify=a.tls_verify, pbx_source_addresses=list(a.pbx_source_addresses) or None,
+        explicit_port=a.explicit_port, outbound_proxy=a.outbound_proxy,
         label=trunk.label, generation=trunk.generation, created_at=trunk.created_at,
-        updated_at=trunk.updated_at,
+        updated_at=trunk.updated_at, answer_delay_seconds=trunk.answer_delay_seconds,
     )
 
 

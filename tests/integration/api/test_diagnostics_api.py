@@ -11,10 +11,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from smartalex.domain.call import CallOutcome, CallRecord, Party, extension_line
+from smartalex.domain.diagnostics import CALLS_READ, ERRORS_READ
 from smartalex.domain.errors_log import ErrorRecord, ErrorSource
 from smartalex.domain.messages import CallEnded, PartyInfo, order_key, wrap
 from smartalex.domain.phone_number import did_line
-from smartalex.domain.registration import AUTH_MESSAGE, RegistrationState, RegistrationStatus
+from smartalex.domain.registration import (
+    AUTH_MESSAGE,
+    WAITING_FOR_EDGE,
+    RegistrationState,
+    RegistrationStatus,
+)
 
 from .test_numbers_api import bind, create_agent, fresh_did
 
@@ -87,8 +93,8 @@ def test_a_fresh_number_shows_connecting_and_nothing_yet(alice, bound):
             view["calls_of"]) == (trunk["id"], number["id"], did.e164, did.display, "number")
     assert view["health"] == {
         "assignment": {"held": False, "edge": None, "since": None},
-        "registration": {"state": "connecting", "label": "Connecting", "error": None,
-                         "sip_code": None, "since": trunk["registration"]["since"]},
+        "registration": {"state": "connecting", "label": "Connecting",
+                         "error": WAITING_FOR_EDGE, "warning": None, "sip_code": None, "since": trunk["registration"]["since"]},
         "credentials_valid": "not yet known",
         "last_call_at": None,
     }
@@ -102,9 +108,8 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
     line = did_line(trunk["id"], did.e164)
     outcomes = list(CallOutcome)
     for minutes, outcome in enumerate(outcomes):
-        never_answered = outcome in (CallOutcome.CALLER_HUNG_UP, CallOutcome.NO_ANSWER,
-                                     CallOutcome.NO_AGENT, CallOutcome.BUSY,
-                                     CallOutcome.AGENT_NEVER_STARTED)
+        never_answered = outcome in (CallOutcome.NO_ANSWER, CallOutcome.ANSWERED_ELSEWHERE,
+                                     CallOutcome.NO_AGENT, CallOutcome.BUSY)
         store_call(core, alice.tenant, trunk["id"], line, started=ago(minutes=60 - minutes),
                    outcome=outcome, answered_after=None if never_answered else 2.0,
                    seconds=61.6, transfer_target="215 (Sarah Murphy)"
@@ -117,17 +122,18 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
     assert labels == {
         "answered": "Answered by agent", "transferred": "Transferred to 215 (Sarah Murphy)",
         "transfer_failed": "Transfer failed", "caller_hung_up": "Caller hung up",
-        "no_answer": "No answer", "agent_never_started": "Reached us, agent never started",
+        "no_answer": "No answer", "answered_elsewhere": "Answered elsewhere",
+        "agent_never_started": "Reached us, agent never started",
         "no_agent": "Rejected: no agent linked", "busy": "Busy",
     }
     transferred = next(c for c in calls if c["outcome"] == "transferred")
     assert transferred["caller"] == {"number": "+35312345678", "name": "Ann"}
     assert (transferred["duration_seconds"], transferred["transfer_target"]) == (
         62, "215 (Sarah Murphy)")
-    hung_up = next(c for c in calls if c["outcome"] == "caller_hung_up")
-    assert (hung_up["duration_seconds"], hung_up["transfer_target"]) == (0, None)
+    gave_up = next(c for c in calls if c["outcome"] == "no_answer")
+    assert (gave_up["duration_seconds"], gave_up["transfer_target"]) == (0, None)
     assert set(transferred) == {"started_at", "caller", "duration_seconds", "outcome", "label",
-                                "transfer_target"}
+                                "transfer_target", "count", "first_started_at"}
 
 
 def test_errors_are_listed_newest_first_with_source_message_and_hint(alice, core, bound):
@@ -139,9 +145,10 @@ def test_errors_are_listed_newest_first_with_source_message_and_hint(alice, core
     errors = diagnostics_of(alice, number)["errors"]
 
     assert errors == [
-        {"at": iso(newer.at), "source": "registration", "message": AUTH_MESSAGE, "hint": None},
+        {"at": iso(newer.at), "source": "registration", "message": AUTH_MESSAGE, "hint": None,
+         "count": 1, "first_at": iso(newer.at)},
         {"at": iso(older.at), "source": "transfer", "message": "Transfer to 215 failed",
-         "hint": "Check that 215 exists"},
+         "hint": "Check that 215 exists", "count": 1, "first_at": iso(older.at)},
     ]
 
 
@@ -176,8 +183,8 @@ def test_at_most_10_calls_and_5_errors_are_listed_the_newest(alice, core, bound)
     line = did_line(trunk["id"], did.e164)
     calls = [store_call(core, alice.tenant, trunk["id"], line, started=ago(minutes=100 - i))
              for i in range(12)]
-    errors = [store_error(core, alice.tenant, trunk["id"], at=ago(minutes=100 - i))
-              for i in range(7)]
+    errors = [store_error(core, alice.tenant, trunk["id"], at=ago(minutes=100 - i),
+                          message=f"Transfer to 21{i} failed") for i in range(7)]
 
     view = diagnostics_of(alice, number)
 
@@ -185,21 +192,58 @@ def test_at_most_10_calls_and_5_errors_are_listed_the_newest(alice, core, bound)
         iso(c.started_at) for c in reversed(calls[2:])]
     assert [e["at"] for e in view["errors"]] == [iso(e.at) for e in reversed(errors[2:])]
     assert view["health"]["last_call_at"] == iso(calls[-1].started_at)
+    assert {c["count"] for c in view["calls"]} == {e["count"] for e in view["errors"]} == {1}
+
+
+def test_a_burst_of_identical_refusals_is_one_row_with_a_count(alice, core, bound):
+    """Issue 11: 20 calls in 2 s (3 answered, 17 refused with 486) filled every row."""
+    trunk, _, number, did = bound
+    line = did_line(trunk["id"], did.e164)
+    answered = [store_call(core, alice.tenant, trunk["id"], line, started=ago(seconds=60 - i))
+                for i in range(3)]
+    busy = [store_call(core, alice.tenant, trunk["id"], line, started=ago(seconds=50 - i / 10),
+                       outcome=CallOutcome.BUSY, answered_after=None, seconds=0)
+            for i in range(17)]
+    for i in range(17):
+        store_error(core, alice.tenant, trunk["id"], at=ago(seconds=50 - i / 10),
+                    source=ErrorSource.CAPACITY, message="Call refused: already 3 calls on "
+                    "this extension.", hint="Add edge capacity.")
+
+    view = diagnostics_of(alice, number)
+
+    first, *rest = view["calls"]
+    assert (first["label"], first["count"]) == ("Busy", 17)
+    assert (first["started_at"], first["first_started_at"]) == (iso(busy[-1].started_at),
+                                                                iso(busy[0].started_at))
+    assert [c["started_at"] for c in rest] == [iso(c.started_at) for c in reversed(answered)]
+    [refused] = view["errors"]
+    assert (refused["count"], refused["source"]) == (17, "capacity")
 
 
 # --- live health
 
-def test_credentials_are_valid_once_registered(alice, core, bound):
+def test_credentials_are_valid_once_registered_while_an_edge_holds_the_trunk(alice, core,
+                                                                              bound):
+    from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
+
     trunk, _, number, _ = bound
     since = ago(minutes=3)
     core.trunks.record_registration(trunk["id"], order_key(1, 1, 1), RegistrationStatus(
-        state=RegistrationState.REGISTERED, sip_code=200, since=since))
+        state=RegistrationState.REGISTERED, sip_code=200, since=since,
+        expires_at=ago(minutes=-4)))
+    unheld = diagnostics_of(alice, number)["health"]
+    assert DynamoLeaseStore("edge-test-3").claim(trunk["id"], time.time()) is not None
 
     health = diagnostics_of(alice, number)["health"]
 
     assert health["registration"] == {"state": "registered", "label": "Registered as ext 1000",
-                                      "error": None, "sip_code": 200, "since": iso(since)}
+                                      "error": None, "warning": None, "sip_code": 200,
+                                      "since": iso(since)}
     assert health["credentials_valid"] == "yes"
+    # The same report with no edge holding the trunk: nobody keeps that registration up.
+    assert (unheld["registration"]["state"], unheld["credentials_valid"]) == (
+        "connecting", "not yet known")
+    assert unheld["registration"]["error"].startswith("Waiting for an edge")
 
 
 @pytest.mark.parametrize("code, credentials", [
@@ -328,7 +372,8 @@ def fill(core, tenant, trunk_id, line, calls=12, errors=7):
     for i in range(calls):
         store_call(core, tenant, trunk_id, line, started=ago(minutes=100 - i))
     for i in range(errors):
-        store_error(core, tenant, trunk_id, at=ago(minutes=100 - i))
+        store_error(core, tenant, trunk_id, at=ago(minutes=100 - i),
+                    message=f"Transfer to 21{i} failed")
 
 
 def test_a_numbers_diagnostics_reads_each_list_with_one_bounded_query(alice, core, bound,
@@ -342,9 +387,9 @@ def test_a_numbers_diagnostics_reads_each_list_with_one_bounded_query(alice, cor
     [calls] = queries["calls"]
     [errors] = queries["errors"]
     assert (calls["index_name"], calls["limit"], calls["scan_index_forward"]) == (
-        "line-index", 10, False)
+        "line-index", CALLS_READ, False)
     assert (errors.get("index_name"), errors["limit"], errors["scan_index_forward"]) == (
-        None, 5, False)
+        None, ERRORS_READ, False)
 
 
 def test_a_trunks_diagnostics_reads_each_list_with_one_bounded_query(alice, core, bound,
@@ -357,8 +402,8 @@ def test_a_trunks_diagnostics_reads_each_list_with_one_bounded_query(alice, core
     assert (len(view["calls"]), len(view["errors"])) == (10, 5)
     [calls] = queries["calls"]
     [errors] = queries["errors"]
-    assert (calls.get("index_name"), calls["limit"]) == (None, 10)
-    assert errors["limit"] == 5
+    assert (calls.get("index_name"), calls["limit"]) == (None, CALLS_READ)
+    assert errors["limit"] == ERRORS_READ
 
 
 def test_an_empty_window_costs_one_more_query_of_one_item_for_the_last_call(alice, bound,
@@ -367,7 +412,7 @@ def test_an_empty_window_costs_one_more_query_of_one_item_for_the_last_call(alic
 
     diagnostics_of(alice, number)
 
-    assert [q["limit"] for q in queries["calls"]] == [10, 1]
+    assert [q["limit"] for q in queries["calls"]] == [CALLS_READ, 1]
     assert len(queries["errors"]) == 1
 
 

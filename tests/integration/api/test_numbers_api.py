@@ -461,3 +461,35 @@ def test_a_binding_whose_trunk_or_agent_changed_meanwhile_writes_nothing(
     assert bindings.snapshot(trunk["id"]) == before
     assert all(i["trunk_id"]["S"] != "trk_00000000000000000000"
                for i in bindings.storage.items(bindings.names.trunks_table()))
+
+
+def test_the_trunk_records_which_numbers_are_bound_with_every_bind_and_unbind(
+        alice, setup, services):
+    """The edge reads the numbers through an eventually consistent index; the trunk item's
+    record (read consistently) is what says when that read is complete."""
+    trunk, agent = setup
+    assert services.trunks.find(trunk["id"]).bound_numbers is None  # none recorded yet
+
+    first = bind(alice, trunk, agent, fresh_did())
+    second = bind(alice, trunk, agent, fresh_did())
+    assert services.trunks.find(trunk["id"]).bound_numbers == {first["id"], second["id"]}
+
+    assert alice.delete(f"/v1/phone-numbers/{first['id']}").status == 204
+    assert services.trunks.find(trunk["id"]).bound_numbers == {second["id"]}
+    assert alice.delete(f"/v1/phone-numbers/{second['id']}").status == 204
+    assert services.trunks.find(trunk["id"]).bound_numbers == frozenset()  # none, recorded
+
+
+def test_a_trunk_bound_before_the_record_existed_gets_one_with_its_older_numbers(
+        alice, setup, services):
+    from smartalex.adapters.dynamodb.models import TrunkModel
+
+    trunk, agent = setup
+    older = bind(alice, trunk, agent, fresh_did())
+    TrunkModel(trunk["id"]).update(actions=[TrunkModel.bound_numbers.remove(),
+                                            TrunkModel.bound_count.remove()])  # as it was
+    assert services.trunks.find(trunk["id"]).bound_numbers is None
+
+    newer = bind(alice, trunk, agent, fresh_did())
+
+    assert services.trunks.find(trunk["id"]).bound_numbers == {older["id"], newer["id"]}

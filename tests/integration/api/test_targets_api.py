@@ -89,6 +89,32 @@ def test_patching_a_trunk_to_a_private_domain_is_refused_and_changes_nothing(pro
     assert alice.patch(f"/v1/trunks/{trunk['id']}", {"label": "Kept"}).status == 200
 
 
+@pytest.mark.parametrize("proxy, message", [
+    ("127.0.0.1:5060", "outbound_proxy is a loopback address"),
+    ("[fd00:ec2::254]:5060", "outbound_proxy is a cloud metadata service address"),
+    ("intranet.example.com", "outbound_proxy resolves to a private network address"),
+    ("10.40.3.4:5070", "outbound_proxy is an address inside SmartAlex's own network"),
+])
+def test_an_outbound_proxy_follows_the_domains_rules(prod, alice, unchanged, proxy, message):
+    reply = alice.post("/v1/trunks", valid_trunk(domain="pbx.example.com",
+                                                 outbound_proxy=proxy))
+
+    assert reply.status == 400, reply.json
+    assert reply.error["field"] == "outbound_proxy"
+    assert reply.error["message"].startswith(message), reply.error["message"]
+
+
+def test_a_public_outbound_proxy_is_accepted_and_checked_again_on_patch(prod, alice, storage):
+    trunk = alice.create(domain="pbx.example.com", outbound_proxy=f"{PUBLIC}:5070")
+    assert trunk["outbound_proxy"] == f"{PUBLIC}:5070"
+    before = storage.all_items()
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"outbound_proxy": "intranet.example.com"})
+
+    assert reply.status == 400 and reply.error["field"] == "outbound_proxy", reply.json
+    assert storage.all_items() == before
+
+
 @pytest.mark.parametrize("url, message", [
     ("ws://agent.example.com/s", "stream_url must start with wss:// in this deployment"),
     ("wss://127.0.0.1:8443/s", "stream_url is a loopback address"),

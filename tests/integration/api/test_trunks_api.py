@@ -7,8 +7,9 @@ import pytest
 from .conftest import ISO_Z, valid_trunk
 
 REPRESENTATION_KEYS = {"id", "pbx_type", "domain", "extension", "username", "transport", "port",
-                       "tls_verify", "pbx_source_addresses", "label", "generation", "created_at", "updated_at", "registration",
-                       "assignment", "agent_id"}
+                       "tls_verify", "pbx_source_addresses", "answer_delay_seconds", "label",
+                       "port_explicit", "outbound_proxy", "generation", "created_at", "updated_at", "registration",
+                       "assignment", "agent_id", "edge_addresses"}
 
 
 def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
@@ -21,15 +22,25 @@ def test_create_answers_201_with_the_trunk_and_its_defaults(alice, storage):
     assert trunk["domain"] == "pbx.example.com"
     assert trunk["username"] == "1000"
     assert (trunk["transport"], trunk["port"]) == ("udp", 5060)
+    assert trunk["port_explicit"] is False  # no port given: SRV records first, else 5060
+    assert trunk["outbound_proxy"] is None
     assert trunk["label"] == "Reception"
     assert trunk["generation"] == 1
     assert ISO_Z.match(trunk["created_at"]) and ISO_Z.match(trunk["updated_at"])
     assert trunk["registration"] == {
-        "state": "connecting", "label": "Connecting", "error": None, "sip_code": None,
+        "state": "connecting", "label": "Connecting", "warning": None,
+        "error": "Waiting for an edge to take this extension: none holds it right now (a new "
+                 "or changed trunk, or an edge restarting or handing it over). It registers "
+                 "within seconds of one taking it; nothing to change on the PBX.",
+        "sip_code": None,
         "since": trunk["created_at"], "last_attempt_at": None, "expires_at": None,
     }
     assert trunk["assignment"] == {"held": False, "edge": None}
     assert trunk["agent_id"] is None
+    assert trunk["answer_delay_seconds"] == 0  # answers at once unless told to ring first
+    # What the PBX must allow: loopback on this machine (deployed: the Elastic IP pool).
+    assert trunk["edge_addresses"] == {"addresses": ["127.0.0.1"], "rtp_port_first": 10000,
+                                       "rtp_port_last": 19999}
     assert storage.password(trunk["id"]) == "correct horse battery staple"
 
 
@@ -83,6 +94,33 @@ def test_patching_only_the_label_keeps_the_generation(alice):
     assert reply.json["generation"] == trunk["generation"]
     assert reply.json["registration"] == trunk["registration"]
     assert alice.get(f"/v1/trunks/{trunk['id']}").json == reply.json
+
+
+def test_the_answer_delay_changes_without_re_registering(alice):
+    trunk = alice.create(answer_delay_seconds=5)
+    assert trunk["answer_delay_seconds"] == 5
+
+    reply = alice.patch(f"/v1/trunks/{trunk['id']}", {"answer_delay_seconds": 12})
+
+    assert (reply.status, reply.json["answer_delay_seconds"]) == (200, 12)
+    assert reply.json["generation"] == trunk["generation"]  # calls in progress stay up
+    assert reply.json["registration"] == trunk["registration"]
+    assert alice.get(f"/v1/trunks/{trunk['id']}").json == reply.json
+
+
+@pytest.mark.parametrize("value", [-1, 61, 2.5, "5", True, None])
+def test_the_answer_delay_is_a_whole_number_of_seconds_up_to_a_minute(alice, storage, value):
+    trunk = alice.create()
+    before = storage.counts()
+
+    created = alice.post("/v1/trunks", {**valid_trunk(extension="1001"),
+                                        "answer_delay_seconds": value})
+    patched = alice.patch(f"/v1/trunks/{trunk['id']}", {"answer_delay_seconds": value})
+
+    for reply in (created, patched):
+        assert (reply.status, reply.error["field"]) == (400, "answer_delay_seconds"), reply.json
+    assert storage.counts() == before
+    assert alice.get(f"/v1/trunks/{trunk['id']}").json == trunk
 
 
 def test_a_null_label_clears_it(alice):
@@ -263,3 +301,30 @@ def test_pbx_source_addresses_that_would_open_the_door_are_refused(alice, source
     assert reply.status == 400
     assert reply.error["field"] == "pbx_source_addresses" and says in reply.error["message"]
     assert "0.0.0.0" not in reply.error["message"] and "pbx.example" not in reply.error["message"]
+
+
+def test_an_outbound_proxy_is_set_normalised_and_removed_with_null_re_registering(alice):
+    trunk = alice.create(outbound_proxy="Edge.Hosted-PBX.example.com:5070")
+    assert trunk["outbound_proxy"] == "edge.hosted-pbx.example.com:5070"
+
+    cleared = alice.patch(f"/v1/trunks/{trunk['id']}", {"outbound_proxy": None})
+
+    assert (cleared.status, cleared.json["outbound_proxy"]) == (200, None)
+    assert cleared.json["generation"] == trunk["generation"] + 1  # it registers afresh
+
+
+@pytest.mark.parametrize("proxy", ["sip:edge.example.com", "edge.example.com:0", 5070, ""])
+def test_a_malformed_outbound_proxy_is_400_naming_it(alice, storage, proxy):
+    before = storage.counts()
+
+    reply = alice.post("/v1/trunks", {**valid_trunk(), "outbound_proxy": proxy})
+
+    assert (reply.status, reply.error["field"]) == (400, "outbound_proxy"), reply.json
+    assert storage.counts() == before
+
+
+def test_a_port_given_is_used_as_given(alice):
+    given = alice.create(port=5080)
+    assert (given["port"], given["port_explicit"]) == (5080, True)
+    patched = alice.patch(f"/v1/trunks/{alice.create(extension='1001')['id']}", {"port": 5062})
+    assert (patched.json["port"], patched.json["port_explicit"]) == (5062, True)

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 from devstack.pbx import KamailioPBX
 from smartalex.domain.agent_commands import CreateAgent, LinkAgent
-from smartalex.domain.commands import CreateTrunk
+from smartalex.domain.commands import CreateTrunk, UpdateTrunk
 from smartalex.domain.directory_commands import CreateDirectoryEntry
 from smartalex.service_layer import agents as agent_cases
+from smartalex.service_layer import diagnostics as diagnostics_cases
 from smartalex.service_layer import directory as directory_cases
 from smartalex.service_layer import trunks as trunk_cases
 
@@ -47,15 +48,30 @@ def make_office(control_plane, tmp_path, **pbx_options):
         yield pbx, trunk, link
 
 
+def answer_delay(control_plane, trunk, seconds: int):
+    """PATCH the trunk's answer_delay_seconds, as the admin would."""
+    s = control_plane
+    return trunk_cases.update_trunk(UpdateTrunk(tenant_id=TENANT, trunk_id=trunk.trunk_id,
+                                                answer_delay_seconds=seconds),
+                                    trunks=s.trunks, secrets=s.secrets)
+
+
 def registered(control_plane, trunk):
     wait_for(lambda: control_plane.trunks.get(TENANT, trunk.trunk_id).registration.state
              == "registered", 15, "the AI extension to register")
 
 
+def diagnostics(control_plane, trunk):
+    """The trunk's Diagnostics, as the admin reads them (GET /v1/trunks/{id}/diagnostics)."""
+    s = control_plane
+    return diagnostics_cases.trunk_diagnostics(TENANT, trunk.trunk_id, trunks=s.trunks,
+                                               calls=s.calls, errors=s.errors)
+
+
 def last_call(control_plane, trunk, count=1):
-    since = datetime.now(timezone.utc) - timedelta(hours=1)
-    return wait_for(lambda: len(records := control_plane.calls.recent(
-        trunk.trunk_id, since, 10)) >= count and records, 15, "the call record")[0]
+    """The newest call in the trunk's Diagnostics, once it lists `count` calls."""
+    return wait_for(lambda: len(calls := diagnostics(control_plane, trunk).calls) >= count
+                    and calls, 15, "the call record")[0].record
 
 
 def errors(control_plane, trunk):

@@ -84,7 +84,7 @@ def test_an_agent_that_has_said_nothing_hears_the_caller_from_start_and_may_gree
         assert isinstance(rest[-1].message, protocol.Stop)
         assert rest[-1].message.call_sid == start.message.call_sid
         assert agent.close_code == 1000
-        assert last_call(control_plane, trunk).label == "Answered by agent"
+        assert last_call(control_plane, trunk).label == "Caller hung up"
     finally:
         agent.stop()
 

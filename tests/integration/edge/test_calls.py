@@ -238,7 +238,7 @@ def test_a_call_without_rtp_is_reported_as_no_audio(control_plane, office, edge_
         found = wait_for(lambda: [e for e in errors(control_plane, trunk)
                                   if e.source == "media"], 15, "the no-audio error")
         assert "No audio" in found[0].message
-        assert "RTP ports 10000–20000" in found[0].hint and "external IP" in found[0].hint
+        assert "UDP ports 10000–19999 (RTP)" in found[0].hint and "external IP" in found[0].hint
         assert sipp.wait(20) == 0
     finally:
         agent.stop()

@@ -52,7 +52,7 @@ def test_a_stopping_edge_hands_the_extension_over_and_the_call_goes_on(
         phone.wait_for("disconnected", 10)
         assert old.proc.wait(15) == 0
         record = last_call(control_plane, trunk)
-        assert record.label == "Answered by agent"  # reported after the lease went back
+        assert record.label == "Caller hung up"  # reported after the lease went back
         assert not [e for e in errors(control_plane, trunk) if e.source == "edge"]
     finally:
         agent.stop()
@@ -89,3 +89,27 @@ def test_a_second_signal_hangs_up_at_once(control_plane, office, edge_factory, p
         assert agent.messages_until("stop", timeout=5)  # told before the edge went away
     finally:
         agent.stop()
+
+
+def test_an_edge_that_lets_the_extension_go_says_so_at_once(control_plane, office,
+                                                            edge_factory):
+    """With no other edge to take over, the trunk reads Connecting, waiting for one, as soon as
+    the edge has un-registered: not Registered until its last expiry."""
+    from datetime import datetime, timezone
+
+    from smartalex.domain.registration import WAITING_FOR_EDGE, as_shown
+
+    pbx, trunk, _ = office
+    edge = edge_factory(workers=1)
+    registered(control_plane, trunk)
+    edge.proc.terminate()
+    assert edge.proc.wait(15) == 0
+
+    stored = control_plane.trunks.get(TENANT, trunk.trunk_id)
+    assert (stored.registration.state, stored.registration.error) == ("connecting",
+                                                                      WAITING_FOR_EDGE)
+    assert stored.lease is None  # handed back
+    shown = as_shown(stored.registration, None, datetime.now(timezone.utc))  # what the API reads
+    assert (shown.label("1000"), shown.error) == ("Connecting", WAITING_FOR_EDGE)
+    assert pbx.contacts("1000") == []
+    assert not [e for e in errors(control_plane, trunk) if e.message == WAITING_FOR_EDGE]

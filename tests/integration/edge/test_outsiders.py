@@ -338,5 +338,5 @@ def test_a_flood_from_outside_gets_a_few_403s_then_silence_and_calls_still_work(
                 break
     assert answers and set(answers) == {b"SIP/2.0 403 Forbidden"}
     assert len(answers) <= SOURCE_BURST + SOURCE_RATE * elapsed + 1
-    assert call.label == "Answered by agent"
+    assert call.label == "Caller hung up"
     assert control_plane.trunks.get(TENANT, trunk.trunk_id).registration.state == "registered"

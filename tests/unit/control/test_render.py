@@ -33,11 +33,15 @@ def test_a_registered_trunk_is_labelled_with_its_extension():
     status = RegistrationStatus(state=RegistrationState.REGISTERED, sip_code=200, since=T0,
                                 expires_at=T0 + timedelta(minutes=5))
 
-    view = TrunkView.of(trunk(registration=status)).model_dump(mode="json")
+    held = Lease("edge-a", 1, expires_at=T0.timestamp() + 15)
+
+    view = TrunkView.of(trunk(registration=status, lease=held),
+                        now=T0.timestamp() + 1).model_dump(mode="json")
 
     assert view["registration"] == {
         "state": "registered", "label": "Registered as ext 1000", "error": None,
-        "sip_code": 200, "since": "2025-01-31T09:30:00.000Z", "last_attempt_at": None,
+        "warning": None, "sip_code": 200, "since": "2025-01-31T09:30:00.000Z",
+        "last_attempt_at": None,
         "expires_at": "2025-01-31T09:35:00.000Z",
     }
 
@@ -69,3 +73,14 @@ def test_the_representation_has_no_password_field_at_all():
 
     assert "password" not in str(schema).lower()
     assert "password" not in TrunkView.of(trunk()).model_dump()
+
+
+def test_a_registered_trunk_no_edge_holds_reads_connecting_waiting_for_one():
+    status = RegistrationStatus(state=RegistrationState.REGISTERED, sip_code=200, since=T0,
+                                expires_at=T0 + timedelta(minutes=5))
+
+    view = TrunkView.of(trunk(registration=status), now=T0.timestamp() + 1)
+
+    assert (view.registration.state, view.registration.label) == ("connecting", "Connecting")
+    assert view.registration.error.startswith("Waiting for an edge to take this extension")
+    assert view.assignment.held is False

@@ -18,6 +18,7 @@ from smartalex.domain.messages import (
 from smartalex.domain.registration import AUTH_MESSAGE, Problem, RegistrationState
 from smartalex.service_layer.edge_events import (
     RETRYING_HINT,
+    SLOW_RETRY_HINT,
     WAITING_HINT,
     handle,
     record_call,
@@ -170,6 +171,18 @@ def test_no_answer_from_the_pbx_is_listed_with_a_retrying_hint(trunks, errors):
     assert error.hint == RETRYING_HINT
 
 
+def test_no_answer_names_the_addresses_and_ports_the_pbx_must_allow(trunks, errors):
+    from smartalex.domain.edge_addresses import EdgeAddresses
+
+    pool = EdgeAddresses(("203.0.113.10", "203.0.113.11"))
+    record_registration(registration(CONNECTING, sequence=1, problem=Problem.NO_RESPONSE),
+                        trunks=trunks, errors=errors, edge_addresses=pool)
+
+    error = trunks.find("trk_1").registration.error
+    assert "allows our addresses 203.0.113.10, 203.0.113.11 (SIP, and RTP on UDP ports " \
+           "10000–19999)" in error
+
+
 def test_the_same_failure_reported_again_is_listed_once(trunks, errors):
     for sequence in (1, 2, 3):
         record_registration(registration(FAILED, sequence=sequence, problem=Problem.SERVER,
@@ -225,3 +238,32 @@ def test_a_stale_failure_lists_nothing(trunks, errors):
 
     assert record_registration(late, trunks=trunks, errors=errors) is False
     assert everything(errors) == []
+
+
+def test_an_extension_another_device_took_fails_with_what_to_do_and_when_we_retry(trunks,
+                                                                                     errors):
+    record_registration(registration(FAILED, sequence=1, problem=Problem.CONTACT_TAKEN),
+                        trunks=trunks, errors=errors)
+
+    status = trunks.find("trk_1").registration
+    assert status.state is FAILED and status.warning is None
+    assert status.error.startswith("Another device registered as extension")
+    assert "Re-register" in status.error
+    [error] = everything(errors)
+    assert error.hint == SLOW_RETRY_HINT.format(minutes=10)
+
+
+def test_other_devices_beside_ours_are_a_warning_on_a_registered_trunk(trunks, errors):
+    record_registration(registration(REGISTERED, sequence=1, problem=Problem.SHARED, code=200,
+                                     reason="1"), trunks=trunks, errors=errors)
+
+    status = trunks.find("trk_1").registration
+    assert (status.state, status.error) == (REGISTERED, None)
+    assert "from other devices (1 besides the AI's)" in status.warning
+    assert "may ring those too" in status.warning
+    [error] = everything(errors)
+    assert (error.message, error.hint) == (status.warning, None)
+
+    record_registration(registration(REGISTERED, sequence=2, code=200), trunks=trunks,
+                        errors=errors)
+    assert trunks.find("trk_1").registration.warning is None

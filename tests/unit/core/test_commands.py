@@ -102,10 +102,10 @@ def test_a_port_in_json_must_be_a_number_not_a_string():
 
 def test_an_unknown_field_is_rejected():
     with pytest.raises(ValidationError) as caught:
-        create(outbound_proxy="proxy.example.com")
+        create(stun_server="stun.example.com")
     assert caught.value.errors()[0]["type"] == "extra_forbidden"
     with pytest.raises(ValidationError):
-        update(outbound_proxy="proxy.example.com")
+        update(stun_server="stun.example.com")
 
 
 @pytest.mark.parametrize("password, says", [

@@ -210,7 +210,8 @@ def a_call(trunk_id, line_calls, *, minutes_ago, line):
 
 def an_error(errors, *, minutes_ago, trunk_id="trk_1"):
     error = ErrorRecord(error_id=f"e{minutes_ago}", tenant_id="tenant-a", trunk_id=trunk_id,
-                        source=ErrorSource.AGENT, message="Agent never answered", hint=None,
+                        source=ErrorSource.AGENT, message=f"Agent never answered ({minutes_ago})",
+                        hint=None,
                         at=NOW - timedelta(minutes=minutes_ago))
     errors.add(error)
     return error
@@ -235,8 +236,8 @@ def test_a_numbers_diagnostics_lists_its_lines_calls_and_its_trunks_errors(ports
                                           trunks=trunks, calls=calls, errors=errors,
                                           clock=lambda: NOW)
 
-    assert list(view.calls) == mine[:10]
-    assert list(view.errors) == errs[:5]
+    assert [row.record for row in view.calls] == mine[:10]
+    assert [row.record for row in view.errors] == errs[:5]
     assert view.health.last_call_at == mine[0].started_at
     assert view.window_start == NOW - timedelta(hours=24)
     assert view.number == number
@@ -264,7 +265,7 @@ def test_a_trunks_diagnostics_lists_every_line(trunks, records):
     view = diagnostics.trunk_diagnostics("tenant-a", "trk_1", trunks=trunks, calls=calls,
                                          errors=errors, clock=lambda: NOW)
 
-    assert list(view.calls) == [on_did, on_ext] and view.number is None
+    assert [row.record for row in view.calls] == [on_did, on_ext] and view.number is None
     with pytest.raises(NotFound):
         diagnostics.trunk_diagnostics("tenant-b", "trk_1", trunks=trunks, calls=calls,
                                       errors=errors)
@@ -300,3 +301,30 @@ def test_the_trunk_is_held_while_its_lease_is_unexpired(trunks, records, lease, 
     assignment = view.health.assignment
     assert (assignment.held, assignment.edge, assignment.since) == (
         (True, "edge-1", T0) if held else (False, None, None))
+
+
+def test_a_burst_of_refusals_is_one_row_and_leaves_the_answered_calls_in_view(trunks, records):
+    """Issue 11: 20 calls in 2 s, 3 answered, 17 refused 486: Diagnostics showed 10 Busy rows."""
+    calls, errors = records
+    line = extension_line("trk_1")
+    answered = [a_call("trk_1", calls, minutes_ago=m, line=line) for m in (30, 31, 32)]
+    for n in range(17):
+        started = NOW - timedelta(minutes=29, seconds=-n)
+        calls.add(CallRecord(call_id=f"busy{n}", tenant_id="tenant-a", trunk_id="trk_1",
+                             extension="1000", caller=Party(f"+3538{n}"), dialled=None,
+                             agent_id="agt_1", started_at=started, answered_at=None,
+                             ended_at=started, outcome=CallOutcome.BUSY), line)
+        errors.add(ErrorRecord(error_id=f"busy{n}", tenant_id="tenant-a", trunk_id="trk_1",
+                               source=ErrorSource.CAPACITY, message="Call refused: busy.",
+                               hint="Add capacity.", at=started))
+    an_error(errors, minutes_ago=40)
+
+    view = diagnostics.trunk_diagnostics("tenant-a", "trk_1", trunks=trunks, calls=calls,
+                                         errors=errors, clock=lambda: NOW)
+
+    busy, *rest = view.calls
+    assert (busy.record.outcome, busy.count) == (CallOutcome.BUSY, 17)
+    assert busy.record.call_id == "busy16" and busy.first_at == NOW - timedelta(minutes=29)
+    assert [row.record for row in rest] == answered and all(r.count == 1 for r in rest)
+    refused, older = view.errors
+    assert (refused.count, refused.record.message, older.count) == (17, "Call refused: busy.", 1)

@@ -120,9 +120,20 @@ def test_no_response_stays_connecting():
     assert state_for(Problem.NO_RESPONSE) is RegistrationState.CONNECTING
 
 
-@pytest.mark.parametrize("problem", [p for p in Problem if p is not Problem.NO_RESPONSE])
+@pytest.mark.parametrize("problem", [p for p in Problem
+                                     if p not in (Problem.NO_RESPONSE, Problem.SHARED,
+                                                  Problem.NO_EDGE, Problem.NO_CAPACITY)])
 def test_every_definite_problem_is_failed(problem):
     assert state_for(problem) is RegistrationState.FAILED
+
+
+def test_other_devices_beside_ours_is_a_warning_while_registered():
+    assert state_for(Problem.SHARED) is RegistrationState.REGISTERED
+
+
+def test_an_extension_another_device_took_is_retried_after_10_minutes_doubling_to_an_hour():
+    assert [retry_delay(Problem.CONTACT_TAKEN, n) for n in range(1, 6)] == \
+        [600, 1200, 2400, 3600, 3600]
 
 
 # --- retry_delay ---
@@ -244,3 +255,70 @@ def test_an_extension_registered_by_another_trunk_is_retried_every_30_seconds():
     assert {retry_delay(problem, n) for n in range(1, 10)} == {30.0}
     message = explain(problem, 409, EXTENSION_TAKEN, TARGET)
     assert message.startswith("Another account already registers extension 1042 on this PBX")
+
+
+# --- as_shown: what the trunk reads, given its lease and the registration's expiry ---
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+from smartalex.domain.registration import (  # noqa: E402
+    NO_CAPACITY,
+    WAITING_FOR_EDGE,
+    RegistrationStatus,
+    as_shown,
+)
+
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+LEASED = NOW.timestamp() + 10  # an edge holds the trunk for 10 more seconds
+REGISTERED_NOW = RegistrationStatus(state=RegistrationState.REGISTERED, sip_code=200,
+                                    since=NOW - timedelta(hours=2),
+                                    expires_at=NOW + timedelta(minutes=4))
+
+
+def test_registered_reads_registered_while_an_edge_holds_it_and_it_has_not_run_out():
+    assert as_shown(REGISTERED_NOW, LEASED, NOW) == REGISTERED_NOW
+
+
+@pytest.mark.parametrize("lease", [None, 0.0, NOW.timestamp(), NOW.timestamp() - 5])
+def test_without_an_unexpired_lease_registered_reads_connecting_waiting_for_an_edge(lease):
+    shown = as_shown(REGISTERED_NOW, lease, NOW)
+    assert (shown.state, shown.error, shown.expires_at) == (RegistrationState.CONNECTING,
+                                                            WAITING_FOR_EDGE, None)
+
+
+def test_a_lease_that_ran_out_minutes_ago_says_the_edges_may_be_full():
+    shown = as_shown(REGISTERED_NOW, NOW.timestamp() - 300, NOW)
+    assert shown.error.startswith("No edge has taken this extension for 5 min")
+
+
+def test_a_new_trunk_nobody_took_for_minutes_says_so_too():
+    new = RegistrationStatus(since=NOW - timedelta(minutes=3))
+    assert as_shown(new, None, NOW).error.startswith("No edge has taken this extension for 3 min")
+    assert as_shown(RegistrationStatus(since=NOW - timedelta(seconds=5)), None,
+                    NOW).error == WAITING_FOR_EDGE
+
+
+def test_no_capacity_reported_by_the_edge_that_let_go_is_kept():
+    handed_back = RegistrationStatus(error=NO_CAPACITY, since=NOW - timedelta(seconds=10))
+    assert as_shown(handed_back, None, NOW).error == NO_CAPACITY
+
+
+def test_a_registration_that_ran_out_reads_connecting_even_while_held():
+    stale = RegistrationStatus(state=RegistrationState.REGISTERED, sip_code=200,
+                               expires_at=NOW - timedelta(seconds=1))
+    shown = as_shown(stale, LEASED, NOW)
+    assert shown.state is RegistrationState.CONNECTING
+    assert shown.error.startswith("The registration ran out at 08:59:59 UTC")
+
+
+def test_a_failure_stays_failed_with_or_without_an_edge():
+    failed = RegistrationStatus(state=RegistrationState.FAILED, error="Wrong password",
+                                sip_code=401)
+    assert as_shown(failed, None, NOW) == failed == as_shown(failed, LEASED, NOW)
+
+
+def test_a_warning_is_not_shown_without_an_edge():
+    shared = RegistrationStatus(state=RegistrationState.REGISTERED, warning="also elsewhere",
+                                expires_at=NOW + timedelta(minutes=4))
+    assert as_shown(shared, LEASED, NOW).warning == "also elsewhere"
+    assert as_shown(shared, None, NOW).warning is None

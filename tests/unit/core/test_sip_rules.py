@@ -129,3 +129,32 @@ def test_the_user_part_limit_is_the_one_given():
     assert check_user_part("u" * 128, 128) == "u" * 128
     with pytest.raises(ValueError, match="at most 128"):
         check_user_part("u" * 129, 128)
+
+
+# --- outbound proxy ---
+
+from smartalex.domain.sip import check_proxy  # noqa: E402
+
+
+@pytest.mark.parametrize("value, stored", [
+    ("Proxy.Example.com", "proxy.example.com"),
+    ("proxy.example.com:5070", "proxy.example.com:5070"),
+    ("203.0.113.5:5060", "203.0.113.5:5060"),
+    ("[2001:DB8::1]:5070", "[2001:db8::1]:5070"),
+    ("2001:db8::1", "2001:db8::1"),
+])
+def test_an_outbound_proxy_is_a_host_with_an_optional_port(value, stored):
+    assert check_proxy(value) == stored
+
+
+@pytest.mark.parametrize("value, says", [
+    ("sip:proxy.example.com", "without a scheme"),
+    ("proxy.example.com:0", "optionally with :port"),
+    ("proxy.example.com:99999", "optionally with :port"),
+    ("proxy.example.com:http", "optionally with :port"),
+    ("proxy example.com", "spaces"),
+    ("user@proxy.example.com", "without user or path"),
+])
+def test_a_malformed_outbound_proxy_is_refused_saying_why(value, says):
+    with pytest.raises(ValueError, match=says):
+        check_proxy(value)

@@ -10,6 +10,7 @@ def test_the_default_edge_holds_a_thousand_registrations():
     settings = EdgeSettings(edge_id="e")
     assert settings.workers * settings.trunks_per_worker == 1000
     assert settings.registration_expires == 300 and settings.pbx_registers_per_second == 50.0
+    assert (settings.keepalive_seconds, settings.bindings_check_seconds) == (20.0, 25.0)
 
 
 def test_the_default_edge_takes_thirty_calls_on_one_extension_and_two_hundred_in_all():
@@ -25,6 +26,8 @@ def test_the_default_edge_takes_thirty_calls_on_one_extension_and_two_hundred_in
     ("SMARTALEX_EDGE_WORKERS", "many", "SMARTALEX_EDGE_WORKERS must be a whole number"),
     ("SMARTALEX_EDGE_REGISTRATION_EXPIRES", "60", "must be 120 to 3600 seconds, got 60"),
     ("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", "0", "must be above 0"),
+    ("SMARTALEX_EDGE_KEEPALIVE_SECONDS", "0", "KEEPALIVE_SECONDS must be 1 to 300 seconds"),
+    ("SMARTALEX_EDGE_BINDINGS_CHECK_SECONDS", "7200", "must be 1 to 3600 seconds, got 7200"),
     ("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", "fast", "must be a number, got 'fast'"),
 ])
 def test_a_setting_out_of_range_stops_the_edge_naming_it(monkeypatch, name, value, message):

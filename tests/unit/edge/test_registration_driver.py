@@ -195,3 +195,126 @@ def test_a_failed_refresh_is_reported(driver, time):
     driver.begin_attempt()
     observed = driver.on_response(401, "Unauthorized", 0)
     assert (observed.state, observed.problem) == (FAILED, Problem.AUTH)
+
+
+# --- keeping watch once registered: keepalive and bindings check ---
+
+from edge.registration import (  # noqa: E402
+    BINDINGS_EVERY,
+    CHECK_BEFORE_REFRESH,
+    KEEPALIVE_EVERY,
+    KEEPALIVE_TIMEOUT,
+    REFRESH_BEFORE_EXPIRY,
+    Bindings,
+    Next,
+    classify_bindings,
+)
+from edge.sip.invite import Binding  # noqa: E402
+
+ALONE, TAKEN, FORGOTTEN, SHARED = (Bindings(True, 0), Bindings(False, 1), Bindings(False, 0),
+                                   Bindings(True, 2))
+
+
+def registered(driver, time, expires=300, bindings=ALONE):
+    driver.begin_attempt()
+    return driver.on_response(200, "OK", expires, bindings)
+
+
+def until(driver, time, due, limit=600.0, step=0.25) -> float:
+    """Advance until `due()` says go; how long that took."""
+    waited = 0.0
+    while not due():
+        time.advance(step)
+        waited += step
+        assert waited <= limit, "never due"
+    return waited
+
+
+def test_a_keepalive_goes_to_the_registrar_every_20_seconds_while_registered(driver, time):
+    assert 15 <= KEEPALIVE_EVERY <= 30
+    assert not driver.keepalive_due()  # not registered yet
+    registered(driver, time)
+    assert until(driver, time, driver.keepalive_due) == KEEPALIVE_EVERY
+    assert driver.on_keepalive(answered=True) == (None, Next.NOTHING)
+    assert until(driver, time, driver.keepalive_due) == KEEPALIVE_EVERY
+
+
+def test_a_keepalive_without_an_answer_reads_connecting_and_a_later_answer_registers_again(
+        driver, time):
+    registered(driver, time)
+    until(driver, time, driver.keepalive_due)
+    time.advance(KEEPALIVE_TIMEOUT)
+    observed, register_now = driver.tick()
+    assert (observed.state, observed.problem, register_now) == (CONNECTING, Problem.NO_RESPONSE,
+                                                                False)
+    assert not driver.bindings_check_due()
+    until(driver, time, driver.keepalive_due)  # it keeps asking while the PBX is away
+    assert driver.on_keepalive(answered=False) == (None, Next.NOTHING)  # still away
+    until(driver, time, driver.keepalive_due)
+    assert driver.on_keepalive(answered=True) == (None, Next.REGISTER)
+
+
+def test_a_bindings_check_runs_every_25_seconds_and_before_each_refresh(driver, time):
+    assert BINDINGS_EVERY <= 25  # with the refresh's check: a taken extension found in 30 s
+    registered(driver, time, expires=80)  # refreshed at 20 s: checked at 15 s first
+    assert until(driver, time, driver.bindings_check_due) == 80 - REFRESH_BEFORE_EXPIRY \
+        - CHECK_BEFORE_REFRESH
+    assert driver.on_bindings(ALONE) == (None, Next.NOTHING)
+    registered(driver, time, expires=3600)
+    assert until(driver, time, driver.bindings_check_due) == BINDINGS_EVERY
+
+
+def test_another_device_taking_the_extension_fails_the_trunk_and_we_stand_down(driver, time):
+    registered(driver, time)
+    until(driver, time, driver.bindings_check_due)
+    observed, then = driver.on_bindings(TAKEN)
+    assert (observed.state, observed.problem, then) == (FAILED, Problem.CONTACT_TAKEN,
+                                                        Next.STAND_DOWN)
+    assert driver.on_response(200, "OK", 0) is None  # the un-REGISTER's answer says nothing
+    assert not driver.keepalive_due() and not driver.bindings_check_due()
+    assert wait_for_retry(driver, time, limit=3600) == 600  # then 20 min, doubling to 1 h
+    registered(driver, time)
+    until(driver, time, driver.bindings_check_due)
+    driver.on_bindings(TAKEN)
+    assert wait_for_retry(driver, time, limit=3600) == 1200
+
+
+def test_a_registrar_listing_another_contact_but_not_ours_in_its_200_is_taken_too(driver, time):
+    observed = registered(driver, time, bindings=TAKEN)
+    assert (observed.state, observed.problem) == (FAILED, Problem.CONTACT_TAKEN)
+    assert driver.standing_down
+
+
+def test_a_pbx_that_forgot_us_is_registered_with_again_at_once(driver, time):
+    registered(driver, time)
+    until(driver, time, driver.bindings_check_due)
+    assert driver.on_bindings(FORGOTTEN) == (None, Next.REGISTER)
+
+
+def test_other_devices_beside_ours_are_a_warning_that_clears(driver, time):
+    observed = registered(driver, time, bindings=SHARED)
+    assert (observed.state, observed.problem, observed.reason) == (REGISTERED, Problem.SHARED,
+                                                                   "2")
+    until(driver, time, driver.bindings_check_due)
+    assert driver.on_bindings(SHARED) == (None, Next.NOTHING)  # said once
+    until(driver, time, driver.bindings_check_due)
+    observed, _ = driver.on_bindings(ALONE)
+    assert (observed.state, observed.problem) == (REGISTERED, None)
+
+
+def test_a_registrar_that_lists_no_contacts_is_not_checked(driver, time):
+    registered(driver, time, bindings=Bindings(False, 0, listed=False))
+    time.advance(3 * BINDINGS_EVERY)
+    assert not driver.bindings_check_due()
+
+
+def test_our_contact_is_known_by_its_token_or_else_by_our_address():
+    ours = Binding("sip:1000@10.0.0.5:5080;sa-trunk=abc123", 300)
+    desk = Binding("sip:1000@192.168.1.20:5060", 120)
+    leaving = Binding("sip:1000@192.168.1.21:5060", 0)
+    assert classify_bindings((ours, desk, leaving), "abc123") == Bindings(True, 1)
+    assert classify_bindings((desk,), "abc123") == Bindings(False, 1)
+    stripped = Binding("sip:1000@10.0.0.5:5080", 300)  # a registrar that drops URI parameters
+    assert classify_bindings((stripped, desk), "abc123",
+                             frozenset({"10.0.0.5:5080"})) == Bindings(True, 1)
+    assert classify_bindings(None, "abc123") == Bindings(False, 0, listed=False)

@@ -52,3 +52,31 @@ def test_a_failed_lookup_says_why():
     with pytest.raises(LookupFailed, match="host not found"):
         wait_done(pending, 0.0)
     resolver.close()
+
+
+def test_without_a_port_the_srv_records_of_the_transport_come_first():
+    """RFC 3263: the best SRV target (lowest priority, then highest weight), and its port."""
+    asked = []
+
+    def srv(name):
+        asked.append(name)
+        return [("backup.pbx.test", 5090, 20, 100), ("b.pbx.test", 5080, 10, 10),
+                ("a.pbx.test", 5070, 10, 60)]
+
+    resolver = Resolver({"a.pbx.test": ["192.0.2.7"]}.__getitem__, srv=srv)
+    pending = resolver.start("pbx.test", "_sip._udp")
+    assert wait_done(pending, 0.0) == ["192.0.2.7"] and pending.port == 5070
+    assert asked == ["_sip._udp.pbx.test"]
+
+
+def test_without_srv_records_the_name_itself_is_looked_up_on_the_default_port():
+    resolver = Resolver({"pbx.test": ["192.0.2.8"]}.__getitem__, srv=lambda name: [])
+    pending = resolver.start("pbx.test", "_sip._tcp")
+    assert wait_done(pending, 0.0) == ["192.0.2.8"] and pending.port is None
+
+
+def test_with_a_port_no_srv_record_is_asked_for():
+    resolver = Resolver({"pbx.test": ["192.0.2.9"]}.__getitem__,
+                        srv=lambda name: pytest.fail("SRV asked"))
+    pending = resolver.start("pbx.test")
+    assert wait_done(pending, 0.0) == ["192.0.2.9"] and pending.port is None

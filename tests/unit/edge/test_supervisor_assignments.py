@@ -103,3 +103,40 @@ def test_a_dead_worker_is_restarted_with_every_trunk_it_held(make_supervisor, ta
     assert started == [0]
     assert sorted(first.pending) == on_first  # re-sent once the new process is Ready
     assert sorted(edge.placement.trunks_on(0)) == on_first
+
+
+def test_numbers_read_before_the_index_caught_up_are_read_again_until_they_match(
+        edge, table):
+    """DynamoDB's trunk index lists a fresh binding a little later than the trunk records it
+    (moto never lags, so this index does it by hand): the edge reads again until the numbers
+    it lists are the ones the trunk records, and routes calls by those."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from edge.protocol import Route
+    from smartalex.domain.phone_number import PhoneNumber
+
+    bound = PhoneNumber(number_id="num_1", tenant_id="tenant-a", e164="+353871234567",
+                        national_number="0871234567", label=None, trunk_id=TRUNK,
+                        extension="0001", agent_id="agt_1",
+                        created_at=datetime(2025, 3, 1, tzinfo=timezone.utc))
+    lagging = {"reads": 0}
+
+    def index(trunk_id):
+        lagging["reads"] += 1
+        return [] if lagging["reads"] <= 2 else [bound]  # behind for two reads
+
+    edge.services.numbers.for_trunk = index
+    table.trunks[TRUNK] = replace(table.trunks[TRUNK], bound_numbers=frozenset({"num_1"}),
+                                  bindings_version=1)
+    ready(edge)
+    edge.sync_assignments()
+    assert [h.routing.numbers for h in holds(edge)] == [()]  # not routed by a stale read
+    edge.sync_assignments()
+    routes = [m for w in edge.workers if w.conn for m in w.conn.sent if isinstance(m, Route)]
+    assert routes == []  # the second read lagged too
+    edge.sync_assignments()
+    routes = [m for w in edge.workers if w.conn for m in w.conn.sent if isinstance(m, Route)]
+    assert [[b.number.number_id for b in r.routing.numbers] for r in routes] == [["num_1"]]
+    edge.sync_assignments()
+    assert lagging["reads"] == 3  # caught up: no more reads until the bindings change again
