@@ -1,7 +1,7 @@
 """How well the receptionist understands spoken requests, and how fast it answers.
 
 `python -m agents.receptionist.bench [--set report|tuning] [--voices espeak,piper]
-[--latency N] [--verbose]`
+[--latency N] [--no-accuracy] [--verbose]`
 
 Accuracy: every request of a labelled set (agents/receptionist/data/*.json: a directory and
 requests by category, each with the extension it should reach or none) is rendered in each
@@ -13,11 +13,12 @@ is right when the call would reach its extension (or, for "no" and requests that
 transferred, when it is not transferred), wrong when it would reach another one, and otherwise
 asked again. The report set is held out: the recogniser was tuned on tuning.json only.
 
-Latency: the first N requests per voice (with a right answer expected) are played in real time
-into the real receptionist server (`python -m agents.receptionist`, its own process, as the
+Latency: N requests per voice said after the greeting (taken in turn from each category, so
+requests it asks again about count too) are played in real time into the real receptionist
+server (`python -m agents.receptionist`, its own process, as the
 edge's supervisor runs it) by a stand-in edge that answers `resolve` with the same matcher;
-it times the caller's last word to the first audio of the reply, and reads the server's CPU
-time (its process and its speech workers) per call.
+it times the caller's last word to the first audio of the reply, whatever the reply, and reads
+the server's CPU time and memory (its process and its speech workers).
 
 Synthetic voices are not callers: treat the figures as a regression check and a lower bound
 on trouble, not as accuracy on real calls.
@@ -47,8 +48,8 @@ from smartalex.domain.matching_hypotheses import resolve_hypotheses
 from . import callers, lm
 from .audio import ulaw_to_pcm
 from .conversation import Conversation, Expecting, Resolve, Say, Transfer
-from .server import MIN_CONFIDENCE, MIN_VOICED_MS
-from .stt import Heard, ModelBuilder, Recognizer, heard
+from .server import MIN_VOICED_MS
+from .stt import Heard, Recognizer, build_model, heard
 from .vad import Endpointer, Pause, Utterance
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -137,7 +138,7 @@ def hear(request_audio, recognizer: Recognizer, acronyms: dict[str, str],
     for start in range(0, request_audio.size, 160):
         for event in endpointer.feed(request_audio[start:start + 160]):
             if isinstance(event, Pause):
-                said = heard(recognizer.transcribe(event.audio), acronyms, MIN_CONFIDENCE)
+                said = heard(recognizer.transcribe(event.audio), acronyms)
                 paused = (event.utterance, event.audio.size, said)
                 if said.text and settles(conversation, said, matcher) \
                         and endpointer.finish(event.utterance):
@@ -148,7 +149,7 @@ def hear(request_audio, recognizer: Recognizer, acronyms: dict[str, str],
                 if paused is not None and paused[:2] == (event.number, event.paused_at) \
                         and event.paused_at == event.audio.size:
                     return paused[2]
-                return heard(recognizer.transcribe(event.audio), acronyms, MIN_CONFIDENCE)
+                return heard(recognizer.transcribe(event.audio), acronyms)
     return Heard("")
 
 
@@ -191,7 +192,7 @@ class VoiceScore:
 
 def measure(labelled: LabelledSet, voices: Sequence[str]) -> list[VoiceScore]:
     entries = labelled.directory
-    recognizer = Recognizer(ModelBuilder().build(entries))
+    recognizer = Recognizer(build_model(entries))
     acronyms = lm.acronyms(entries)
     matcher = Matcher(entries)
     scores = []
@@ -215,11 +216,22 @@ def measure(labelled: LabelledSet, voices: Sequence[str]) -> list[VoiceScore]:
 
 
 # --- latency and CPU --------------------------------------------------------------------------
+def _family(pid: int) -> list[int]:
+    """A process and its descendants (children of any of its threads)."""
+    family, i = [pid], 0
+    while i < len(family):
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{family[i]}/task").iterdir():
+                family += [int(c) for c in (task / "children").read_text().split()]
+        i += 1
+    return family
+
+
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its live children (the speech workers)."""
+    """User + system CPU of a process and its live descendants (the speech workers)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    pids = _family(pid)
     for p in pids:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
@@ -227,6 +239,20 @@ def _cpu_seconds(pid: int) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def _memory_mb(pid: int) -> dict[str, float]:
+    """Resident and proportional set size (MB) of a process and its descendants, summed: PSS
+    shares the pages the speech workers have in common (the model, the libraries) fairly."""
+    pids = _family(pid)
+    totals = {"Rss": 0.0, "Pss": 0.0}
+    for p in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name in totals:
+                    totals[name] += int(value.split()[0]) / 1024
+    return {"processes": len(pids), "rss": totals["Rss"], "pss": totals["Pss"]}
 
 
 async def _time_one(url: str, entries, audio: bytes, speech_end: float) -> tuple[float, bool]:
@@ -315,8 +341,7 @@ def measure_latency(labelled: LabelledSet, voices: Sequence[str], count: int) ->
                     raise RuntimeError("the receptionist did not start") from None
                 time.sleep(0.2)
         url = f"ws://127.0.0.1:{port}"
-        chosen = [r for r in labelled.requests
-                  if r.context == "request" and r.expected is not None][:count]
+        chosen = latency_requests(labelled, count)
         # one call first so the speech model is built and cached (not a caller's wait)
         first = callers.render(chosen[0].text, voices[0])
         asyncio.run(_time_one(url, labelled.directory, first.ulaw, first.speech_end))
@@ -333,11 +358,24 @@ def measure_latency(labelled: LabelledSet, voices: Sequence[str], count: int) ->
                 calls += 1
         cpu = _cpu_seconds(server.pid) - cpu_before
         wall = time.monotonic() - wall_before
+        memory = _memory_mb(server.pid)
     finally:
         server.terminate()
         server.wait(10)
     return {"latency": results, "cpu_per_call": cpu / calls, "cpu_share": cpu / wall,
-            "call_seconds": wall / calls}
+            "call_seconds": wall / calls, "memory": memory}
+
+
+def latency_requests(labelled: LabelledSet, count: int) -> list[Request]:
+    """`count` requests said after the greeting, one from each category in turn."""
+    by_category: dict[str, list[Request]] = defaultdict(list)
+    for request in labelled.requests:
+        if request.context == "request":
+            by_category[request.category].append(request)
+    chosen: list[Request] = []
+    for round_ in range(max(map(len, by_category.values()), default=0)):
+        chosen += [rs[round_] for rs in by_category.values() if round_ < len(rs)]
+    return chosen[:count]
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -350,8 +388,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", default="report", choices=("report", "tuning"),
                         help="report (held out, the figures to quote) or tuning")
     parser.add_argument("--voices", default=",".join(callers.VOICES))
-    parser.add_argument("--latency", type=int, default=10, metavar="N",
+    parser.add_argument("--latency", type=int, default=14, metavar="N",
                         help="requests per voice timed through the real server (0: none)")
+    parser.add_argument("--no-accuracy", action="store_true",
+                        help="only the latency run through the real server")
     parser.add_argument("--verbose", action="store_true", help="list every request not right")
     args = parser.parse_args(argv)
     voices = args.voices.split(",")
@@ -360,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Set {labelled.name!r}: {len(labelled.requests)} requests, "
           f"{len(labelled.directory)} directory entries; voices {', '.join(voices)}; "
           f"phone line: 8 kHz mu-law, 300-3400 Hz, noise {callers.LINE_SNR_DB:.0f} dB below")
-    for score in measure(labelled, voices):
+    for score in [] if args.no_accuracy else measure(labelled, voices):
         share = score.all.right / score.all.total
         print(f"\n{score.voice}: {score.all}")
         print(f"  target: right >= {TARGET_RIGHT:.0%} ({_mark(share >= TARGET_RIGHT)}), "
@@ -393,6 +433,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"CPU of the receptionist (server and speech workers): "
               f"{timed['cpu_per_call']:.2f} s per call of {timed['call_seconds']:.1f} s "
               f"({timed['cpu_share']:.0%} of one core while a call is speaking)")
+        memory = timed["memory"]
+        print(f"Memory of the receptionist ({memory['processes']} processes, Whisper loaded in "
+              f"each speech worker): PSS {memory['pss']:.0f} MB (RSS {memory['rss']:.0f} MB)")
     print(f"\n({time.monotonic() - started:.0f} s)")
 
 

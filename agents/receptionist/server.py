@@ -2,8 +2,7 @@
 
 One CallSession per connection: the edge's messages go into the Conversation, whose actions
 come back out as protocol messages and paced prompt audio. Prompts render in threads (espeak-ng
-and sox are subprocesses); speech models are built and utterances decoded in worker processes
-(stt.SpeechService), so the event loop keeps every call's audio pacing steady.
+and sox are subprocesses); utterances are decoded in worker processes (stt.SpeechService), so the event loop keeps every call's audio pacing steady.
 
 `python -m agents.receptionist --host 127.0.0.1 --port 8765`
 """
@@ -44,9 +43,6 @@ DIRECTORY_WAIT = 3.0      # build a generic speech model if the edge has not sen
 # Shorter "speech" is a cough or a click: heard as nothing. (Speech starts at 120 ms of voice;
 # a quick "no" or "yep" has 180-250 ms.)
 MIN_VOICED_MS = 150
-# Words the decoder is less sure of are not sent to the matcher; tuned on the tuning set
-# (docs/receptionist.md) with the recogniser's other settings (stt.py).
-MIN_CONFIDENCE = 0.2
 PRERENDER_ANNOUNCEMENTS = 40   # "Transferring you to X" is rendered ahead for this many entries
 
 
@@ -280,8 +276,8 @@ class CallSession:
         except Exception:
             self._log("exception", "Could not decode an utterance")
             return None
-        said = heard(transcript, self._acronyms, MIN_CONFIDENCE)
-        self._log("info", "Heard", text=said.text, best=transcript.text,
+        said = heard(transcript, self._acronyms)
+        self._log("info", "Heard", text=said.text,
                   alternatives=len(said.alternatives),
                   seconds=round(transcript.audio_seconds, 2),
                   decode_seconds=round(transcript.decode_seconds, 3))

