@@ -79,13 +79,13 @@ def counting_store(tally: Tally):
     from smartalex.domain.assignment import free_holder
 
     class CountingStore(DynamoLeaseStore):
-        def acquire(self, holder, now):
+        def acquire(self, holder, now, room=None):
             tally.add(f"edge lease {holder}", "fleet-index fleet")
-            return super().acquire(holder, now)
+            return super().acquire(holder, now, room)
 
-        def renew(self, holder, now):
+        def renew(self, holder, now, room=None):
             tally.add(f"edge lease {holder}")
-            return super().renew(holder, now)
+            return super().renew(holder, now, room)
 
         def finish(self, holder, now, expired_only=True):
             tally.add(f"edge lease {holder}")

@@ -30,8 +30,8 @@ SLOW_WRITE = 1.0  # a lease write taking longer is logged: the lease is usable 4
 
 
 class LeaseStore(Protocol):
-    def acquire(self, holder: str, now: float) -> float: ...
-    def renew(self, holder: str, now: float) -> float | None: ...
+    def acquire(self, holder: str, now: float, room: int | None = None) -> float: ...
+    def renew(self, holder: str, now: float, room: int | None = None) -> float | None: ...
     def finish(self, holder: str, now: float, expired_only: bool = True) -> bool: ...
 
 
@@ -132,6 +132,10 @@ class EdgeLease:
         self.renewers = renewers
         self.state = LeaseState(edge_id)
         self._in_flight = 0
+        # Registrations the edge can still take, written with each renewal so that the API can
+        # tell a trunk "no capacity left" when every live edge is full; the supervisor's loop
+        # sets it (an int read whole by the renewal threads).
+        self.room: int | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="edge-lease", daemon=True)
@@ -199,19 +203,22 @@ class EdgeLease:
                 else (self.state.holder, self.state.incarnation)
             self.state.last_sent = now
             self._in_flight += 1
+        write = (acquire, holder, incarnation, now, self.wall())
         if acquire or self.renewers is None:
-            self._write(acquire, holder, incarnation)
+            self._write(*write)
         else:
-            self.renewers.submit(self._write, acquire, holder, incarnation)
+            self.renewers.submit(self._write, *write)
 
-    def _write(self, acquire: bool, holder: str, incarnation: int) -> None:
-        sent_at, wall = self.monotonic(), self.wall()
+    def _write(self, acquire: bool, holder: str, incarnation: int, sent_at: float,
+               wall: float) -> None:
+        """`sent_at`: when the turn decided to send it, which is no later than it leaves (a
+        renewer thread may start it a little later), so the lease never counts from too late."""
         try:
             if acquire:
-                self.store.acquire(holder, wall)
+                self.store.acquire(holder, wall, self.room)
                 ok = True
             else:
-                ok = self.store.renew(holder, wall) is not None
+                ok = self.store.renew(holder, wall, self.room) is not None
         except Exception as err:  # the next renewal is a second away; the workers keep time
             logger.warning("edge lease write failed", extra={"holder": holder, "why": repr(err)})
             with self._lock:

@@ -186,6 +186,8 @@ class Supervisor:
         if due:
             self.control.read_holds(due)
         self.control.room = self.placement.room()
+        if self.lease is not None:
+            self.lease.room = self.control.room
         self.control.gauges.capacity_used = self.placement.held() / self.placement.capacity
         self.health.update(self.worker_states())
 

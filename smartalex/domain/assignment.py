@@ -74,6 +74,27 @@ class Lease:
         return self.expires_at <= now
 
 
+@dataclass(frozen=True)
+class FleetRoom:
+    """How much room the live edges have, as each last wrote it with its lease renewal: what
+    a trunk no edge holds is waiting for. `full` when there are live edges and none of them can
+    take another registration (the fleet is scaling out: docs/deploy.md); an edge that has not
+    written its room yet counts as having some."""
+
+    edges: int  # live edges (unexpired, unfinished leases)
+    with_room: int  # of those, the ones that can take at least one more registration
+
+    @property
+    def full(self) -> bool:
+        return self.edges > 0 and self.with_room == 0
+
+    @classmethod
+    def of(cls, rooms: Iterable[int | None]) -> "FleetRoom":
+        """From the live edges' rooms (None: not written yet)."""
+        rooms = list(rooms)
+        return cls(edges=len(rooms), with_room=sum(1 for r in rooms if r is None or r > 0))
+
+
 def usable_until(renewal_sent_at: float) -> float:
     """Local monotonic deadline after which the holder must stop registering: counted from when
     the renewal that succeeded was *sent*, never from when its answer came back."""

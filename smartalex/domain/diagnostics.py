@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from .assignment import FleetRoom
 from .call import CallRecord
 from .errors_log import ErrorRecord
 from .phone_number import PhoneNumber
@@ -141,14 +142,15 @@ def group_errors(errors: list[ErrorRecord]) -> list[ErrorRow]:
 
 def diagnose(*, trunk_id: str, trunk: Trunk | None, number: PhoneNumber | None,
              calls: list[CallRecord], errors: list[ErrorRecord], last_call_at: datetime | None,
-             now: datetime) -> Diagnostics:
-    """Assemble the view; `trunk` is None only when a number's trunk was deleted."""
+             now: datetime, fleet: FleetRoom | None = None) -> Diagnostics:
+    """Assemble the view; `trunk` is None only when a number's trunk was deleted. `fleet`: the
+    edges' room, when no edge holds the trunk (registration.as_shown)."""
     if trunk is None:
         health = Health(Assignment(False, None, None), None, None, Credentials.UNKNOWN,
                         last_call_at)
     else:
         shown = as_shown(trunk.registration, trunk.lease.expires_at if trunk.lease else None,
-                         now)
+                         now, fleet)
         health = Health(Assignment.of(trunk, now), shown, trunk.account.extension,
                         Credentials.of(shown), last_call_at)
     return Diagnostics(trunk_id=trunk_id, number=number, health=health,

@@ -30,8 +30,10 @@ API_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "d
                "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
                "dynamodb:DescribeTable")
 API_ACCESS = {spec.model: API_ACTIONS for spec in table_specs()}
-# A trunk is held until its edge's lease expires: the API reads edge leases, never writes them.
-API_ACCESS["EdgeLeaseModel"] = ("dynamodb:GetItem", "dynamodb:BatchGetItem",
+# A trunk is held until its edge's lease expires, and one no edge holds waits for an edge with
+# room (fleet-index lists the edges, each lease item says its room): the API reads edge leases,
+# never writes them.
+API_ACCESS["EdgeLeaseModel"] = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                                 "dynamodb:DescribeTable")
 # Deleting a trunk deletes its directory, 25 entries per BatchWriteItem
 # (DynamoDirectoryRepository.remove_all).

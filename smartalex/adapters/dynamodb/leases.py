@@ -22,7 +22,8 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from ...domain.assignment import LEASE_SECONDS, Lease, edge_of, free_holder
 from ...domain.trunk import Trunk
 from .conditions import is_conditional_failure
-from .models import FLEET, EdgeLeaseModel, TrunkModel
+from .fleet import EdgeRecord, read_fleet
+from .models import EdgeLeaseModel, TrunkModel
 from .trunks import to_domain
 
 # The renewal's own bounds: a renewal goes out every second (several may be in flight: edge/
@@ -44,19 +45,6 @@ class Claimed:
     trunk: Trunk
 
 
-@dataclass(frozen=True)
-class EdgeRecord:
-    """One edge lease as another edge sees it."""
-
-    holder: str
-    expires_at: float  # 0: finished
-    finished_at: float | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.expires_at == 0
-
-
 class DynamoLeaseStore:
     def __init__(self, edge_id: str, lease_seconds: float = LEASE_SECONDS):
         self.edge_id = edge_id
@@ -65,23 +53,27 @@ class DynamoLeaseStore:
         self._renewals: TableConnection | None = None
 
     # --- the edge's own lease ---
-    def acquire(self, holder: str, now: float) -> float:
-        """Start a new lease (a new incarnation of this edge); returns its expiry."""
+    def acquire(self, holder: str, now: float, room: int | None = None) -> float:
+        """Start a new lease (a new incarnation of this edge); returns its expiry. `room`: the
+        registrations the edge can still take (fleet.EdgeRecord.room)."""
         expires = now + self.lease_seconds
-        EdgeLeaseModel(holder, edge_id=edge_of(holder), expires_at=expires,
+        EdgeLeaseModel(holder, edge_id=edge_of(holder), expires_at=expires, room=room,
                        acquired_at=datetime.fromtimestamp(now, timezone.utc)).save(
             condition=EdgeLeaseModel.holder.does_not_exist())
         self._expiry[holder] = expires
         return expires
 
-    def renew(self, holder: str, now: float) -> float | None:
+    def renew(self, holder: str, now: float, room: int | None = None) -> float | None:
         """Extend our lease; None if it can no longer be renewed: it expired by our own clock,
         or it was finished (handed back, or found expired by another edge). An expired lease is
         never revived: whatever was held under it may already be another edge's."""
         expires = now + self.lease_seconds
+        actions = [EdgeLeaseModel.expires_at.set(expires)]
+        if room is not None:
+            actions.append(EdgeLeaseModel.room.set(room))
         try:
             self._renewal_connection().update_item(
-                holder, actions=[EdgeLeaseModel.expires_at.set(expires)],
+                holder, actions=actions,
                 condition=EdgeLeaseModel.expires_at >= now)
         except UpdateError as exc:
             if is_conditional_failure(exc):
@@ -110,16 +102,8 @@ class DynamoLeaseStore:
 
     # --- finding trunks to claim ---
     def edges(self) -> list[EdgeRecord]:
-        """Every edge lease: the fleet index names them, the table says when each expires.
-        Eventually consistent reads are enough (and half the price): an expiry read stale only
-        delays finishing that lease by a poll (`finish` checks it again), and a finished lease
-        stays finished."""
-        holders = [item.holder for item in EdgeLeaseModel.fleet_index.query(FLEET)]
-        if not holders:
-            return []
-        return [EdgeRecord(item.holder, float(item.expires_at),
-                           float(item.finished_at) if item.finished_at is not None else None)
-                for item in EdgeLeaseModel.batch_get(holders)]
+        """Every edge lease (fleet.read_fleet)."""
+        return read_fleet()
 
     def held_by(self, holder: str, limit: int) -> list[str]:
         """Up to `limit` trunks held under `holder` (a finished lease, or free#<shard>)."""

@@ -135,6 +135,9 @@ class EdgeLeaseModel(Model):
     expires_at = NumberAttribute()
     acquired_at = UTCDateTimeAttribute()
     finished_at = NumberAttribute(null=True)  # when expires_at was set to 0 (epoch seconds)
+    # Registrations the edge can still take, written with every renewal: a trunk no edge holds
+    # reads "no capacity left" while every live edge has none (registration.as_shown).
+    room = NumberAttribute(null=True)
     fleet = UnicodeAttribute(default=FLEET)
 
     fleet_index = FleetIndex()

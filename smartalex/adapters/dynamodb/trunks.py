@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from ...domain.assignment import Lease, edge_of, free_holder, is_free
+from ...domain.assignment import FleetRoom, Lease, edge_of, free_holder, is_free
 from ...domain.errors import Conflict, NotFound
 from ...domain.messages import order_key
 from ...domain.registration import RegistrationState, RegistrationStatus
 from ...domain.trunk import PbxType, SipAccount, Transport, Trunk
 from ...service_layer.ports import TrunkRepository
 from .conditions import is_conditional_failure, same_version
+from .fleet import read_fleet
 from .models import AgentModel, ClaimModel, EdgeLeaseModel, TrunkModel
 
 DUPLICATE = "A trunk for extension {ext} on {domain} already exists."
@@ -136,6 +139,12 @@ class DynamoTrunkRepository(TrunkRepository):
 
     def list(self, tenant_id: str) -> list[Trunk]:
         return _with_leases(list(TrunkModel.tenant_index.query(tenant_id)))
+
+    def fleet_room(self) -> FleetRoom:
+        """The live edges' room, as each wrote it with its last renewal (one Query of the
+        fleet index and one batch read of the edges' lease items, a few hundred at most)."""
+        now = time.time()
+        return FleetRoom.of(edge.room for edge in read_fleet() if edge.alive(now))
 
     def replace(self, before: Trunk, after: Trunk) -> None:
         config = _config_attributes(after)

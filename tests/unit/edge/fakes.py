@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from smartalex.adapters.dynamodb.fleet import EdgeRecord
 from smartalex.domain.assignment import LEASE_SECONDS, Lease, edge_of, free_holder, is_free
 from smartalex.domain.registration import RegistrationStatus
 from smartalex.domain.trunk import PbxType, SipAccount, Transport, Trunk
@@ -42,17 +43,6 @@ class FakeTime:
 class Claimed:
     lease: Lease
     trunk: Trunk
-
-
-@dataclass(frozen=True)
-class EdgeRecord:
-    holder: str
-    expires_at: float
-    finished_at: float | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.expires_at == 0
 
 
 class FakeLeaseTable:
@@ -134,14 +124,14 @@ class FakeLeaseStore:
         self.table.writes[key] += 1
 
     # --- the edge's own lease ---
-    def acquire(self, holder: str, now: float) -> float:
+    def acquire(self, holder: str, now: float, room: int | None = None) -> float:
         self._call()
         assert holder not in self.table.edges, "a new incarnation is a new key"
         self._write(f"edge:{holder}")
-        self.table.edges[holder] = EdgeRecord(holder, now + LEASE_SECONDS)
+        self.table.edges[holder] = EdgeRecord(holder, now + LEASE_SECONDS, room=room)
         return now + LEASE_SECONDS
 
-    def renew(self, holder: str, now: float) -> float | None:
+    def renew(self, holder: str, now: float, room: int | None = None) -> float | None:
         self.renewals.append(now)
         self._call()
         if self.renewals_fail:
@@ -150,7 +140,8 @@ class FakeLeaseStore:
         record = self.table.edges.get(holder)
         if record is None or record.expires_at < now:
             return None
-        self.table.edges[holder] = replace(record, expires_at=now + LEASE_SECONDS)
+        self.table.edges[holder] = replace(record, expires_at=now + LEASE_SECONDS,
+                                           room=record.room if room is None else room)
         self.time.advance(self.renew_latency)
         return now + LEASE_SECONDS
 

@@ -155,23 +155,29 @@ class StuckStore(FakeLeaseStore):
         super().__init__(*args)
         import threading
 
-        self.gates: list[threading.Event] = []
-        self.done: list[threading.Event] = []
         self._threading = threading
+        self._arrived = threading.Condition()
+        self.gates: list[tuple[float, threading.Event, threading.Event]] = []  # (sent, gate, done)
 
-    def renew(self, holder, now):
+    def renew(self, holder, now, room=None):
         gate, done = self._threading.Event(), self._threading.Event()
-        self.gates.append(gate)
-        self.done.append(done)
+        with self._arrived:
+            self.gates.append((now, gate, done))
+            self._arrived.notify_all()
         gate.wait(5)
         try:
-            return super().renew(holder, now)
+            return super().renew(holder, now, room)
         finally:
             done.set()
 
     def answer(self, n: int) -> None:
-        self.gates[n].set()
-        self.done[n].wait(5)
+        """Let the n-th renewal *sent* through (the renewer threads may reach the store in
+        another order), once it has reached the store, and wait for its answer."""
+        with self._arrived:
+            assert self._arrived.wait_for(lambda: len(self.gates) > n, timeout=5)
+            _, gate, done = sorted(self.gates, key=lambda g: g[0])[n]
+        gate.set()
+        done.wait(5)
 
 
 def test_a_renewal_stuck_on_a_slow_endpoint_does_not_hold_back_the_next(time):
@@ -191,5 +197,18 @@ def test_a_renewal_stuck_on_a_slow_endpoint_does_not_hold_back_the_next(time):
             time.advance(RENEW_EVERY_SECONDS)
             lease.step()
         assert len(store.gates) == EdgeLease.MAX_IN_FLIGHT + 1  # never more in flight
-        for n in range(len(store.gates)):
-            store.gates[n].set()
+        for _, gate, _ in store.gates:
+            gate.set()
+
+
+def test_the_edge_s_room_goes_out_with_its_lease_and_each_renewal(time):
+    """The API reads it to tell an unheld trunk "no capacity left" (registration.as_shown)."""
+    table = FakeLeaseTable()
+    lease = EdgeLease(FakeLeaseStore(table, "edge-a", time), "edge-a",
+                      monotonic=time.monotonic(500.0), wall=time.wall)
+    lease.room = 7
+    lease.step()
+    assert table.edges[holder_of("edge-a", 1)].room == 7
+    lease.room = 0  # the workers filled up
+    run(lease, time, RENEW_EVERY_SECONDS + STEP)
+    assert table.edges[holder_of("edge-a", 1)].room == 0
