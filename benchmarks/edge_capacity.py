@@ -67,6 +67,34 @@ def wait_count(count, target: int, timeout: float, what: str) -> float:
     return time.monotonic() - start
 
 
+def progress(count, target: int, timeout: float, what: str) -> tuple[float, str]:
+    """(seconds until `count()` reaches `target`, how it got there): when the edge's lease was
+    taken (its workers Ready) and what the PBX held every 5 s, so a slow restart says whether
+    the start, the claims and reads, or the REGISTER pacing took the time."""
+    start, marks, seen = time.monotonic(), [], 0
+    deadline = start + timeout
+    while seen < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: {seen} of {target} after {timeout:.0f} s")
+        elapsed = time.monotonic() - start
+        seen = count()
+        if elapsed >= 5 * (len(marks) + 1):
+            marks.append(f"{5 * (len(marks) + 1)} s: {seen}")
+        time.sleep(0.2)
+    return time.monotonic() - start, ", ".join(marks)
+
+
+def lease_taken_after(log: Path, since: int, started_wall: float) -> str:
+    """Seconds from `started_wall` to the edge's "edge lease acquired" log line after `since`."""
+    text = log.read_text(errors="replace")[since:] if log.exists() else ""
+    for line in text.splitlines():
+        if "edge lease acquired" in line:
+            with contextlib.suppress(ValueError, KeyError):
+                at = datetime.fromisoformat(json.loads(line)["timestamp"]).timestamp()
+                return f"{at - started_wall:.1f} s"
+    return "not logged"
+
+
 def lease_trouble(log: Path, since: int) -> str:
     """What the edge's log says of its lease since byte `since`: lapses and slow writes (on a
     loaded local endpoint a renewal can take seconds; a lapse un-registers everything)."""
@@ -207,14 +235,17 @@ def main() -> int:
         wait_until(lambda: registered_on_pbx(pbx) == 0, 60, "the edge to un-register")
         restarted_at = datetime.now(timezone.utc)
         mark = log_size(edge_log)
-        started = time.monotonic()
+        started, started_wall = time.monotonic(), time.time()
         edge = start_edge(stack, many_env, logs, workers=args.workers)
-        wait_count(lambda: registered_on_pbx(pbx), n, 900, "registrations back")
+        _, curve = progress(lambda: registered_on_pbx(pbx), n, 900, "registrations back")
         back_on_pbx = time.monotonic() - started
         rate = float(os.environ.get("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", "50"))
         say(f"restart (SIGTERM, new edge) -> all {n} on the PBX again: {back_on_pbx:.1f} s "
             f"(target <= 30 s for 1,000; REGISTERs paced at {rate:.0f}/s to this one PBX, so "
             f">= {n / rate:.0f} s here); {lease_trouble(edge_log, mark)}")
+        say(f"  the new edge's lease taken (its workers Ready) "
+            f"{lease_taken_after(edge_log, mark, started_wall)} after its start; "
+            f"on the PBX at {curve}")
         try:
             wait_count(lambda: api_registered(restarted_at), n, 120, "the API")
             say(f"every trunk reads Registered in the API: {time.monotonic() - started:.1f} s")

@@ -26,7 +26,7 @@ def attributes_and_a_round_trip() -> tuple[dict, list[str]]:
     return attributes, sorted(m["Body"] for m in received)
 
 
-def test_queue_attributes_and_messages_are_the_same_computed_lazily():
+def test_queue_attributes_and_messages_are_the_same_computed_lazily(in_process_aws):
     from moto.sqs.models import Queue
 
     from devstack.moto_server import lazy_queue_attributes

@@ -23,7 +23,7 @@ def lookups() -> list:
     return seen
 
 
-def test_secrets_are_found_alike_by_name_arn_and_partial_arn():
+def test_secrets_are_found_alike_by_name_arn_and_partial_arn(in_process_aws):
     from moto.secretsmanager.models import SecretsStore
 
     from devstack.moto_server import secrets_by_name
