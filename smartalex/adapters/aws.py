@@ -8,6 +8,7 @@ LocalStack or to the embedded moto server without a flag of its own.
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -40,9 +41,19 @@ def client(service: str) -> Any:
     return _client(service, os.environ.get("AWS_ACCESS_KEY_ID"))
 
 
+_building = threading.Lock()
+
+
+def _client(service: str, access_key_id: str | None) -> Any:
+    """One client per (service, key), built once even when many threads ask at once (lru_cache
+    alone lets every caller that misses build its own: tenths of a second of CPU each)."""
+    with _building:
+        return _cached_client(service, access_key_id)
+
+
 @lru_cache(maxsize=None)
-def _client(service: str, _access_key_id: str | None) -> Any:
+def _cached_client(service: str, _access_key_id: str | None) -> Any:
     return boto3.session.Session().client(service, region_name=region(), config=_CONFIG)
 
 
-client.cache_clear = _client.cache_clear  # type: ignore[attr-defined]  # endpoint changed
+client.cache_clear = _cached_client.cache_clear  # type: ignore[attr-defined]  # endpoint changed

@@ -312,3 +312,12 @@ MODELS: tuple[type[Model], ...] = (
     TrunkModel, EdgeLeaseModel, ClaimModel, AgentModel, DirectoryEntryModel, CallRecordModel, ErrorRecordModel,
     PhoneNumberModel, TenantSettingsModel,
 )
+
+
+def connect(models: tuple[type[Model], ...] = MODELS) -> None:
+    """Build each table's botocore client now, on one thread. pynamodb builds it on first use
+    without a lock, so a pool of threads making their first calls at once built one each: at
+    an edge's start, ten threads claiming and reading trunks spent seconds of CPU building ten
+    clients per table before the first trunk could register."""
+    for model in models:
+        model._get_connection().connection.client  # noqa: B018 (a property that builds it)
