@@ -116,6 +116,14 @@ class CallDriver:
         """We (the agent, a transfer, a drain) are ending the call, not the caller."""
         self.hung_up_by_us = True
 
+    def cut_off(self) -> None:
+        """The edge is stopping and cannot wait for the call any longer: the call ends because
+        of us (outcome EDGE_STOPPED), unless its outcome was already decided (a transfer that
+        completed or failed, an agent that never started)."""
+        if self.outcome is None:
+            self.outcome = CallOutcome.EDGE_STOPPED
+        self.hanging_up()
+
     # --- transfers ---
     def transfer_started(self) -> None:
         self.transferring, self.transfer_accepted = True, False

@@ -712,6 +712,7 @@ class Worker:
                 session.report_error(ErrorSource.EDGE, "Call ended by us: the edge was "
                                      "shutting down and the call was still in progress.",
                                      CUT_HINT)
+            session.driver.cut_off()
             session.hangup()
 
     def _look_up(self, account):

@@ -21,6 +21,7 @@ class CallOutcome(StrEnum):
     NO_AGENT = "no_agent"
     BUSY = "busy"
     EDGE_FAILED = "edge_failed"            # the edge process serving it died during the call
+    EDGE_STOPPED = "edge_stopped"          # it outlasted the edge's drain (a deploy, a scale-in)
 
     def label(self, transfer_target: str | None = None) -> str:
         if self is CallOutcome.TRANSFERRED and transfer_target:
@@ -69,6 +70,11 @@ OUTCOMES = {
     CallOutcome.EDGE_FAILED: OutcomeInfo(
         "Cut off: our edge failed", "The edge process serving the call stopped during it: the "
         "edge hung up for the caller and lists it so (docs/assignments.md).", problem=True),
+    CallOutcome.EDGE_STOPPED: OutcomeInfo(
+        "Cut off: our edge was restarting", "The edge serving the call was stopping (a "
+        "deployment or scale-in) and the call outlasted the time it waits for calls to end "
+        "(SMARTALEX_EDGE_CALL_DRAIN_SECONDS), or a second stop signal came: the edge hung up.",
+        problem=True),
 }
 
 

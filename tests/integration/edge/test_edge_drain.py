@@ -74,7 +74,7 @@ def test_a_call_that_outlasts_the_drain_is_hung_up_and_listed(
         cut = wait_for(lambda: [e for e in errors(control_plane, trunk) if e.source == "edge"],
                        15, "the edge's error record")
         assert "shutting down" in cut[0].message and "another edge" in cut[0].hint
-        assert last_call(control_plane, trunk).label == "Answered by agent"
+        assert last_call(control_plane, trunk).label == "Cut off: our edge was restarting"
         assert agent.messages_until("stop", timeout=5)  # told before the edge went away
     finally:
         agent.stop()
@@ -90,6 +90,8 @@ def test_a_second_signal_hangs_up_at_once(control_plane, office, edge_factory, p
         assert phone.wait_for("disconnected", 10)["by"] == "remote"
         assert old.proc.wait(15) == 0
         assert agent.messages_until("stop", timeout=5)  # told before the edge went away
+        assert wait_for(lambda: (lambda c: c and c.label)(last_call(control_plane, office[1])),
+                        15, "the call's record") == "Cut off: our edge was restarting"
     finally:
         agent.stop()
 

@@ -119,6 +119,23 @@ def test_the_caller_hanging_up_after_the_agent_spoke_is_caller_hung_up(driver, c
     assert driver.disconnected() is CallOutcome.CALLER_HUNG_UP
 
 
+def test_a_call_the_stopping_edge_cuts_off_is_not_answered_by_agent(driver, clock):
+    answered_call(driver, clock)
+    driver.cut_off()
+    assert driver.hung_up_by_us
+    assert driver.disconnected() is CallOutcome.EDGE_STOPPED
+    assert CallOutcome.EDGE_STOPPED.label() == "Cut off: our edge was restarting"
+    assert CallOutcome.EDGE_STOPPED.problem
+
+
+def test_cutting_off_keeps_an_outcome_already_decided(driver, clock):
+    answered_call(driver, clock)
+    driver.transfer_started()
+    driver.transfer_status(404, final=True)
+    driver.cut_off()
+    assert driver.disconnected() is CallOutcome.TRANSFER_FAILED
+
+
 def test_a_transfer_is_done_only_at_a_final_2xx_notify_and_then_we_hang_up(driver, clock):
     answered_call(driver, clock)
     driver.transfer_started()
