@@ -56,7 +56,7 @@ $(STAMP): pyproject.toml scripts/build_pjsua2.py $(wildcard edge/sip/native/*) |
 	$(BIN)/python -m pip install -q --upgrade "pip<26.3" "wheel>=0.42,<1"
 	$(BIN)/python -m pip uninstall -q -y pjsua2-python 2>/dev/null || true  # the old PyPI wheel
 	wheels="$$($(BIN)/python scripts/build_pjsua2.py)" \
-	  && $(BIN)/python -m pip install -q "$$wheels"/pjsua2-*.whl \
+	  && $(BIN)/python -m pip install -q --force-reinstall --no-deps "$$wheels"/pjsua2-*.whl \
 	  && $(BIN)/python -m pip install -q --find-links "$$wheels" -e ".[dev,pipecat,speech-bench]" \
 	  && $(BIN)/python -m pip check
 	@touch $@

@@ -7,11 +7,18 @@ Runs, in one go and against one PBX:
    the CDK app deploys it) holding `--trunks` registrations: time until the PBX has them all,
    then memory (PSS) and CPU while idle for `--idle` seconds with refreshes going (the edge
    asks for `--expires` s registrations, so each is refreshed during the window);
-3. a restart: SIGTERM (the edge un-registers and hands its leases back), a new edge, and the
+3. a restart: SIGTERM (the edge un-registers and hands its lease back), a new edge, and the
    time until the PBX has every registration again and the API reads them all Registered.
 
     .venv/bin/python benchmarks/edge_capacity.py [--trunks 1000] [--workers 4]
         [--trunks-per-worker 250] [--baseline 16] [--idle 70] [--expires 120]
+        [--store moto|dynalite]
+
+The edges poll as deployed (SMARTALEX_EDGE_POLL_SECONDS, 2 s). `--store moto` (default) keeps
+everything on the local AWS endpoint of the tests and `make run`: one Python process, which a
+1,000-trunk restart saturates; `--store dynalite` moves DynamoDB to dynalite (a process of its
+own, devstack/dynalite.py), closer to what the edge meets in AWS, where none of these services
+is the bottleneck. The edge's lease lapses and slow lease writes are printed per phase.
 
 Prints each figure with the issue's target next to it. One PBX takes every REGISTER here, so
 the edge's per-PBX REGISTER pacing (SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND) bounds the restart;
@@ -34,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.measure import cpu_seconds, local_aws, process_tree, pss_kib  # noqa: E402
-from devstack.pbx import KamailioPBX  # noqa: E402
+from devstack.pbx import KamailioPBX, free_port  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_edge, start_pump  # noqa: E402
 
@@ -60,6 +67,47 @@ def wait_count(count, target: int, timeout: float, what: str) -> float:
     return time.monotonic() - start
 
 
+def progress(count, target: int, timeout: float, what: str) -> tuple[float, str]:
+    """(seconds until `count()` reaches `target`, how it got there): when the edge's lease was
+    taken (its workers Ready) and what the PBX held every 5 s, so a slow restart says whether
+    the start, the claims and reads, or the REGISTER pacing took the time."""
+    start, marks, seen = time.monotonic(), [], 0
+    deadline = start + timeout
+    while seen < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: {seen} of {target} after {timeout:.0f} s")
+        elapsed = time.monotonic() - start
+        seen = count()
+        if elapsed >= 5 * (len(marks) + 1):
+            marks.append(f"{5 * (len(marks) + 1)} s: {seen}")
+        time.sleep(0.2)
+    return time.monotonic() - start, ", ".join(marks)
+
+
+def lease_taken_after(log: Path, since: int, started_wall: float) -> str:
+    """Seconds from `started_wall` to the edge's "edge lease acquired" log line after `since`."""
+    text = log.read_text(errors="replace")[since:] if log.exists() else ""
+    for line in text.splitlines():
+        if "edge lease acquired" in line:
+            with contextlib.suppress(ValueError, KeyError):
+                at = datetime.fromisoformat(json.loads(line)["timestamp"]).timestamp()
+                return f"{at - started_wall:.1f} s"
+    return "not logged"
+
+
+def lease_trouble(log: Path, since: int) -> str:
+    """What the edge's log says of its lease since byte `since`: lapses and slow writes (on a
+    loaded local endpoint a renewal can take seconds; a lapse un-registers everything)."""
+    text = log.read_text(errors="replace")[since:] if log.exists() else ""
+    lapses = text.count("the edge's lease lapsed") + text.count("lease was finished by another")
+    slow = text.count("slow edge lease write") + text.count("edge lease write failed")
+    return f"edge lease: {lapses} lapse(s), {slow} slow or failed write(s)"
+
+
+def log_size(log: Path) -> int:
+    return len(log.read_text(errors="replace")) if log.exists() else 0
+
+
 def idle_cost(root: int, seconds: float) -> tuple[float, float]:
     """(PSS MiB, cores) of the edge, its CPU averaged over `seconds`."""
     pids = process_tree(root)
@@ -67,6 +115,43 @@ def idle_cost(root: int, seconds: float) -> tuple[float, float]:
     time.sleep(seconds)
     cores = (cpu_seconds(*pids) - before) / (time.monotonic() - start)
     return sum(pss_kib(p) for p in process_tree(root)) / 1024, cores
+
+
+def use_dynalite(stack: contextlib.ExitStack, work: Path):
+    """DynamoDB on dynalite for this process and the ones it starts; its tables created."""
+    from devstack.dynalite import Dynalite
+    from smartalex.adapters.dynamodb.models import MODELS
+    from smartalex.adapters.dynamodb.schema import create_tables
+
+    server = Dynalite(free_port(), data_dir=work / "dynalite",
+                      log_path=work / "dynalite.log").start()
+    stack.callback(server.stop)
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = server.url
+    for model in MODELS:
+        model._connection = None  # made for moto by the provisioning
+    create_tables()
+    return server
+
+
+def add_trunks(users: dict[str, str], pbx: KamailioPBX) -> None:
+    """A trunk per user, written as the API stores one (its item, its password), without the
+    API's uniqueness transaction (dynalite has no TransactWriteItems)."""
+    from smartalex.adapters.dynamodb.models import TrunkModel
+    from smartalex.bootstrap import bootstrap
+    from smartalex.domain.assignment import free_holder
+    from smartalex.domain.messages import order_key
+
+    services = bootstrap()
+    now = datetime.now(timezone.utc)
+    with TrunkModel.batch_write() as batch:
+        for i, (ext, password) in enumerate(users.items()):
+            trunk_id = f"trk_{secrets.token_hex(10)}"
+            services.secrets.put(trunk_id, password)
+            batch.save(TrunkModel(
+                trunk_id, tenant_id=f"bench-{i // TRUNKS_PER_TENANT}", pbx_type="other",
+                domain=pbx.host, extension=ext, username=ext, transport="udp", port=pbx.port,
+                generation=1, created_at=now, updated_at=now, reg_state="connecting",
+                reg_order=order_key(1, 0, 0), lease_holder=free_holder(trunk_id)))
 
 
 def main() -> int:
@@ -77,31 +162,28 @@ def main() -> int:
     ap.add_argument("--baseline", type=int, default=16, help="one-trunk-per-process workers")
     ap.add_argument("--idle", type=float, default=70.0)
     ap.add_argument("--expires", type=int, default=120)
+    ap.add_argument("--store", choices=("moto", "dynalite"), default="moto",
+                    help="DynamoDB on the local AWS endpoint (moto, one Python process, as in "
+                         "the tests), or on dynalite (devstack/dynalite.py), SQS and Secrets "
+                         "Manager staying on moto")
     args = ap.parse_args()
     n = args.trunks
     work = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
-    os.environ.update(SMARTALEX_STAGE="bench", SMARTALEX_EDGE_POLL_SECONDS="1",
+    os.environ.update(SMARTALEX_STAGE="bench",
                       SMARTALEX_EDGE_REGISTRATION_EXPIRES=str(args.expires))
     users = {str(20000 + i): secrets.token_urlsafe(8) for i in range(n)}
     with contextlib.ExitStack() as stack:
         moto = local_aws(stack)
+        dynamodb = moto
+        if args.store == "dynalite":
+            dynamodb = use_dynalite(stack, work)
         env = dict(os.environ)
         logs = work / "logs"
         logs.mkdir()
         start_pump(stack, env, logs)
         pbx = KamailioPBX(work / "pbx", users=users).start()
         stack.callback(pbx.stop)
-
-        from smartalex.bootstrap import bootstrap
-        from smartalex.domain.commands import CreateTrunk
-        from smartalex.service_layer import trunks as trunk_cases
-
-        services = bootstrap()
-        for i, (ext, password) in enumerate(users.items()):
-            trunk_cases.create_trunk(CreateTrunk(
-                tenant_id=f"bench-{i // TRUNKS_PER_TENANT}", pbx_type="other", domain=pbx.host,
-                port=pbx.port, extension=ext, password=password),
-                trunks=services.trunks, secrets=services.secrets)
+        add_trunks(users, pbx)
 
         # 1. The baseline: one trunk per worker process.
         b = args.baseline
@@ -111,6 +193,8 @@ def main() -> int:
         base_pss, base_cpu = idle_cost(edge.proc.pid, min(args.idle, 30.0))
         edge.stop()
         wait_until(lambda: registered_on_pbx(pbx) == 0, 30, "the baseline to un-register")
+        where = "moto, one Python process" if args.store == "moto" \
+            else "dynalite for DynamoDB, moto for SQS and Secrets Manager"
         say(f"edge: {args.workers} workers x {args.trunks_per_worker} trunks; {n} trunks on one "
             f"Kamailio; registrations of {args.expires} s, refreshed {args.expires - 60} s "
             f"after each other; {os.cpu_count()} cores here")
@@ -119,16 +203,21 @@ def main() -> int:
 
         # 2. Many trunks per worker.
         many_env = dict(env, SMARTALEX_EDGE_TRUNKS_PER_WORKER=str(args.trunks_per_worker))
-        started, aws_before = time.monotonic(), cpu_seconds(moto.pid)
+        edge_log = logs / "edge.log"
+        mark = log_size(edge_log)
+        servers = {moto.pid} | {dynamodb.pid}
+        started, aws_before = time.monotonic(), cpu_seconds(*servers)
         edge = start_edge(stack, many_env, logs, workers=args.workers)
         wait_count(lambda: registered_on_pbx(pbx), n, 900, f"{n} registrations")
         cold = time.monotonic() - started  # from the edge's start, pjsua's start included
-        aws_busy = (cpu_seconds(moto.pid) - aws_before) / cold
+        aws_busy = (cpu_seconds(*servers) - aws_before) / cold
         say(f"cold start -> all {n} registered on the PBX: {cold:.1f} s; the local AWS endpoint "
-            f"(moto, one Python process) was {aws_busy * 100:.0f} % of a core busy meanwhile")
-        aws_before, idle_started = cpu_seconds(moto.pid), time.monotonic()
+            f"({where}) was {aws_busy * 100:.0f} % of a core busy meanwhile; "
+            f"{lease_trouble(edge_log, mark)}")
+        mark = log_size(edge_log)
+        aws_before, idle_started = cpu_seconds(*servers), time.monotonic()
         pss, cpu = idle_cost(edge.proc.pid, args.idle)
-        aws_idle = (cpu_seconds(moto.pid) - aws_before) / (time.monotonic() - idle_started)
+        aws_idle = (cpu_seconds(*servers) - aws_before) / (time.monotonic() - idle_started)
         health = json.loads((logs.parent / "edge-health.json").read_text())
         per_worker = [len(w["trunks"]) for w in health["workers"]]
         say(f"held: {registered_on_pbx(pbx)} of {n} registered on the PBX after {args.idle:.0f} s "
@@ -138,20 +227,25 @@ def main() -> int:
             f"{base_pss / b / (pss / n):.0f}x less than the baseline")
         say(f"idle CPU: {cpu * 100:.1f} % of a core = {cpu * 100 / n:.4f} % per registration, "
             f"{(base_cpu / b) / (cpu / n):.0f}x less than the baseline; the AWS endpoint "
-            f"{aws_idle * 100:.0f} % busy ({n / 5:.0f} lease renewals a second)")
+            f"{aws_idle * 100:.0f} % busy meanwhile (one lease renewal a second, and a re-read "
+            f"of the held trunks every poll); {lease_trouble(edge_log, mark)}")
 
         # 3. A restart.
         edge.stop()
         wait_until(lambda: registered_on_pbx(pbx) == 0, 60, "the edge to un-register")
         restarted_at = datetime.now(timezone.utc)
-        started = time.monotonic()
+        mark = log_size(edge_log)
+        started, started_wall = time.monotonic(), time.time()
         edge = start_edge(stack, many_env, logs, workers=args.workers)
-        wait_count(lambda: registered_on_pbx(pbx), n, 900, "registrations back")
+        _, curve = progress(lambda: registered_on_pbx(pbx), n, 900, "registrations back")
         back_on_pbx = time.monotonic() - started
         rate = float(os.environ.get("SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND", "50"))
         say(f"restart (SIGTERM, new edge) -> all {n} on the PBX again: {back_on_pbx:.1f} s "
             f"(target <= 30 s for 1,000; REGISTERs paced at {rate:.0f}/s to this one PBX, so "
-            f">= {n / rate:.0f} s here)")
+            f">= {n / rate:.0f} s here); {lease_trouble(edge_log, mark)}")
+        say(f"  the new edge's lease taken (its workers Ready) "
+            f"{lease_taken_after(edge_log, mark, started_wall)} after its start; "
+            f"on the PBX at {curve}")
         try:
             wait_count(lambda: api_registered(restarted_at), n, 120, "the API")
             say(f"every trunk reads Registered in the API: {time.monotonic() - started:.1f} s")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import threading
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import os
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -49,6 +51,26 @@ def demo_address() -> str:
     return address
 
 
+def demo_network(address: str) -> tuple[str, ...]:
+    """The network the demo address is on (its interface's prefix, from `ip -json address`),
+    whose phones the demo PBX takes calls from and rings: the office LAN a softphone joins
+    from. Nothing beyond loopback for a loopback address; the address alone when `ip` cannot
+    tell (the softphone's calls then need it on this machine)."""
+    if ipaddress.ip_address(address).is_loopback:
+        return ()
+    try:
+        shown = subprocess.run(["ip", "-json", "address", "show"], capture_output=True,
+                               text=True, timeout=5, check=True).stdout
+        for interface in json.loads(shown):
+            for entry in interface.get("addr_info", ()):
+                if entry.get("local") == address:
+                    return (str(ipaddress.ip_interface(f"{address}/{entry['prefixlen']}")
+                                .network),)
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError):
+        pass
+    return (address,)
+
+
 def run_demo(stack: contextlib.ExitStack, api_url: str, token: str, state_dir: Path,
              stop: threading.Event) -> None:
     from .state import demo_pbx_users
@@ -56,8 +78,9 @@ def run_demo(stack: contextlib.ExitStack, api_url: str, token: str, state_dir: P
     ensure_kamailio_installed()
     users = demo_pbx_users(EXTENSIONS)
     port = int(os.environ.get("SMARTALEX_PBX_PORT", "5060"))
-    pbx = KamailioPBX(state_dir / "pbx", port=port, users=users, host=demo_address(),
-                      any_address=True).start()
+    address = demo_address()
+    pbx = KamailioPBX(state_dir / "pbx", port=port, users=users, host=address,
+                      any_address=True, peers=demo_network(address)).start()
     stack.callback(pbx.stop)
     print(f"Demo PBX (Kamailio) on {pbx.host}:{pbx.port}, extensions {', '.join(EXTENSIONS)}; "
           f"their SIP passwords are in {state_dir / 'demo-pbx-users.json'}", flush=True)

@@ -72,6 +72,10 @@ class Dynalite:
                 raise RuntimeError(f"dynalite not ready on {self.url} after {timeout} s")
             time.sleep(0.1)
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()

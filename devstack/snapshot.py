@@ -107,6 +107,13 @@ class Snapshot:
                     unprocessed = dynamodb.batch_write_item(RequestItems=unprocessed).get(
                         "UnprocessedItems") or None
             count += len(items)
+        # Trunks saved before edge leases existed have no lease holder: edges would never find
+        # them (adapters/dynamodb/leases.py).
+        from smartalex.adapters.dynamodb.leases import adopt_unindexed
+        from smartalex.adapters.dynamodb.models import TrunkModel
+
+        if TrunkModel.Meta.table_name in self.tables:
+            adopt_unindexed()
         key = {"KmsKeyId": self.kms_key_id} if self.kms_key_id else {}
         for name, value in secrets.items():
             secretsmanager.create_secret(Name=name, SecretString=value, **key)

@@ -14,22 +14,28 @@ AWS_CONCURRENCY = 10
 
 def main() -> None:
     from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
+    from smartalex.adapters.dynamodb.models import connect
     from smartalex.adapters.dynamodb.registration_claims import DynamoRegistrationClaims
     from smartalex.adapters.metrics import CloudWatchMetrics
     from smartalex.adapters.sqs import SqsPublisher
     from smartalex.bootstrap import bootstrap
 
     from .assignments import AssignmentKeeper
+    from .lease import EdgeLease
     from .supervisor import Supervisor
 
     settings = EdgeSettings()
     logger.append_keys(edge=settings.edge_id)
-    # A poll's lease writes and a claim's reads run on these threads (as many as botocore's
+    # A poll's claims and a claimed trunk's reads run on these threads (as many as botocore's
     # default connection pool per client, so none waits for a connection).
     pool = ThreadPoolExecutor(AWS_CONCURRENCY, thread_name_prefix="aws")
+    connect()  # every table's client, before those threads' first calls (models.connect)
+    store = DynamoLeaseStore(settings.edge_id)
+    lease = EdgeLease(store, settings.edge_id)
     supervisor = Supervisor(
         settings,
-        keeper=AssignmentKeeper(DynamoLeaseStore(owner=settings.edge_id), pool=pool),
+        keeper=AssignmentKeeper(store, lease, pool=pool),
+        lease=lease,
         services=bootstrap(),
         publisher=SqsPublisher(),
         metrics=CloudWatchMetrics(),

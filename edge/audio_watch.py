@@ -5,8 +5,10 @@ and tells Diagnostics, once per call each, what this finds:
 - nothing from the PBX NO_AUDIO_AFTER seconds after the answer (the caller's side is not
   reaching us: NAT, firewall, the PBX advertising a private address);
 - our audio not reaching the PBX: its RTCP reaches us, but its receiver reports (RFC 3550 6.4)
-  carry no report about our stream, or count at least half of what we sent as lost, while we
-  have been sending. A PBX that sends no RTCP at all cannot tell us, and is not judged;
+  carry no report block about our stream (none naming our SSRC: a PBX that received nothing
+  sends none, or, as pjmedia does, one about SSRC 0), or count at least half of what we sent
+  as lost, while we have been sending. A PBX that sends no RTCP at all cannot tell us, and is
+  not judged;
 - audio from the PBX stopping mid-call: packets had flowed, then none for STOPPED_AFTER
   seconds with the call up and not on hold (a NAT or firewall closing the UDP flow, the PBX
   moving media without a re-INVITE). Silence suppression (VAD) also pauses RTP, so the wait is
@@ -38,8 +40,8 @@ class Sample:
     rx_packets: int       # RTP packets received from the PBX so far
     tx_packets: int       # RTP packets we sent so far
     rtcp_heard: bool      # the PBX's RTCP reached us (it carried its SDES)
-    reports: int          # its reports about our stream, so far
-    reported_lost: int    # how many of our packets its last report counts as lost
+    reports: int          # its report blocks about our stream (naming our SSRC), so far
+    reported_lost: int    # how many of our packets the last of them counts as lost
     on_hold: bool = False
 
 

@@ -302,9 +302,13 @@ class CallSession:
             rtcp = self.call.getStreamStat(0).rtcp
         except pj.Error:
             return
+        # pjmedia's txStat takes any report block for one about us (a peer that got nothing
+        # sends one about SSRC 0, counting nothing lost): the media source filter reads only
+        # the blocks that name our SSRC (edge/sip/native/media_source_filter.hpp).
+        reports = pj.receiverReports(self.call.getId())
         sample = Sample(rx_packets=rtcp.rxStat.pkt, tx_packets=rtcp.txStat.pkt,
                         rtcp_heard=bool(rtcp.peerSdes.cname),
-                        reports=rtcp.txStat.updateCount, reported_lost=rtcp.txStat.loss,
+                        reports=reports.aboutUs, reported_lost=reports.lost,
                         on_hold=self.on_hold)
         for problem in self.audio.sample(time.monotonic(), sample):
             if problem is AudioProblem.NONE_IN:

@@ -2,11 +2,12 @@
 health check (exit 0 healthy, 1 not).
 
 Healthy means the SIP side works: every worker process is running, and the supervisor's loop
-is turning. The file is written every second by a thread of its own (`HealthReporter`), not by
-the loop, because the loop waits on AWS: a DynamoDB or SQS stall of a minute (statically stable:
-calls and registrations whose leases hold go on meanwhile) must not fail the health check, or ECS
-would replace every edge of the fleet at once and cut every call. A loop stuck for longer than
-any bounded AWS call can take (LOOP_STALL_LIMIT) is unhealthy.
+is turning. A DynamoDB or SQS stall of a minute must not fail the health check, or ECS would
+replace every edge of the fleet at once and cut every call: the loop never waits on AWS (the
+AWS side has a thread of its own: edge/control.py), and the file is written every second by a
+thread of its own too (`HealthReporter`). Calls go on through such a stall; registrations are
+let go of once the edge's lease can no longer be trusted (docs/assignments.md) and claimed back
+when AWS answers. A loop that has not turned for LOOP_STALL_LIMIT is stuck: unhealthy.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from .settings import EdgeSettings
 
 STALE_AFTER = 15.0  # the file itself: its writer thread is gone
-LOOP_STALL_LIMIT = 180.0  # boto3's 20 s x 5 attempts and pynamodb's retries fit well inside
+LOOP_STALL_LIMIT = 180.0  # the loop turns every 0.1 s; this much is a stuck process, not load
 WRITE_EVERY = 1.0
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from smartalex.domain.directory import DirectoryEntry
-from smartalex.domain.messages import MessagePayload
+from smartalex.domain.messages import CallEnded, MessagePayload
 from smartalex.domain.phone_number import PhoneNumber
 from smartalex.domain.trunk import SipAccount
+
+from .dialogs import Dialog
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class Hold:
     account: SipAccount
     password: str
     routing: CallRouting = CallRouting()
+    # The edge lease's incarnation the trunk is held under: the worker registers it only while
+    # the LeaseGate (edge/lease.py) says that lease is current and unexpired.
+    incarnation: int = 0
 
     def __repr__(self) -> str:  # never print the password
         return f"Hold(trunk_id={self.trunk_id!r}, generation={self.generation})"
@@ -125,15 +130,28 @@ class Report:
 
 @dataclass(frozen=True)
 class RegistrarResolved:
-    """The trunk's registrar resolved to these addresses: claim the registration identity
+    """The trunk's registrar resolved to these next hops, (address, port) in the order the
+    worker tries them (edge/resolver.py): claim the registration identity
     (domain/assignment.py) before the worker sends any REGISTER."""
 
     trunk_id: str
     generation: int
-    addresses: tuple[str, ...]
-    port: int | None = None  # where REGISTERs go (an SRV record's port); None: the trunk's
+    hops: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
 class Released:
     trunk_id: str
+
+
+@dataclass(frozen=True)
+class CallUp:
+    """A call was answered: what the supervisor needs to end it for the caller, and to list
+    it, should this worker die while the call is up (edge/dialogs.py). Forgotten when the
+    call's own CallEnded arrives."""
+
+    trunk_id: str
+    generation: int
+    record: CallEnded  # as it would be listed if the edge failed now (ended_at set then)
+    dialog: Dialog | None  # None: the worker could not read it (no BYE then)
+    tls_verify: bool = True

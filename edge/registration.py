@@ -4,6 +4,13 @@ pjsua's own retry (every 300 s) and refresh (5 s before expiry) are turned off o
 this driver retries with back-off, stops after an authentication failure until the admin acts,
 and reports "no answer yet" after a few seconds instead of SIP's 32 s timer F.
 
+A registrar found through DNS may have several next hops (edge/resolver.py: the SRV targets in
+RFC 2782 order, each target's addresses). RFC 3263 4.3 says to try the next one when a request
+fails with a transport error, a timeout or a 503; waiting for pjsua's timeout (timer F, 32 s on
+UDP) at each one would keep the trunk Connecting for minutes, so an attempt unanswered after
+FAIL_OVER_AFTER moves on at once. The "no answer" hint comes when the last hop is silent too;
+the retry after the back-off starts again from the best one.
+
 Once registered it keeps checking that the registration is really there, as a desk phone
 cannot:
 - a keepalive (OPTIONS to the registrar, every KEEPALIVE_EVERY; also what keeps a NAT on the
@@ -35,6 +42,9 @@ from .inbound_policy import CONTACT_PARAM
 from .sip.invite import Binding
 
 NO_ANSWER_HINT_AFTER = 4.0
+# An unanswered REGISTER has been sent 4 times over UDP by then (0, 0.5, 1.5, 3.5 s: RFC 3261
+# timer A doubling from T1); a TCP or TLS connection that is refused fails at once.
+FAIL_OVER_AFTER = 4.0
 # How early before it expires pjsua refreshes a registration (pjsua's default, 5 s, leaves no
 # room for a retransmission or a slow PBX); edge/sip/account.py configures it.
 REFRESH_BEFORE_EXPIRY = 60
@@ -110,6 +120,22 @@ class RegistrationDriver:
     lists_bindings: bool = True  # its 200s list Contacts (else a check can tell nothing)
     standing_down: bool = False  # another device took the extension: we leave it be
     taken: int = 0               # how often that happened (the back-off doubles)
+    hops: int = 1                # next hops the registrar resolved to (edge/resolver.py)
+    hop: int = 0                 # the one REGISTERs go to now
+    fail_over_after: float = FAIL_OVER_AFTER
+    moving_on: bool = False      # the hop just failed: the retry due now goes to the next
+
+    def resolved(self, hops: int) -> None:
+        """The registrar resolved to `hops` next hops: start with the best."""
+        self.hops, self.hop, self.moving_on = max(hops, 1), 0, False
+
+    def _move_on(self) -> bool:
+        """RFC 3263 4.3: try the next hop, if there is one left."""
+        if self.hop + 1 >= self.hops:
+            return False
+        self.hop += 1
+        self.attempt_started, self.hinted = None, False
+        return True
 
     def begin_attempt(self) -> RegistrationObserved | None:
         """A REGISTER is about to go out; report Connecting unless already registered."""
@@ -142,6 +168,10 @@ class RegistrationDriver:
             return self._report(RegistrationState.REGISTERED, Problem.SHARED if shared else None,
                                 code, str(bindings.others) if shared else reason, expires_at)
         self.up = False
+        if (code == 503 or problem in (Problem.NO_RESPONSE, Problem.REFUSED)) \
+                and self._move_on():
+            self.retry_at, self.moving_on = self.monotonic(), True
+            return None  # still Connecting: the next hop is tried at once
         self.failures += 1
         delay = retry_delay(problem, self.failures)
         self.retry_at = None if delay is None else self.monotonic() + delay
@@ -229,12 +259,19 @@ class RegistrationDriver:
             if observed is not None:
                 return observed, False
         registered = self.last is not None and self.last.state is RegistrationState.REGISTERED
-        if self.attempt_started is not None and not self.hinted and not registered \
-                and now - self.attempt_started >= self.hint_after:
+        waited = now - self.attempt_started if self.attempt_started is not None else None
+        if waited is not None and not registered and waited >= self.fail_over_after \
+                and self._move_on():
+            return None, True  # this hop is silent: REGISTER with the next one now
+        if waited is not None and not self.hinted and not registered \
+                and waited >= self.hint_after:
             self.hinted = True
             return self._report(RegistrationState.CONNECTING, Problem.NO_RESPONSE, None, ""), False
         if self.retry_at is not None and now >= self.retry_at:
             self.retry_at = None
+            if not self.moving_on:
+                self.hop = 0  # a retry after the back-off: the best hop may be back
+            self.moving_on = False
             return None, True
         return None, False
 

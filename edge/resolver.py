@@ -15,16 +15,19 @@ anywhere the operator did not configure. IPv4 only: the edge's SIP transports ar
 
 A trunk without an explicit port is looked up as RFC 3263 says for a SIP URI without a port
 (NAPTR, which it makes optional, is skipped): the SRV records of its transport (`_sip._udp`,
-`_sip._tcp`, `_sips._tcp`), the best target by priority and then weight (RFC 2782; the highest
-weight first, rather than a random pick, so an edge's choice is predictable), its address and
-port; with no SRV record at all, the name's own A records on the default port. Only the best
-target is used: should it not answer, the trunk reads Connecting like any silent registrar.
+`_sip._tcp`, `_sips._tcp`), ordered as RFC 2782 says (the lowest priority first; within one
+priority a weighted random order, so that weights spread edges over a PBX's servers), each
+target's A records in turn; with no SRV record at all, the name's own A records on the default
+port. The result is the list of next hops to try in that order (RFC 3263 4.3): the worker
+registers with the first and moves to the next when one does not answer
+(edge/registration.py), instead of waiting out SIP's timer F.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import ipaddress
+import random
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -33,11 +36,13 @@ import dns.exception
 import dns.resolver
 
 LOOKUP_TIMEOUT = 5.0
-MAX_ADDRESSES = 8
+MAX_ADDRESSES = 8  # per name, and next hops in all
 
 Lookup = Callable[[str], list[str]]
 # name -> [(target, port, priority, weight)], [] when the name has no SRV record.
 SrvLookup = Callable[[str], list[tuple[str, int, int, int]]]
+# Where a request may go: an address, and its port (an SRV record's; None: the given or default).
+Hop = tuple[str, int | None]
 # The SRV service of each transport (RFC 3263 4.1).
 SRV_SERVICES = {"udp": "_sip._udp", "tcp": "_sip._tcp", "tls": "_sips._tcp"}
 
@@ -94,10 +99,25 @@ def dns_srv_lookup(nameservers: tuple[str, ...]) -> SrvLookup:
     return lookup
 
 
-def best_target(records: list[tuple[str, int, int, int]]) -> tuple[str, int]:
-    """RFC 2782: the lowest priority, then the highest weight."""
-    target, port, _, _ = min(records, key=lambda r: (r[2], -r[3], r[0]))
-    return target, port
+def srv_order(records: list[tuple[str, int, int, int]],
+              rng: random.Random | None = None) -> list[tuple[str, int]]:
+    """(target, port) in the order RFC 2782 says to try them: by priority, the lowest first;
+    within a priority, each next one drawn at random with a chance proportional to its weight
+    (records of weight 0 first in the running sum, so they are picked only rarely)."""
+    rng = rng or random.Random()
+    ordered: list[tuple[str, int]] = []
+    for priority in sorted({r[2] for r in records}):
+        left = sorted((r for r in records if r[2] == priority), key=lambda r: (r[3] != 0, r[0]))
+        while left:
+            pick = rng.randint(0, sum(r[3] for r in left))
+            running = 0
+            for record in left:
+                running += record[3]
+                if running >= pick:
+                    break
+            left.remove(record)
+            ordered.append((record[0], record[1]))
+    return ordered
 
 
 class LookupFailed(Exception):
@@ -113,11 +133,11 @@ class PendingLookup:
     name: str
     future: concurrent.futures.Future | None
     started: list[float] | None = None  # set (by the pool thread) when the look-up begins
-    literal: list[str] | None = None
-    port: int | None = None  # the SRV record's port, once done (None: no SRV record)
+    literal: list[Hop] | None = None
 
-    def result(self, now: float) -> list[str] | None:
-        """The addresses, None while the look-up waits or runs; raises LookupFailed."""
+    def result(self, now: float) -> list[Hop] | None:
+        """The next hops in the order to try them, None while the look-up waits or runs;
+        raises LookupFailed."""
         if self.literal is not None:
             return self.literal
         if not self.future.done():
@@ -127,43 +147,55 @@ class PendingLookup:
             raise LookupFailed(f"DNS lookup of {self.name} timed out after "
                                f"{LOOKUP_TIMEOUT:.0f} s")
         try:
-            addresses, self.port = self.future.result()
+            hops = self.future.result()
         except LookupFailed:
             raise
         except Exception as err:  # a name dnspython cannot even encode, for one
             raise LookupFailed(f"DNS lookup of {self.name} failed: {err}") from None
-        if not addresses:
+        if not hops:
             raise LookupFailed(f"DNS lookup of {self.name} failed: host not found (no IPv4 "
                                "address)")
-        return addresses
+        return hops
 
 
 class Resolver:
     def __init__(self, lookup: Lookup, workers: int = 8,
                  monotonic: Callable[[], float] = time.monotonic,
-                 srv: SrvLookup | None = None):
+                 srv: SrvLookup | None = None, rng: random.Random | None = None):
         self._lookup = lookup
         self._srv = srv
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, "dns")
         self._monotonic = monotonic
+        self._rng = rng or random.Random()
 
     def start(self, name: str, service: str | None = None) -> PendingLookup:
         """Look `name` up; with `service` (SRV_SERVICES), its SRV records first."""
         try:
-            return PendingLookup(name, None, literal=[str(ipaddress.ip_address(name))])
+            return PendingLookup(name, None, literal=[(str(ipaddress.ip_address(name)), None)])
         except ValueError:
             started: list[float] = []
             return PendingLookup(name, self._pool.submit(self._timed, name, started, service),
                                  started)
 
-    def _timed(self, name: str, started: list[float],
-               service: str | None) -> tuple[list[str], int | None]:
+    def _timed(self, name: str, started: list[float], service: str | None) -> list[Hop]:
         started.append(self._monotonic())
         records = self._srv(f"{service}.{name}") if service and self._srv else []
-        if records:
-            target, port = best_target(records)
-            return self._lookup(target), port
-        return self._lookup(name), None
+        if not records:
+            return [(address, None) for address in self._lookup(name)]
+        hops: list[Hop] = []
+        failed: LookupFailed | None = None
+        for target, port in srv_order(records, self._rng):
+            try:  # a target that does not resolve is skipped, like one that does not answer
+                addresses = self._lookup(target)
+            except LookupFailed as err:
+                failed = err
+                continue
+            hops += [(a, port) for a in addresses if (a, port) not in hops]
+            if len(hops) >= MAX_ADDRESSES:
+                break
+        if not hops and failed:
+            raise failed
+        return hops[:MAX_ADDRESSES]
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -132,6 +132,10 @@ class EdgeSettings:
     graceful_seconds: float = 20.0
     # A worker silent for this long is hung: killed and replaced.
     heartbeat_timeout: float = 10.0
+    # A worker not Ready this long after it was started is hung too. Longer than the heartbeat:
+    # a worker's start (the interpreter, pjsua) takes a second or two of CPU, and several
+    # starting at once on a busy task take longer.
+    start_timeout: float = 60.0
     pjsip_log_level: int = field(default_factory=lambda: _int("SMARTALEX_EDGE_PJSIP_LOG_LEVEL", 1))
     # Concurrent calls one extension takes; the next gets 486 Busy Here (and a "Busy" record)
     # so the PBX's ring group, queue or voicemail takes it. A trunk's calls all run in the
@@ -165,6 +169,8 @@ class EdgeSettings:
     targets: TargetPolicy = field(default_factory=_targets)
 
     def __post_init__(self) -> None:
+        if "#" in self.edge_id:  # it names the edge's lease, `<edge id>#<incarnation>`
+            raise SystemExit(f"SMARTALEX_EDGE_ID may not contain '#', got {self.edge_id!r}")
         for name in ("workers", "trunks_per_worker", "calls_per_trunk", "calls_per_worker"):
             if getattr(self, name) < 1:
                 raise SystemExit(f"SMARTALEX_EDGE_{name.upper()} must be at least 1, got "

@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from aws_lambda_powertools import Logger
 
 from smartalex.domain.call import CallOutcome
+from smartalex.domain.messages import CallEnded, PartyInfo
 from smartalex.domain.errors_log import ErrorSource
 from smartalex.domain.matching import Matcher
 from smartalex.domain.messages import RegistrationObserved
@@ -49,8 +50,10 @@ from .inbound_policy import (
     request_user_of,
     token_of,
 )
+from .dialogs import Dialog
 from .protocol import (
     CallRouting,
+    CallUp,
     ExtensionChecked,
     Heartbeat,
     Hold,
@@ -119,10 +122,13 @@ class TrunkSlot:
     pbx: PbxAddresses = field(default_factory=PbxAddresses)
     challenges: ChallengePolicy | None = None
     lookup: PendingLookup | None = None  # the registrar's name being resolved
-    resolved: tuple[str, ...] | None = None  # its addresses, while the supervisor checks them
+    # Where REGISTERs may go, in the order to try them (edge/resolver.py: SRV targets, their
+    # addresses), each with its port; set while the supervisor checks them, and kept.
+    hops: tuple[tuple[str, int], ...] = ()
+    checking: bool = False  # the supervisor checks the registration claim of `hops`
+    pinned_hop: int = 0  # the hop the account sends to (the driver's `hop` says where next)
     challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
     registrar: str = ""  # the address REGISTERs go to: what RegisterPacer paces by
-    next_hop_port: int | None = None  # the port REGISTERs go to (an SRV record's, or given)
     paced: bool = False  # a REGISTER waits for the PBX's allowance
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
@@ -141,10 +147,12 @@ class TrunkSlot:
 class Worker:
     conn: Connection
     settings: WorkerSettings
+    gate: object = None  # edge/lease.py LeaseGate: which lease may register, until when
     slots: dict[str, TrunkSlot] = field(default_factory=dict)
     leaving: list[TrunkSlot] = field(default_factory=list)
     calls: dict[int, object] = field(default_factory=dict)         # pj call id → session
     call_slots: dict[int, TrunkSlot] = field(default_factory=dict)  # pj call id → its trunk slot
+    up: set[int] = field(default_factory=set)  # answered calls the supervisor knows (CallUp)
     stopping: bool = False
     hangup_by: float | None = None  # while stopping: calls still up then are hung up
     terminated: bool = False  # SIGTERM: stop now, calls included
@@ -263,17 +271,36 @@ class Worker:
                                                       "generation": hold.generation,
                                                       "slot": slot.serial})
 
-    def _resolved(self, slot: TrunkSlot, addresses: list[str]) -> None:
-        """The registrar's name resolved: create the account with its address pinned."""
+    def _resolved(self, slot: TrunkSlot) -> None:
+        """The registrar's name resolved and the claim is ours: create the account, pinned to
+        the best next hop, and register."""
+        hold, tid = slot.hold, slot.hold.trunk_id
+        for address, _ in slot.hops:
+            slot.pbx.learn(parse_source(address))
+        # TLS: pjsua resolves the name itself (the certificate names it): nothing to move to.
+        slot.driver.resolved(1 if hold.account.transport is Transport.TLS else len(slot.hops))
+        if not self._create_account(slot):
+            return
+        slot.awaiting_unregister = self._unregistering(tid)  # if so, _tick registers it later
+        logger.info("registering", extra={"trunk_id": tid, "generation": hold.generation,
+                                          "slot": slot.serial,
+                                          "after_unregister": slot.awaiting_unregister,
+                                          "agent_id": _agent_id(hold.routing)})
+        if not slot.awaiting_unregister:
+            self._register(slot)
+
+    def _create_account(self, slot: TrunkSlot) -> bool:
+        """The trunk's pjsua account, sending to the driver's next hop; False (reported) when
+        pjsua refuses it."""
         import pjsua2 as pj
 
         from .sip.account import TrunkAccount, account_config
         from .sip.endpoint import transport_for
 
         hold, tid = slot.hold, slot.hold.trunk_id
-        slot.registrar = addresses[0]
-        for address in addresses:
-            slot.pbx.learn(parse_source(address))
+        slot.pinned_hop = slot.driver.hop
+        address, port = slot.hops[slot.pinned_hop]
+        slot.registrar = address
         # Callbacks name their slot by serial, not (trunk, generation): a trunk let go and
         # claimed again has two accounts of the same generation for a moment. (A serial rather
         # than the slot itself keeps slot → account → callback free of a reference cycle.)
@@ -286,29 +313,39 @@ class Worker:
             on_challenge=lambda source, response: self._on_challenge(serial, source, response),
             on_sent=lambda method, code, text, source: self._on_sent(
                 serial, method, code, text, source))
-        pinned = None if hold.account.transport is Transport.TLS else addresses[0]
-        pinned_port = slot.next_hop_port
+        pinned = None if hold.account.transport is Transport.TLS else address
         try:
             account.create(account_config(
                 hold.account, hold.password, transport_for(self.transports, hold.account),
                 bind=None if self.settings.sip_bind == "0.0.0.0" else self.settings.sip_bind,
                 public=self.settings.public_address, pinned=pinned,
                 token=contact_token(tid), expires=self.settings.registration_expires,
-                pinned_port=pinned_port))
+                pinned_port=port))
         except pj.Error as err:
             slot.account = None
             logger.error("pjsua2 refused the account", extra={"trunk_id": tid,
                                                              "pj_error": err.info()})
             self._report(slot, slot.driver.on_response(500, f"Account setup failed: {err.reason}",
                                                        0))
-            return
-        slot.awaiting_unregister = self._unregistering(tid)  # if so, _tick registers it later
-        logger.info("registering", extra={"trunk_id": tid, "generation": hold.generation,
-                                          "slot": slot.serial,
-                                          "after_unregister": slot.awaiting_unregister,
-                                          "agent_id": _agent_id(hold.routing)})
-        if not slot.awaiting_unregister:
-            self._register(slot)
+            return False
+        return True
+
+    def _move_to_next_hop(self, slot: TrunkSlot) -> bool:
+        """The driver moved on to another next hop (RFC 3263 failover): replace the account by
+        one that sends there. Its calls would lose their account with it, so a slot with calls
+        stays where it is. False when no account could be made."""
+        if any(s is slot for s in self.call_slots.values()):
+            slot.driver.hop = slot.pinned_hop
+            return True
+        logger.warning("no answer from the registrar's next hop; trying the next", extra={
+            "trunk_id": slot.hold.trunk_id, "from": "%s:%s" % slot.hops[slot.pinned_hop],
+            "to": "%s:%s" % slot.hops[slot.driver.hop]})
+        # Deleting it abandons its REGISTER in flight (pjsip stops retransmitting it); one
+        # that was answered (a refusal) is not followed by an un-REGISTER of ours there, since
+        # the REGISTER added nothing.
+        slot.account.destroy()
+        slot.account = None
+        return self._create_account(slot)
 
     def _unregistering(self, trunk_id: str) -> bool:
         """An earlier account of this trunk still waits for the PBX to answer its un-REGISTER."""
@@ -323,9 +360,14 @@ class Worker:
         as the PBX not answering."""
         import pjsua2 as pj
 
+        if self.gate is not None and not self.gate.allows(slot.hold.incarnation,
+                                                          time.monotonic()):
+            return  # the lease ran out: _keep_to_the_lease lets the trunk go
         if slot.account is None:  # the name never resolved: look it up again
             self._report(slot, slot.driver.begin_attempt())
             slot.lookup = self._look_up(slot.hold.account)
+            return
+        if slot.driver.hop != slot.pinned_hop and not self._move_to_next_hop(slot):
             return
         slot.paced = not self.pacer.take(slot.registrar, time.monotonic())
         if slot.paced:
@@ -342,7 +384,7 @@ class Worker:
         import pjsua2 as pj
 
         slot.leave_by = time.monotonic() + UNREGISTER_TIMEOUT
-        slot.lookup = slot.resolved = None
+        slot.lookup, slot.checking = None, False
         self.leaving.append(slot)
         if slot.notify:  # let go for good, not replaced by a new generation: say so at once
             self._report(slot, RegistrationObserved(state=RegistrationState.CONNECTING,
@@ -533,6 +575,7 @@ class Worker:
         slot = self._slot(serial)
         trunk_id = slot.hold.trunk_id
         call = InboundCall(slot.account, call_id)
+        call.invite_message = invite  # with the 2xx we send, its dialog (_report_up)
         hold = slot.hold
         from_pbx = self.policy.is_pbx(slot.serial, parse_source(source))
         info = parse_invite(invite, hold.account.extension, trusted=from_pbx)
@@ -580,10 +623,11 @@ class Worker:
 
     # --- time ---
     def _tick(self) -> None:
+        self._keep_to_the_lease()
         for trunk_id, slot in list(self.slots.items()):
             if slot.lookup is not None:
                 self._poll_lookup(slot)
-            if slot.lookup is not None or slot.resolved is not None:
+            if slot.lookup is not None or slot.checking:
                 continue  # no REGISTER yet: the name resolves, or the supervisor checks it
             if slot.paced:  # waiting for the PBX's allowance: no "not answering" hint
                 self._register(slot)
@@ -607,7 +651,10 @@ class Worker:
             if session.ended:
                 del self.calls[call_id]
                 self.call_slots.pop(call_id, None)
+                self.up.discard(call_id)
                 session.release()
+            elif call_id not in self.up and session.answered_at is not None:
+                self._report_up(call_id, session)
         for slot in list(self.leaving):
             if not slot.released and (slot.unregistered or now >= slot.leave_by):
                 slot.released = True
@@ -616,6 +663,46 @@ class Worker:
             if slot.released and slot not in self.call_slots.values():
                 self.leaving.remove(slot)
                 self._drop(slot)
+
+    def _keep_to_the_lease(self) -> None:
+        """Un-register every trunk held under an edge lease that is past its deadline (or no
+        longer the edge's): on this process's own clock, every pump turn, whatever the
+        supervisor is doing, so another edge that claims the trunks once the lease expired
+        never finds us still registered (edge/lease.py). Calls in progress go on."""
+        if self.gate is None:
+            return
+        now = time.monotonic()
+        for trunk_id, slot in list(self.slots.items()):
+            if not self.gate.allows(slot.hold.incarnation, now):
+                logger.warning("the edge's lease ran out; un-registering",
+                               extra={"trunk_id": trunk_id})
+                self._leave(self.slots.pop(trunk_id))
+
+    def _report_up(self, call_id: int, session) -> None:
+        """The call is answered: tell the supervisor how to end it and list it, should this
+        process die while it is up (edge/dialogs.py)."""
+        self.up.add(call_id)
+        slot = self.call_slots.get(call_id)
+        if slot is None or session.unrecorded:
+            return
+        call, account = session.call, slot.hold.account
+        answer = getattr(call, "answer_message", None)
+        dialog = Dialog.answered(call.invite_message, answer, account.transport.value) \
+            if answer else None
+        if dialog is None:
+            logger.warning("no dialog state for the call; the supervisor could not end it",
+                           extra={"call_id": session.call_id})
+        caller = session.invite.caller
+        record = CallEnded(
+            call_id=session.call_id, sip_call_id=session.invite.sip_call_id,
+            extension=account.extension, caller=PartyInfo(number=caller.number,
+                                                          name=caller.name),
+            dialled=session.invite.dialled,
+            agent_id=session.trunk.agent.agent_id if session.trunk.agent else None,
+            started_at=session.started_at, answered_at=session.answered_at,
+            ended_at=session.answered_at, outcome=CallOutcome.EDGE_FAILED)
+        self.conn.send(CallUp(slot.hold.trunk_id, slot.hold.generation, record, dialog,
+                              account.tls_verify))
 
     def _cut_calls(self) -> None:
         """The drain's wait is over: hang up what is left, and say so in Diagnostics."""
@@ -641,18 +728,20 @@ class Worker:
         claims the registration identity before any REGISTER (ExtensionChecked answers); a
         failure is reported like a registration failure and retried with back-off."""
         try:
-            addresses = slot.lookup.result(time.monotonic())
+            found = slot.lookup.result(time.monotonic())
         except LookupFailed as failed:
             slot.lookup = None
             logger.warning("registrar lookup failed", extra={"trunk_id": slot.hold.trunk_id,
                                                              "why": str(failed)})
             self._report(slot, slot.driver.on_response(502, str(failed), 0))
             return
-        if addresses is None:
+        if found is None:
             return
         account = slot.hold.account
-        slot.next_hop_port = slot.lookup.port or _given_port(account)
+        given = _given_port(account)
+        hops = tuple((address, port or given) for address, port in found)
         slot.lookup = None
+        addresses = list(dict.fromkeys(address for address, _ in hops))
         refused = refusal(self.settings.targets, addresses,
                           f"The outbound proxy {account.outbound_proxy}"
                           if account.outbound_proxy else f"The domain {account.domain}")
@@ -660,21 +749,21 @@ class Worker:
             logger.warning("registrar address refused", extra={"trunk_id": slot.hold.trunk_id})
             self._report(slot, slot.driver.on_response(403, f"{TARGET_REFUSED}: {refused}", 0))
             return
-        slot.resolved = tuple(addresses)
+        slot.hops, slot.checking = hops, True
         # Through a proxy (perhaps a hosted PBX's, shared by many customers) the registrar is
-        # the domain, whatever the proxy's address: that names the registration.
+        # the domain, whatever the proxy's address: that names the registration. Otherwise
+        # every next hop does: a failover stays within what was claimed.
         self.conn.send(RegistrarResolved(
             slot.hold.trunk_id, slot.hold.generation,
-            (account.domain.lower(),) if account.outbound_proxy else slot.resolved,
-            slot.next_hop_port))
+            ((account.domain.lower(), hops[0][1]),) if account.outbound_proxy else hops))
 
     def _extension_checked(self, message: ExtensionChecked) -> None:
         slot = self.slots.get(message.trunk_id)
-        if slot is None or slot.hold.generation != message.generation or slot.resolved is None:
+        if slot is None or slot.hold.generation != message.generation or not slot.checking:
             return  # an answer about an earlier generation, or one let go meanwhile
-        addresses, slot.resolved = slot.resolved, None
+        slot.checking = False
         if message.free:
-            self._resolved(slot, list(addresses))
+            self._resolved(slot)
         else:
             logger.warning("extension registered by another trunk; not registering",
                            extra={"trunk_id": message.trunk_id})
@@ -724,14 +813,14 @@ def _agent_id(routing: CallRouting) -> str | None:
     return routing.agent.agent_id if routing.agent else None
 
 
-def main(conn: Connection, settings: WorkerSettings) -> None:
+def main(conn: Connection, settings: WorkerSettings, gate=None) -> None:
     """Entry point of the spawned process. A worker that cannot even start (its SIP port is
     taken, the address cannot be bound) exits with CANNOT_START: restarting it would only fail
     the same way, so the supervisor stops the edge instead (edge/supervisor.py)."""
     import pjsua2 as pj
 
     logger.append_keys(worker=settings.index, pid=os.getpid())
-    worker = Worker(conn, settings)
+    worker = Worker(conn, settings, gate)
     try:
         worker.start()
     except pj.Error as err:

@@ -13,6 +13,10 @@ command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 # A second SIP stack for the call tests (tests/support/baresip.py). baresip-core is the binary
 # and its audio/control modules; the `baresip` package would add GTK, X11 and video plugins.
 command -v baresip >/dev/null 2>&1 || missing+=(baresip-core)
+# The audio tests put a caller behind a firewall in a network namespace of their own
+# (tests/support/netns.py): ip (iproute2) and nft.
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
 # The built-in receptionist speaks with espeak-ng and resamples its prompts with sox.
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || missing+=(sox)

@@ -29,7 +29,7 @@ from enum import StrEnum
 from smartalex.domain.agent import DEFAULT_GREETING
 from smartalex.domain.directory import Candidate, DirectoryEntry, Resolution, Verdict
 
-from .answers import consent, consent_among, find_reception, pick, sounds_like_an_answer
+from .answers import consent_among, find_reception, pick, sounds_like_an_answer
 from .dtmf import DigitCollector
 
 

@@ -2,11 +2,12 @@
 import { describe, expect, it } from "vitest";
 import type { PhoneNumber, Trunk } from "../src/api/types";
 import { duration, parseAliases, trunkName } from "../src/lib/format";
+import { allowance, splitHostPort, whereItRegisters } from "../src/lib/pbxSide";
 import { href, parseRoute, section } from "../src/lib/route";
 import { agentBody } from "../src/screens/Agents";
 import { agentPatch } from "../src/screens/AgentDetail";
 import { mergeNumbers } from "../src/screens/Numbers";
-import { createBody, patchBody, portDefault } from "../src/screens/TrunkForm";
+import { createBody, initial, patchBody, portDefault } from "../src/screens/TrunkForm";
 
 const trunk: Trunk = {
   id: "trk_1",
@@ -92,6 +93,14 @@ describe("the trunk form", () => {
     expect(patchBody(proxied, { ...values, outbound_proxy: "" })).toEqual({ outbound_proxy: null });
   });
 
+  it("leaves the port of a trunk found by DNS blank, and sends one typed for it", () => {
+    const found = { ...trunk, port_explicit: false };
+    expect(initial(found).port).toBe("");
+    expect(initial({ ...trunk, port_explicit: true }).port).toBe("5060");
+    expect(patchBody(found, { ...values, port: "" })).toEqual({});
+    expect(patchBody(found, { ...values, port: "5060" })).toEqual({ port: 5060 });
+  });
+
   it("lets the API move the port when only the transport changes", () => {
     expect(patchBody(trunk, { ...values, transport: "tls" })).toEqual({ transport: "tls" });
     expect(patchBody(trunk, { ...values, transport: "tls", port: "5071" })).toEqual({ transport: "tls", port: 5071 });
@@ -171,5 +180,53 @@ describe("small words", () => {
     const listed = [n("a", "1"), n("b", "2")];
     expect(mergeNumbers(listed, [n("c", "3")], new Set(["a"])).map((x) => x.id)).toEqual(["b", "c"]);
     expect(mergeNumbers(listed, [n("b", "2")], new Set()).map((x) => x.id)).toEqual(["a", "b"]);
+  });
+});
+
+describe("the PBX's side of a trunk", () => {
+  const edges = { addresses: ["198.51.100.7", "198.51.100.8"], rtp_port_first: 10000, rtp_port_last: 19999 };
+
+  it("says the port was entered, or found by DNS and how", () => {
+    expect(whereItRegisters({ ...trunk, port_explicit: true })).toBe("UDP port 5060 (as entered)");
+    expect(whereItRegisters({ ...trunk, port_explicit: false, transport: "tls", port: 5061 })).toBe(
+      "TLS, port found by DNS: the SRV records _sips._tcp.pbx.example.com, else 5061",
+    );
+    // An IP address has no SRV records (RFC 3263): the default port.
+    expect(whereItRegisters({ ...trunk, port_explicit: false, domain: "203.0.113.5" })).toBe(
+      "UDP, port 5060 (no port entered: the default)",
+    );
+    expect(whereItRegisters({ ...trunk, outbound_proxy: "proxy.example.net:5070" })).toBe(
+      "UDP through the outbound proxy proxy.example.net:5070",
+    );
+    expect(whereItRegisters({ ...trunk, outbound_proxy: "proxy.example.net", transport: "tcp" })).toBe(
+      "TCP through the outbound proxy proxy.example.net, port found by DNS: the SRV records _sip._tcp.proxy.example.net, else 5060",
+    );
+  });
+
+  it("reads a proxy's host and port, IPv6 in brackets too", () => {
+    expect(splitHostPort("[2001:db8::1]:5070")).toEqual({ host: "2001:db8::1", port: "5070" });
+    expect(splitHostPort("[2001:db8::1]")).toEqual({ host: "2001:db8::1", port: null });
+    expect(splitHostPort("203.0.113.9")).toEqual({ host: "203.0.113.9", port: null });
+  });
+
+  it("names the addresses and ports the PBX's firewall must allow", () => {
+    const allow = allowance({ ...trunk, port_explicit: true, edge_addresses: edges });
+    expect(allow?.addresses).toEqual(["198.51.100.7", "198.51.100.8"]);
+    expect(allow?.sip).toBe("SIP: from these addresses to the PBX's SIP port (UDP 5060), and back.");
+    expect(allow?.media).toContain("between our ports 10000–19999 on these addresses and the PBX's RTP ports");
+    expect(allowance({ ...trunk, port_explicit: false, edge_addresses: edges })?.sip).toContain(
+      "the one its SRV records name",
+    );
+    expect(allowance({ ...trunk, outbound_proxy: "proxy.example.net", edge_addresses: edges })?.sip).toContain(
+      "to the outbound proxy proxy.example.net",
+    );
+    expect(allowance({ ...trunk, port_explicit: false, domain: "203.0.113.5", edge_addresses: edges })?.sip).toBe(
+      "SIP: from these addresses to the PBX's SIP port (UDP 5060), and back.",
+    );
+    const one = { ...edges, addresses: ["127.0.0.1"] };
+    expect(allowance({ ...trunk, port_explicit: true, edge_addresses: one })?.media).toContain(
+      "on this address and the PBX's RTP ports",
+    );
+    expect(allowance(trunk)).toBeNull(); // an API that sent none
   });
 });

@@ -11,6 +11,7 @@ from typing import Annotated
 from chalice import Response
 from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
+from smartalex.domain.assignment import FleetRoom
 from smartalex.domain.edge_addresses import LOCAL_ADDRESSES, EdgeAddresses
 from smartalex.domain.registration import RegistrationState, as_shown
 from smartalex.domain.trunk import PbxType, Transport, Trunk
@@ -81,14 +82,16 @@ class TrunkView(BaseModel):
 
     @classmethod
     def of(cls, trunk: Trunk, now: float | None = None,
-           sources: EdgeAddresses = EdgeAddresses(LOCAL_ADDRESSES)) -> "TrunkView":
+           sources: EdgeAddresses = EdgeAddresses(LOCAL_ADDRESSES),
+           fleet: FleetRoom | None = None) -> "TrunkView":
         """The registration as it reads now (registration.as_shown): Registered only while an
-        edge holds the trunk and the registration has not run out."""
-        account, lease = trunk.account, trunk.lease
+        edge holds the trunk (Trunk.held_at) and the registration has not run out; `fleet`,
+        the edges' room, says why an unheld one waits."""
+        account = trunk.account
         now = time.time() if now is None else now
-        held = lease is not None and not lease.is_expired(now)
-        status = as_shown(trunk.registration, lease.expires_at if lease else None,
-                          datetime.fromtimestamp(now, timezone.utc))
+        lease = trunk.held_at(now)
+        status = as_shown(trunk.registration, trunk.lease.expires_at if trunk.lease else None,
+                          datetime.fromtimestamp(now, timezone.utc), fleet)
         return cls(
             id=trunk.trunk_id, pbx_type=trunk.pbx_type, domain=account.domain,
             extension=account.extension, username=account.username,
@@ -103,7 +106,8 @@ class TrunkView(BaseModel):
                 warning=status.warning, sip_code=status.sip_code, since=status.since,
                 last_attempt_at=status.last_attempt_at, expires_at=status.expires_at,
             ),
-            assignment=AssignmentView(held=held, edge=lease.owner if held else None),
+            assignment=AssignmentView(held=lease is not None,
+                                      edge=lease.owner if lease else None),
             agent_id=trunk.agent_id, edge_addresses=EdgeAddressesView.of(sources),
         )
 
@@ -122,15 +126,17 @@ class ErrorView(BaseModel):
     error: ErrorDetail
 
 
-def trunk(trunk: Trunk, status: int = 200, sources: EdgeAddresses | None = None) -> Response:
-    view = TrunkView.of(trunk, sources=sources or EdgeAddresses(LOCAL_ADDRESSES))
+def trunk(trunk: Trunk, status: int = 200, sources: EdgeAddresses | None = None,
+          fleet: FleetRoom | None = None) -> Response:
+    view = TrunkView.of(trunk, sources=sources or EdgeAddresses(LOCAL_ADDRESSES), fleet=fleet)
     return Response(body=view.model_dump(mode="json"), status_code=status)
 
 
-def trunks(items: list[Trunk], sources: EdgeAddresses | None = None) -> Response:
+def trunks(items: list[Trunk], sources: EdgeAddresses | None = None,
+           fleet: FleetRoom | None = None) -> Response:
     ordered = sorted(items, key=lambda t: (t.created_at, t.trunk_id))
     sources = sources or EdgeAddresses(LOCAL_ADDRESSES)
-    body = TrunkList(trunks=[TrunkView.of(t, sources=sources) for t in ordered])
+    body = TrunkList(trunks=[TrunkView.of(t, sources=sources, fleet=fleet) for t in ordered])
     return Response(body=body.model_dump(mode="json"), status_code=200)
 
 

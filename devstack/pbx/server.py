@@ -6,12 +6,14 @@ digest auth, registration replacement and REFER routing a customer PBX performs.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import signal
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .install import KAMCMD, ensure_kamailio_installed, find_binary
@@ -21,6 +23,25 @@ DEFAULT_USERS = {"1000": "secret", "1001": "secret"}
 _USER_RE = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 _BAD_PASSWORD_CHARS = set('"\\$\r\n')
 _CONTACT_RE = re.compile(r"^\s*Address:\s*(\S+)\s*$", re.M)
+# kamailio.cfg.tmpl logs one such line per registration applied.
+_SAVED_RE = re.compile(r"registrar saved (?P<user>\S+) at (?P<at>[\d.]+) from (?P<source>\S+) "
+                       r"expires \[(?P<expires>[^\]]*)\] contact \[(?P<contact>[^\]]*)\]")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A REGISTER the PBX applied (a refresh or an un-REGISTER too)."""
+
+    user: str
+    at: float  # epoch seconds, Kamailio's clock
+    source: str  # address:port it came from
+    expires: int | None  # the Expires header (None: only the Contact's ;expires)
+    contact: str
+
+    @property
+    def removes(self) -> bool:
+        """An un-REGISTER: Expires 0, or ;expires=0 on the Contact."""
+        return self.expires == 0 or bool(re.search(r";\s*expires=0\b", self.contact))
 
 
 class PBXError(RuntimeError):
@@ -73,11 +94,15 @@ class KamailioPBX:
         debug: int = 2,
         any_address: bool = False,
         contacts_per_extension: int = 1,
+        peers: tuple[str, ...] = (),
     ):
-        """`any_address`: the demo may listen where its admin chose (SMARTALEX_DEMO_ADDRESS);
-        tests keep to loopback. `contacts_per_extension`: 1 (the default) keeps only the
-        newest registration of an extension, as most PBXs do; more keeps that many devices
-        registered at once (a new one beyond is refused)."""
+        """`any_address`: listen on an address that is not loopback: the demo's, where its
+        admin chose (SMARTALEX_DEMO_ADDRESS), or a test's own network namespace's
+        (tests/support/netns.py); tests otherwise keep to loopback. `contacts_per_extension`:
+        1 (the default) keeps only the newest registration of an extension, as most PBXs do;
+                more keeps that many devices registered at once (a new one beyond is refused). `peers`:
+        addresses or networks beside loopback whose calls it takes and relays to (a test
+        namespace's, tests/support/netns.py; the demo's chosen address's own network)."""
         if not any_address:
             _loopback(host)
         self.workdir = Path(workdir).resolve()
@@ -98,6 +123,8 @@ class KamailioPBX:
         self.realm = realm
         self.children = children
         self.contacts_per_extension = contacts_per_extension
+        # Parsed, so nothing but a network reaches the config.
+        self.peers = tuple(str(ipaddress.ip_network(peer, strict=False)) for peer in peers)
         self.debug = debug
         self.cfg_path = self.workdir / "kamailio.cfg"
         self.log_path = self.workdir / "kamailio.log"
@@ -127,6 +154,7 @@ class KamailioPBX:
             "SAVE_FLAGS": "0x04" if self.contacts_per_extension == 1 else "0x00",
             "MAX_CONTACTS": str(0 if self.contacts_per_extension == 1
                                 else self.contacts_per_extension),
+            "TRUSTED": ",".join(("127.0.0.0/8", "::1/128", *self.peers)),
             "USERS": users or "\t# no users",
             "DIDS": "\n".join(f'\t$sht(dids=>{d}) = "{e}";' for d, e in self.dids.items())
                     or "\t# no inbound routes",
@@ -283,6 +311,20 @@ class KamailioPBX:
             return not self.kamcmd(*args, timeout=2).startswith("error")
         except (PBXError, subprocess.TimeoutExpired):
             return False
+
+    def registrations(self, since: int = 0) -> list[Registration]:
+        """Every REGISTER the PBX applied, in order, from byte `since` of its log on (the log's
+        size before a test step: `self.log_path.stat().st_size`)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(since)
+            text = log.read().decode(errors="replace")
+        found = []
+        for m in _SAVED_RE.finditer(text):
+            expires = m["expires"].strip()
+            found.append(Registration(m["user"], float(m["at"]), m["source"],
+                                      int(expires) if expires.isdigit() else None,
+                                      m["contact"]))
+        return found
 
     def contacts(self, user: str) -> list[str]:
         """Contact URIs currently registered for `user` ([] when none)."""

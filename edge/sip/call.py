@@ -14,6 +14,10 @@ class InboundCall(pj.Call):
     def __init__(self, account: pj.Account, call_id: int):
         super().__init__(account, call_id)
         self.session = None  # set by the worker right after construction
+        # The 2xx we sent to the INVITE, as sent: our tag is only there (pjsua2's CallInfo
+        # has none), and the supervisor needs it to end the call if the worker dies
+        # (edge/dialogs.py).
+        self.answer_message: str | None = None
 
     def onCallState(self, prm) -> None:
         if self.session:
@@ -25,16 +29,23 @@ class InboundCall(pj.Call):
             self.session.on_media()
 
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
-        """Only to read a CANCEL's Reason: pjsip answers the CANCEL (200, and 487 to the INVITE)
-        by itself and reports it here, as it arrives, before the call's DISCONNECTED
-        (sip_inv.c: mod_inv_on_tsx_state calls on_tsx_state_changed in state TRYING)."""
+        """Two things only pjsua's transactions show: a CANCEL's Reason (pjsip answers the
+        CANCEL, 200 and 487 to the INVITE, by itself and reports it here, as it arrives, before
+        the call's DISCONNECTED: sip_inv.c mod_inv_on_tsx_state calls on_tsx_state_changed in
+        state TRYING), and the 2xx we sent to the INVITE (answer_message)."""
         event = prm.e
-        if self.session is None or event.type != pj.PJSIP_EVENT_TSX_STATE:
+        if event.type != pj.PJSIP_EVENT_TSX_STATE:
             return
         tsx = event.body.tsxState
-        if tsx.tsx.method == "CANCEL" and tsx.tsx.role == pj.PJSIP_ROLE_UAS \
-                and tsx.type == pj.PJSIP_EVENT_RX_MSG:
+        if tsx.tsx.role != pj.PJSIP_ROLE_UAS:
+            return
+        if tsx.tsx.method == "CANCEL" and tsx.type == pj.PJSIP_EVENT_RX_MSG and self.session:
             self.session.on_cancel(tsx.src.rdata.wholeMsg)
+        elif tsx.tsx.method == "INVITE" and self.answer_message is None \
+                and 200 <= tsx.tsx.statusCode < 300:
+            message = tsx.src.tdata.wholeMsg
+            if message.startswith("SIP/2.0 2"):
+                self.answer_message = message
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         if self.session:

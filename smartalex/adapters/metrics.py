@@ -12,8 +12,12 @@ from . import aws, names
 
 NAMESPACE = "SmartAlex"
 DIMENSION = "Stage"  # value: SMARTALEX_STAGE
-# Trunks held / trunks the edge can hold (0..1), averaged over the fleet: scaling tracks it.
+# Trunks held / trunks the edge can hold (0..1).
 CAPACITY_USED = "RegistrationCapacityUsed"
+# (Trunks held + this edge's share of the trunks waiting for an edge) / trunks it can hold:
+# registrations wanted over capacity, above 1 when trunks wait unregistered. Its fleet average
+# is what the fleet wants over what it holds; scaling tracks it, and an alarm fires above 1.
+REGISTRATION_DEMAND = "RegistrationDemand"
 # Registration failures reported in the period (a burst fleet-wide raises an alarm).
 REGISTRATION_FAILURES = "RegistrationFailures"
 # SIP requests from outside the trunks' PBXs refused (403) or dropped in the period

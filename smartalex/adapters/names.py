@@ -19,6 +19,11 @@ def trunks_table() -> str:
     return resource("SMARTALEX_TRUNKS_TABLE", "trunks")
 
 
+def edges_table() -> str:
+    """The edges' own leases (adapters/dynamodb/models.py EdgeLeaseModel)."""
+    return resource("SMARTALEX_EDGES_TABLE", "edges")
+
+
 def claims_table() -> str:
     return resource("SMARTALEX_CLAIMS_TABLE", "claims")
 

@@ -20,6 +20,7 @@ class CallOutcome(StrEnum):
     AGENT_NEVER_STARTED = "agent_never_started"
     NO_AGENT = "no_agent"
     BUSY = "busy"
+    EDGE_FAILED = "edge_failed"            # the edge process serving it died during the call
 
     def label(self, transfer_target: str | None = None) -> str:
         if self is CallOutcome.TRANSFERRED and transfer_target:
@@ -65,6 +66,9 @@ OUTCOMES = {
     CallOutcome.BUSY: OutcomeInfo(
         "Busy", "Refused with 486: the AI extension (or its edge) was at its call capacity, "
         "or the edge was handing the trunk over.", problem=True),
+    CallOutcome.EDGE_FAILED: OutcomeInfo(
+        "Cut off: our edge failed", "The edge process serving the call stopped during it: the "
+        "edge hung up for the caller and lists it so (docs/assignments.md).", problem=True),
 }
 
 

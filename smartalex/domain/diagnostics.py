@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .assignment import Lease
+from .assignment import FleetRoom
 from .call import CallRecord
 from .errors_log import ErrorRecord
 from .phone_number import PhoneNumber
@@ -65,8 +65,9 @@ class Assignment:
     since: datetime | None
 
     @classmethod
-    def of(cls, lease: Lease | None, now: datetime) -> "Assignment":
-        if lease is None or lease.is_expired(now.timestamp()):
+    def of(cls, trunk: Trunk, now: datetime) -> "Assignment":
+        lease = trunk.held_at(now.timestamp())
+        if lease is None:
             return cls(False, None, None)
         return cls(True, lease.owner, lease.since)
 
@@ -141,15 +142,16 @@ def group_errors(errors: list[ErrorRecord]) -> list[ErrorRow]:
 
 def diagnose(*, trunk_id: str, trunk: Trunk | None, number: PhoneNumber | None,
              calls: list[CallRecord], errors: list[ErrorRecord], last_call_at: datetime | None,
-             now: datetime) -> Diagnostics:
-    """Assemble the view; `trunk` is None only when a number's trunk was deleted."""
+             now: datetime, fleet: FleetRoom | None = None) -> Diagnostics:
+    """Assemble the view; `trunk` is None only when a number's trunk was deleted. `fleet`: the
+    edges' room, when no edge holds the trunk (registration.as_shown)."""
     if trunk is None:
         health = Health(Assignment(False, None, None), None, None, Credentials.UNKNOWN,
                         last_call_at)
     else:
         shown = as_shown(trunk.registration, trunk.lease.expires_at if trunk.lease else None,
-                         now)
-        health = Health(Assignment.of(trunk.lease, now), shown, trunk.account.extension,
+                         now, fleet)
+        health = Health(Assignment.of(trunk, now), shown, trunk.account.extension,
                         Credentials.of(shown), last_call_at)
     return Diagnostics(trunk_id=trunk_id, number=number, health=health,
                        calls=tuple(group_calls(calls)[:CALLS_SHOWN]),

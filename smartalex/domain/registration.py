@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
+from .assignment import FleetRoom
 from .edge_addresses import EdgeAddresses
 
 # The reason the edge reports when it did not answer a REGISTER challenge (edge/challenges.py).
@@ -45,6 +46,9 @@ NO_EDGE_FOR_LONG = ("No edge has taken this extension for {minutes} min: our edg
 NO_CAPACITY = ("No capacity left: the edge that took this extension had no room for it and "
                "handed it back. It registers as soon as an edge has room; nothing to change on "
                "the PBX.")
+FLEET_FULL = ("No capacity left: every edge is full, so none can take this extension yet. More "
+              "are started automatically; it registers as soon as one has room, and nothing "
+              "needs changing on the PBX.")
 RAN_OUT = ("The registration ran out at {time} UTC without a refresh from the edge holding "
            "it, so calls may not reach the AI; the edge is registering again.")
 # Edges claim unheld trunks every few seconds: longer than this unheld is not a hand-over.
@@ -112,13 +116,14 @@ class RegistrationStatus:
 
 
 def as_shown(status: RegistrationStatus, lease_expires_at: float | None,
-             now: datetime) -> RegistrationStatus:
+             now: datetime, fleet: FleetRoom | None = None) -> RegistrationStatus:
     """What a trunk's registration reads now: the edge's last report, held to the two facts
     that report cannot vouch for after the fact. Registered only while an edge holds an
     unexpired lease (`lease_expires_at`, epoch seconds; None or 0 when no edge has one) and the
     registration has not expired (`status.expires_at`); otherwise Connecting, with why. A
     Failed status stays Failed: its cause still needs the admin, whichever edge tries next.
-    Pure, so it survives any change in how leases are stored."""
+    `fleet` (read only for a trunk no edge holds; None when unknown) tells "every edge is
+    full" apart from a hand-over. Pure, so it survives any change in how leases are stored."""
     held = bool(lease_expires_at) and lease_expires_at > now.timestamp()
     if not held:
         if status.state is RegistrationState.FAILED:
@@ -127,17 +132,22 @@ def as_shown(status: RegistrationStatus, lease_expires_at: float | None,
             if lease_expires_at else (status.since
                                       if status.state is RegistrationState.CONNECTING else None)
         waited = now - unheld_since if unheld_since else timedelta(0)
-        error = NO_EDGE_FOR_LONG.format(minutes=max(1, int(waited.total_seconds() // 60))) \
-            if waited > LONG_WITHOUT_EDGE else (status.error if status.error in (
-                NO_CAPACITY, WAITING_FOR_EDGE) else WAITING_FOR_EDGE)
-        return replace(status, state=RegistrationState.CONNECTING, error=error, warning=None,
-                       expires_at=None)
+        return replace(status, state=RegistrationState.CONNECTING,
+                       error=_why_unheld(status, waited, fleet), warning=None, expires_at=None)
     if status.state is RegistrationState.REGISTERED and status.expires_at is not None \
             and status.expires_at <= now:
         ran_out = status.expires_at.astimezone(timezone.utc).strftime("%H:%M:%S")
         return replace(status, state=RegistrationState.CONNECTING,
                        error=RAN_OUT.format(time=ran_out), warning=None)
     return status
+
+
+def _why_unheld(status: RegistrationStatus, waited: timedelta, fleet: FleetRoom | None) -> str:
+    if fleet is not None and fleet.full:
+        return FLEET_FULL
+    if waited > LONG_WITHOUT_EDGE:
+        return NO_EDGE_FOR_LONG.format(minutes=max(1, int(waited.total_seconds() // 60)))
+    return status.error if status.error in (NO_CAPACITY, WAITING_FOR_EDGE) else WAITING_FOR_EDGE
 
 
 _TLS_WORDS = ("ssl", "tls", "certificate", "handshake")

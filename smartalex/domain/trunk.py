@@ -89,6 +89,14 @@ class Trunk:
     # (phone_number.lists_every_binding).
     bound_numbers: frozenset[str] | None = None
 
+    def held_at(self, now: float) -> Lease | None:
+        """The lease an edge holds the trunk under at `now` (epoch seconds), or None when no edge
+        holds it: is the trunk held, by which edge, and until when (`expires_at`, the expiry of
+        that edge's own lease: domain/assignment.py)."""
+        if self.lease is None or self.lease.is_expired(now):
+            return None
+        return self.lease
+
     @property
     def unique_key(self) -> str:
         """One trunk per (tenant, PBX domain, extension)."""

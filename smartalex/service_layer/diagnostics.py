@@ -29,7 +29,7 @@ from .ports import (
     PhoneNumberRepository,
     TrunkRepository,
 )
-from .trunks import Clock, utcnow
+from .trunks import Clock, fleet_room, utcnow
 
 
 def number_diagnostics(tenant_id: str, number_id: str, *, numbers: PhoneNumberRepository,
@@ -41,7 +41,7 @@ def number_diagnostics(tenant_id: str, number_id: str, *, numbers: PhoneNumberRe
     if trunk is not None and trunk.tenant_id != tenant_id:
         trunk = None
     return _diagnose(number.trunk_id, trunk, number, number.line_key, calls=calls,
-                     errors=errors, now=clock())
+                     errors=errors, trunks=trunks, now=clock())
 
 
 def trunk_diagnostics(tenant_id: str, trunk_id: str, *, trunks: TrunkRepository,
@@ -49,11 +49,13 @@ def trunk_diagnostics(tenant_id: str, trunk_id: str, *, trunks: TrunkRepository,
                       clock: Clock = utcnow) -> Diagnostics:
     """NotFound if the trunk is absent or another tenant's."""
     trunk = trunks.get(tenant_id, trunk_id)
-    return _diagnose(trunk_id, trunk, None, None, calls=calls, errors=errors, now=clock())
+    return _diagnose(trunk_id, trunk, None, None, calls=calls, errors=errors, trunks=trunks,
+                     now=clock())
 
 
 def _diagnose(trunk_id, trunk, number, line_key: str | None, *, calls: CallRecordRepository,
-              errors: ErrorRecordRepository, now: datetime) -> Diagnostics:
+              errors: ErrorRecordRepository, trunks: TrunkRepository,
+              now: datetime) -> Diagnostics:
     since = now - WINDOW
     recent_calls = calls.recent(trunk_id, since, CALLS_READ, line_key=line_key)
     recent_errors = errors.recent(trunk_id, since, ERRORS_READ)
@@ -63,4 +65,5 @@ def _diagnose(trunk_id, trunk, number, line_key: str | None, *, calls: CallRecor
         older = calls.recent(trunk_id, now - LAST_CALL_LOOKBACK, 1, line_key=line_key)
         last_call_at = older[0].started_at if older else None
     return diagnose(trunk_id=trunk_id, trunk=trunk, number=number, calls=recent_calls,
-                    errors=recent_errors, last_call_at=last_call_at, now=now)
+                    errors=recent_errors, last_call_at=last_call_at, now=now,
+                    fleet=fleet_room([trunk] if trunk else [], trunks, now.timestamp()))

@@ -12,6 +12,7 @@ from ..domain.directory import DirectoryEntry
 from ..domain.errors_log import ErrorRecord
 from ..domain.phone_number import PhoneNumber
 from ..domain.registration import RegistrationStatus
+from ..domain.assignment import FleetRoom
 from ..domain.tenant_settings import TenantSettings
 from ..domain.trunk import Trunk
 
@@ -27,6 +28,11 @@ class TrunkRepository(ABC):
 
     @abstractmethod
     def list(self, tenant_id: str) -> list[Trunk]: ...
+
+    def fleet_room(self) -> FleetRoom | None:
+        """How much room the live edges have: what a trunk no edge holds is waiting for
+        (registration.as_shown). None when this store cannot tell."""
+        return None
 
     @abstractmethod
     def replace(self, before: Trunk, after: Trunk) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Callable
 
+from ..domain.assignment import FleetRoom
 from ..domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
 from ..domain.errors import Conflict, NotFound
 from ..domain.phone_number import still_bound
@@ -22,6 +23,14 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def fleet_room(shown: list[Trunk], trunks: TrunkRepository, now: float) -> FleetRoom | None:
+    """The edges' room when a trunk about to be shown is held by no edge (what it is waiting
+    for: registration.as_shown); not read when every one is held."""
+    if all(t.held_at(now) is not None for t in shown):
+        return None
+    return trunks.fleet_room()
 
 
 def new_trunk_id() -> str:

@@ -110,6 +110,15 @@ def test_the_admins_path_from_a_wrong_password_to_a_call_in_diagnostics(console:
     expect(status.get_by_test_id("registration-label")).to_have_text("Connecting")
     expect(status.get_by_test_id("registration-label")).to_have_text(
         f"Registered as ext {AI_EXTENSION}", timeout=SLOW)
+    # Where it registers (the port as typed), and what the PBX's firewall must let through:
+    # the edges' addresses (loopback on one machine) and our RTP ports.
+    expect(page.get_by_test_id("trunk-where")).to_contain_text(
+        f"127.0.0.1 · UDP port {stack.pbx_port} (as entered)")
+    allow = page.get_by_test_id("edge-addresses")
+    expect(allow.get_by_role("heading")).to_have_text("Allow SmartAlex on the PBX's firewall")
+    expect(allow).to_contain_text("from this address: 127.0.0.1.")
+    expect(allow).to_contain_text(f"to the PBX's SIP port (UDP {stack.pbx_port})")
+    expect(allow).to_contain_text("between our ports 10000–19999")
     look(page, "trunk-registered")
 
     # Settings → PBX Settings lists both trunks with their status.
@@ -283,6 +292,23 @@ def test_refused_deletes_are_explained_and_the_console_works_at_phone_width(cons
         "Registered as ext 1000")
     expect(trunk_diagnostics.get_by_text("No calls in the last 24 hours.")).to_be_visible()
     trunk_diagnostics.get_by_role("button", name="Close").click()
+
+    # A trunk created without a port: the edge finds the port by DNS (SRV records), and the
+    # status screen says so, where the demo trunk's says the port was typed in.
+    expect(page.get_by_test_id("trunk-where")).to_contain_text("(as entered)")
+    srv = api.post(f"{url}/v1/trunks", json={"pbx_type": "other", "domain": "sip.pbx.test",
+                                              "extension": "2999", "password": "pw-2999"})
+    assert srv.status_code == 201, srv.text
+    page.evaluate("hash => { location.hash = hash }", f"#/trunks/{srv.json()['id']}")
+    expect(page.get_by_test_id("trunk-where")).to_contain_text(
+        "sip.pbx.test · UDP, port found by DNS: the SRV records _sip._udp.sip.pbx.test, else 5060")
+    expect(page.get_by_test_id("edge-addresses")).to_contain_text(
+        "to the PBX's SIP port (UDP, the one its SRV records name)")
+    expect(page.get_by_label(re.compile("^Port"))).to_have_value("")  # none was typed
+    look(page, "trunk-srv")
+    assert api.delete(f"{url}/v1/trunks/{srv.json()['id']}").status_code == 204
+    page.evaluate("hash => { location.hash = hash }", f"#/trunks/{demo['id']}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Demo AI extension")
 
     page.get_by_role("button", name="Delete trunk").click()
     confirm = page.get_by_role("dialog", name=re.compile("^Delete trunk"))

@@ -71,12 +71,13 @@ def test_instances_claim_a_pool_address_and_hide_the_instance_role_from_the_edge
     assert template["MetadataOptions"]["HttpTokens"] == "required"
 
 
-def test_scaling_follows_the_edges_capacity_metric_not_cpu(env):
+def test_scaling_follows_registrations_wanted_over_capacity_not_cpu(env):
     (policy,) = env.resources("Edge", "AWS::ApplicationAutoScaling::ScalingPolicy").values()
     config = policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]
     metric = config["CustomizedMetricSpecification"]
     assert metric["Namespace"] == contract.METRIC_NAMESPACE
-    assert metric["MetricName"] == contract.CAPACITY_USED
+    assert metric["MetricName"] == contract.REGISTRATION_DEMAND
+    assert config["TargetValue"] == env.settings.edge_target_capacity_used
     assert metric["Dimensions"] == [{"Name": contract.METRIC_DIMENSION, "Value": env.name}]
     assert "PredefinedMetricSpecification" not in config
 
@@ -86,3 +87,11 @@ def test_registration_failures_alarm_notifies(env):
               if a["Properties"].get("MetricName") == contract.REGISTRATION_FAILURES]
     (alarm,) = alarms
     assert alarm["Namespace"] == contract.METRIC_NAMESPACE and alarm["AlarmActions"]
+
+
+def test_an_alarm_fires_when_trunks_wait_for_an_edge_or_no_edge_reports(env):
+    alarms = [a["Properties"] for a in env.resources("Observability", "AWS::CloudWatch::Alarm").values()
+              if a["Properties"].get("MetricName") == contract.REGISTRATION_DEMAND]
+    (alarm,) = alarms
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1.0, "GreaterThanThreshold")
+    assert alarm["TreatMissingData"] == "breaching" and alarm["AlarmActions"]

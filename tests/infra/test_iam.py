@@ -72,7 +72,7 @@ def test_the_edge_reads_and_leases_trunks_but_cannot_create_or_delete_them(env):
     template, role = _role(env, "Edge", env.app.edge.task_definition.task_role)
     trunks = _table_arn(env, template, role, "TrunkModel")
     assert allowed(template, role, "dynamodb:UpdateItem", trunks)
-    assert allowed(template, role, "dynamodb:Query", f"{trunks}/index/placement-index")
+    assert allowed(template, role, "dynamodb:Query", f"{trunks}/index/holder-index")
     for action in ("PutItem", "DeleteItem", "Scan", "BatchWriteItem"):
         assert not allowed(template, role, f"dynamodb:{action}", trunks), action
 
@@ -106,3 +106,18 @@ def test_no_runtime_may_scan_a_table(env):
         for _, statement, roles in statements(template):
             if role_id in roles:
                 assert "dynamodb:Scan" not in as_list(statement["Action"]), concern
+
+
+def test_the_edge_keeps_its_own_lease_and_the_api_only_reads_leases(env):
+    """adapters/dynamodb/leases.py: an edge writes its lease item and deletes a long-dead one;
+    the API reads leases (a trunk is held until its edge's lease expires) and writes none."""
+    template, role = _role(env, "Edge", env.app.edge.task_definition.task_role)
+    edges = _table_arn(env, template, role, "EdgeLeaseModel")
+    for action in ("PutItem", "UpdateItem", "DeleteItem", "BatchGetItem"):
+        assert allowed(template, role, f"dynamodb:{action}", edges), action
+    assert allowed(template, role, "dynamodb:Query", f"{edges}/index/fleet-index")
+    template, role = _role(env, "Api", env.app.api.role)
+    edges = _table_arn(env, template, role, "EdgeLeaseModel")
+    assert allowed(template, role, "dynamodb:BatchGetItem", edges)
+    for action in ("PutItem", "UpdateItem", "DeleteItem"):
+        assert not allowed(template, role, f"dynamodb:{action}", edges), action

@@ -23,11 +23,12 @@ TEST_USERS = {"300": "pw300", "301": "pw301", "1000": "secret"}
 class PhoneProcess:
     """tests/support/phone.py in a child process; its JSON events arrive on a queue."""
 
-    def __init__(self, args: list[str], log_path: Path):
+    def __init__(self, args: list[str], log_path: Path, prefix: tuple[str, ...] = ()):
+        """`prefix`: what to run the phone under (e.g. `ip netns exec <name>`)."""
         self.log_path = log_path
         self._stderr = open(log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, str(PHONE), *args],
+            [*prefix, sys.executable, str(PHONE), *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
         )
         self.events: list[dict] = []
@@ -122,14 +123,19 @@ def pbx(tmp_path):
 
 @pytest.fixture
 def phone_factory(tmp_path):
-    """phone_factory(pbx, user, password, transport="udp", *extra) -> PhoneProcess."""
+    """phone_factory(pbx, user, password, transport="udp", *extra, netns=None) -> PhoneProcess;
+    with `netns` (tests/support/netns.py), the phone runs in that namespace, on its address."""
     phones: list[PhoneProcess] = []
 
-    def start(pbx: KamailioPBX, user: str, password: str, transport: str = "udp", *extra: str):
+    def start(pbx: KamailioPBX, user: str, password: str, transport: str = "udp", *extra: str,
+              netns=None):
         port = pbx.tls_port if transport == "tls" else pbx.port
         args = ["--register", f"{pbx.host}:{port}", "--user", user,
                 f"--password={password}", "--transport", transport, "--log-level", "3", *extra]
-        phone = PhoneProcess(args, tmp_path / f"phone-{user}-{len(phones)}.log")
+        if netns is not None:
+            args += ["--bind", netns.address]
+        phone = PhoneProcess(args, tmp_path / f"phone-{user}-{len(phones)}.log",
+                             tuple(netns.run_in()) if netns is not None else ())
         phones.append(phone)
         return phone
 

@@ -63,6 +63,22 @@ def test_phone_registers_and_contact_appears(pbx, phone_factory, transport):
     assert pbx.wait_for_contact("300", present=False) == []
 
 
+def test_every_registration_applied_is_listed_with_its_source_and_time(pbx, phone_factory):
+    import time
+
+    since, before = pbx.log_path.stat().st_size, time.time()
+    phone = phone_factory(pbx, "300", "pw300")
+    phone.expect("registered", code=200)
+    [contact] = pbx.wait_for_contact("300")
+    assert_exited_cleanly(phone)  # un-registers on the way out
+    pbx.wait_for_contact("300", present=False)
+    registered, removed = pbx.registrations(since)
+    assert (registered.user, registered.removes, removed.removes) == ("300", False, True)
+    assert registered.source == removed.source and registered.source.startswith("127.0.0.1:")
+    assert before <= registered.at <= removed.at <= time.time()
+    assert contact in registered.contact
+
+
 def test_phone_registers_over_tls(tmp_path, phone_factory):
     with KamailioPBX(tmp_path / "pbx", users={"300": "pw300"}, tls=True) as pbx:
         phone = phone_factory(pbx, "300", "pw300", "tls")

@@ -1,5 +1,6 @@
-// One trunk: its status (kept current while Connecting), Re-register, its credentials (the
-// password write-only), deleting it, and its directory.
+// One trunk: its status (kept current while Connecting), where it registers and what the PBX's
+// firewall must allow, Re-register, its credentials (the password write-only), deleting it,
+// and its directory.
 
 import { useCallback, useState } from "react";
 import { ApiError, p } from "../api/client";
@@ -12,9 +13,11 @@ import { useConsole } from "../context";
 import { useResource, useScreen } from "../hooks";
 import { messageOf } from "../lib/fields";
 import { pbxTypeLabel, trunkName } from "../lib/format";
+import { whereItRegisters } from "../lib/pbxSide";
 import { href } from "../lib/route";
 import { Diagnostics } from "./Diagnostics";
 import { Directory } from "./Directory";
+import { FirewallAllowance } from "./FirewallAllowance";
 import { useFollowConnecting } from "./polling";
 import { usePbxTypes } from "./pbxTypes";
 import { TrunkForm } from "./TrunkForm";
@@ -83,8 +86,8 @@ export function TrunkDetail(props: { id: string; tab: "status" | "directory" }) 
           {props.tab === "status" ? (
             <>
               <h2>Status</h2>
-              <p className="card-meta">
-                {pbxTypeLabel(t.pbx_type)} · {t.domain} · {t.transport.toUpperCase()} port {t.port}
+              <p className="card-meta" data-testid="trunk-where">
+                {pbxTypeLabel(t.pbx_type)} · {t.domain} · {whereItRegisters(t)}
                 {t.assignment.held ? ` · handled by ${t.assignment.edge}` : ""}
               </p>
               <TrunkStatus
@@ -93,6 +96,7 @@ export function TrunkDetail(props: { id: string; tab: "status" | "directory" }) 
                 onChange={(updated) => trunk.set(() => updated)}
                 onCheckAgain={follow.restart}
               />
+              <FirewallAllowance trunk={t} />
               <p>
                 <Button onClick={() => setDiagnosing(true)}>Diagnostics</Button>{" "}
                 <span className="status-note">every call this trunk received and its errors, last 24 h</span>

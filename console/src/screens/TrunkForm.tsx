@@ -37,7 +37,7 @@ type Values = {
   answer_delay_seconds: string;
 };
 
-function initial(trunk?: Trunk): Values {
+export function initial(trunk?: Trunk): Values {
   return {
     pbx_type: trunk?.pbx_type ?? "",
     label: trunk?.label ?? "",
@@ -46,7 +46,9 @@ function initial(trunk?: Trunk): Values {
     username: trunk?.username ?? "",
     password: "", // never prefilled
     transport: trunk?.transport ?? "", // "": the PBX type's default (GET /v1/pbx-types)
-    port: trunk ? String(trunk.port) : "",
+    // Blank for a trunk created without a port: the edge finds it by DNS (SRV), and the form
+    // must not show a port as if one had been typed.
+    port: trunk && trunk.port_explicit !== false ? String(trunk.port) : "",
     tls_verify: trunk?.tls_verify ?? true,
     pbx_source_addresses: (trunk?.pbx_source_addresses ?? []).join("\n"),
     outbound_proxy: trunk?.outbound_proxy ?? "",
@@ -101,8 +103,9 @@ export function patchBody(trunk: Trunk, v: Values): Record<string, unknown> {
   if (v.password !== "") body.password = v.password;
   if (v.transport !== trunk.transport) body.transport = v.transport;
   const port = portValue(v.port);
-  // Unchanged while the transport changes: the API moves the port to the new default.
-  if (port !== undefined && port !== trunk.port) body.port = port;
+  // Unchanged while the transport changes: the API moves the port to the new default. A port
+  // typed for a trunk that had none is sent even if it is the default: it is used as given.
+  if (port !== undefined && (port !== trunk.port || trunk.port_explicit === false)) body.port = port;
   if (v.transport === "tls" && v.tls_verify !== trunk.tls_verify) body.tls_verify = v.tls_verify;
   const extra = addresses(v.pbx_source_addresses);
   if (extra.join(" ") !== trunk.pbx_source_addresses.join(" ")) body.pbx_source_addresses = extra;

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Response
 
+from smartalex.domain.assignment import FleetRoom
 from smartalex.domain.commands import CreateTrunk, DeleteTrunk, ReregisterTrunk, UpdateTrunk
 from smartalex.domain.errors import InvalidInput
+from smartalex.domain.trunk import Trunk
+from smartalex.bootstrap import Services
 from smartalex.service_layer import trunks as use_cases
 
 from .. import auth, render
@@ -60,7 +65,7 @@ def create_trunk() -> Response:
     trunk = use_cases.create_trunk(cmd, trunks=s.trunks, secrets=s.secrets, targets=s.targets,
                                    quotas=s.quotas)
     logger.info("Trunk created", extra={"tenant": tenant, "trunk_id": trunk.trunk_id})
-    return render.trunk(trunk, 201, s.edge_addresses)
+    return _render(trunk, s, 201)
 
 
 @bp.route("/v1/trunks", methods=["GET"])
@@ -71,14 +76,15 @@ def list_trunks() -> Response:
     if mode is not None and mode not in MODES:
         raise InvalidInput("mode must be 'register', the only trunk mode today", field="mode")
     s = services()
-    return render.trunks(s.trunks.list(tenant), s.edge_addresses)
+    listed = s.trunks.list(tenant)
+    return render.trunks(listed, s.edge_addresses, _fleet(listed, s))
 
 
 @bp.route(TRUNK, methods=["GET"])
 @api_errors
 def get_trunk(trunk_id: str) -> Response:
     s = services()
-    return render.trunk(s.trunks.get(_tenant(), _checked(trunk_id)), sources=s.edge_addresses)
+    return _render(s.trunks.get(_tenant(), _checked(trunk_id)), s)
 
 
 @bp.route(TRUNK, methods=["PATCH"])
@@ -92,7 +98,7 @@ def update_trunk(trunk_id: str) -> Response:
     logger.info("Trunk updated", extra={"tenant": tenant, "trunk_id": trunk_id,
                                         "fields": sorted(cmd.changes().keys()),  # names only
                                         "generation": trunk.generation})
-    return render.trunk(trunk, sources=s.edge_addresses)
+    return _render(trunk, s)
 
 
 @bp.route(TRUNK, methods=["DELETE"])
@@ -117,4 +123,12 @@ def reregister_trunk(trunk_id: str) -> Response:
     trunk = use_cases.reregister_trunk(cmd, trunks=s.trunks)
     logger.info("Trunk re-registration requested", extra={"tenant": tenant, "trunk_id": trunk_id,
                                                           "generation": trunk.generation})
-    return render.trunk(trunk, 202, s.edge_addresses)
+    return _render(trunk, s, 202)
+
+
+def _fleet(shown: list[Trunk], s: Services) -> FleetRoom | None:
+    return use_cases.fleet_room(shown, s.trunks, time.time())
+
+
+def _render(trunk: Trunk, s: Services, status: int = 200) -> Response:
+    return render.trunk(trunk, status, s.edge_addresses, _fleet([trunk], s))

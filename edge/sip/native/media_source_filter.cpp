@@ -11,6 +11,10 @@ namespace {
 
 unsigned long dropped = 0;
 
+/* Our entry in pjmedia_transport_info's specific info (tp_get_info): the receiver reports. */
+const pjmedia_transport_type FILTER_TYPE = (pjmedia_transport_type)(PJMEDIA_TRANSPORT_TYPE_USER + 7);
+const pj_uint8_t RTCP_SR = 200, RTCP_RR = 201;
+
 struct source_filter
 {
     pjmedia_transport  base;
@@ -26,6 +30,13 @@ struct source_filter
     pj_sockaddr peer;       /* RTP address from the SDP: only its IP matters */
     pj_sockaddr peer_rtcp;  /* where our RTCP goes */
     unsigned    peer_len;
+
+    /* Our SSRC as the RTP we send carries it (network order), and what the peer's receiver
+     * reports said about it. Written on the media thread, read through tp_get_info by the
+     * pump's: plain 32-bit words, loaded and stored whole. */
+    pj_uint32_t      our_ssrc;
+    pj_bool_t        ssrc_known;
+    ReceiverReports  reports;
 };
 
 /* Same IP address (any port), same family. */
@@ -56,6 +67,47 @@ void on_rtp(pjmedia_tp_cb_param *param)
     }
 }
 
+pj_uint32_t word_at(const pj_uint8_t *p)
+{
+    pj_uint32_t w;
+    pj_memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* Walk a compound RTCP packet's SRs and RRs (RFC 3550 6.4.1, 6.4.2) for report blocks about
+ * our SSRC; a malformed packet is read up to where it stops making sense. */
+void read_reports(source_filter *f, const pj_uint8_t *p, pj_size_t left)
+{
+    if (!__atomic_load_n(&f->ssrc_known, __ATOMIC_RELAXED))
+        return;  /* we have sent nothing yet: nothing can be about us */
+    const pj_uint32_t ours = __atomic_load_n(&f->our_ssrc, __ATOMIC_RELAXED);
+    while (left >= 8) {
+        const unsigned version = p[0] >> 6, count = p[0] & 0x1f, type = p[1];
+        const pj_size_t length = ((pj_size_t)((p[2] << 8) | p[3]) + 1) * 4;  /* in words - 1 */
+        if (version != 2 || length > left)
+            return;
+        /* Report blocks follow the sender's SSRC (RR), or its sender info too (SR). */
+        const pj_size_t first = type == RTCP_SR ? 28 : type == RTCP_RR ? 8 : length;
+        for (unsigned i = 0; i < count && first + (i + 1) * 24 <= length; ++i) {
+            const pj_uint8_t *block = p + first + i * 24;
+            if (word_at(block) != ours) {
+                __atomic_add_fetch(&f->reports.aboutOthers, 1, __ATOMIC_RELAXED);
+                continue;
+            }
+            /* cumulative number of packets lost: 24 bits, signed */
+            pj_int32_t lost = (block[5] << 16) | (block[6] << 8) | block[7];
+            if (lost & 0x800000)
+                lost -= 0x1000000;
+            __atomic_store_n(&f->reports.lost, lost, __ATOMIC_RELAXED);
+            __atomic_store_n(&f->reports.highestSeq, pj_ntohl(word_at(block + 8)),
+                             __ATOMIC_RELAXED);
+            __atomic_add_fetch(&f->reports.aboutUs, 1, __ATOMIC_RELAXED);
+        }
+        p += length;
+        left -= length;
+    }
+}
+
 void on_rtcp(void *user_data, void *pkt, pj_ssize_t size)
 {
     source_filter *f = (source_filter*)user_data;
@@ -68,6 +120,7 @@ void on_rtcp(void *user_data, void *pkt, pj_ssize_t size)
             ++dropped;
             return;
         }
+        read_reports(f, (const pj_uint8_t*)pkt, (pj_size_t)size);
     }
     if (f->stream_rtcp_cb)
         f->stream_rtcp_cb(f->stream_user_data, pkt, size);
@@ -75,7 +128,21 @@ void on_rtcp(void *user_data, void *pkt, pj_ssize_t size)
 
 pj_status_t tp_get_info(pjmedia_transport *tp, pjmedia_transport_info *info)
 {
-    return pjmedia_transport_get_info(((source_filter*)tp)->member, info);
+    source_filter *f = (source_filter*)tp;
+    pj_status_t status = pjmedia_transport_get_info(f->member, info);
+    if (status != PJ_SUCCESS || info->specific_info_cnt >= PJMEDIA_TRANSPORT_SPECIFIC_INFO_MAXCNT)
+        return status;
+    ReceiverReports now;
+    now.aboutUs = __atomic_load_n(&f->reports.aboutUs, __ATOMIC_RELAXED);
+    now.aboutOthers = __atomic_load_n(&f->reports.aboutOthers, __ATOMIC_RELAXED);
+    now.lost = __atomic_load_n(&f->reports.lost, __ATOMIC_RELAXED);
+    now.highestSeq = __atomic_load_n(&f->reports.highestSeq, __ATOMIC_RELAXED);
+    pjmedia_transport_specific_info *spc = &info->spc_info[info->specific_info_cnt++];
+    spc->type = FILTER_TYPE;
+    spc->cbsize = sizeof(now);
+    pj_memcpy(spc->buffer, &now, sizeof(now));
+    spc->tp = tp;
+    return status;
 }
 
 pj_status_t tp_attach2(pjmedia_transport *tp, pjmedia_transport_attach_param *att)
@@ -124,7 +191,12 @@ void tp_detach(pjmedia_transport *tp, void *)
 
 pj_status_t tp_send_rtp(pjmedia_transport *tp, const void *pkt, pj_size_t size)
 {
-    return pjmedia_transport_send_rtp(((source_filter*)tp)->member, pkt, size);
+    source_filter *f = (source_filter*)tp;
+    if (size >= 12) {  /* the fixed RTP header: the SSRC is its third word */
+        __atomic_store_n(&f->our_ssrc, word_at((const pj_uint8_t*)pkt + 8), __ATOMIC_RELAXED);
+        __atomic_store_n(&f->ssrc_known, PJ_TRUE, __ATOMIC_RELAXED);
+    }
+    return pjmedia_transport_send_rtp(f->member, pkt, size);
 }
 
 pj_status_t tp_send_rtcp(pjmedia_transport *tp, const void *pkt, pj_size_t size)
@@ -224,7 +296,7 @@ void filterMediaSources(pj::OnCreateMediaTransportParam &prm) PJSUA2_THROW(pj::E
     f->member = member;
     f->close_member = (prm.flags & PJSUA_MED_TP_CLOSE_MEMBER) != 0;
     pj_ansi_strxcpy(f->base.name, pool->obj_name, sizeof(f->base.name));
-    f->base.type = (pjmedia_transport_type)(PJMEDIA_TRANSPORT_TYPE_USER + 7);
+    f->base.type = FILTER_TYPE;
     f->base.op = &filter_ops;
     if (member->grp_lock) {
         f->base.grp_lock = member->grp_lock;
@@ -237,6 +309,19 @@ void filterMediaSources(pj::OnCreateMediaTransportParam &prm) PJSUA2_THROW(pj::E
 unsigned long droppedMediaPackets()
 {
     return dropped;
+}
+
+ReceiverReports receiverReports(int callId)
+{
+    ReceiverReports found = {0, 0, 0, 0};
+    pjmedia_transport_info info;
+    pjmedia_transport_info_init(&info);
+    if (pjsua_call_get_med_transport_info(callId, 0, &info) != PJ_SUCCESS)
+        return found;
+    const void *ours = pjmedia_transport_info_get_spc_info(&info, FILTER_TYPE);
+    if (ours)
+        pj_memcpy(&found, ours, sizeof(found));
+    return found;
 }
 
 } /* namespace smartalex */

@@ -30,6 +30,11 @@ API_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "d
                "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
                "dynamodb:DescribeTable")
 API_ACCESS = {spec.model: API_ACTIONS for spec in table_specs()}
+# A trunk is held until its edge's lease expires, and one no edge holds waits for an edge with
+# room (fleet-index lists the edges, each lease item says its room): the API reads edge leases,
+# never writes them.
+API_ACCESS["EdgeLeaseModel"] = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
+                                "dynamodb:DescribeTable")
 # Deleting a trunk deletes its directory, 25 entries per BatchWriteItem
 # (DynamoDirectoryRepository.remove_all).
 API_ACCESS["DirectoryEntryModel"] = (*API_ACTIONS, "dynamodb:BatchWriteItem")
@@ -37,15 +42,20 @@ API_ACCESS["DirectoryEntryModel"] = (*API_ACTIONS, "dynamodb:BatchWriteItem")
 # call and error records from edge messages (conditional PutItem, idempotent by sort key).
 HANDLER_ACCESS = {
     "TrunkModel": ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DescribeTable"),
+    "EdgeLeaseModel": ("dynamodb:BatchGetItem",),  # a trunk read with its lease's expiry
     "CallRecordModel": (*READ, "dynamodb:PutItem"),
     "ErrorRecordModel": (*READ, "dynamodb:PutItem"),
     # A call is filed on its DID's line when it came through a bound number.
     "PhoneNumberModel": READ,
 }
-# Edge: leases (Query on placement-index, GetItem, conditional UpdateItem, and every poll re-reads
-# the trunks it holds in one BatchGetItem: DynamoLeaseStore.load); reads the agents, the
-# directory and the bound numbers of the trunks it holds.
+# Edge (adapters/dynamodb/leases.py): its own lease item (PutItem a new one, UpdateItem to renew
+# or finish, BatchGetItem every lease listed by fleet-index to find dead edges, DeleteItem a
+# long-dead one); trunks claimed and handed back with conditional UpdateItem, found on
+# holder-index, and re-read every poll in one BatchGetItem; reads the agents, the directory and
+# the bound numbers of the trunks it holds.
 EDGE_ACCESS = {
+    "EdgeLeaseModel": (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                       "dynamodb:BatchGetItem"),
     "TrunkModel": (*READ, "dynamodb:UpdateItem", "dynamodb:BatchGetItem"),
     "AgentModel": READ,
     "DirectoryEntryModel": READ,

@@ -11,8 +11,8 @@ Why this shape:
   Docker NAT, no load balancer in the path; an NLB cannot carry RTP's 10,000 ports with
   symmetric source addresses). Host networking means one task per instance, which the
   `distinctInstance` placement constraint enforces.
-- Scaling follows the edge's own capacity metric (the share of its registration capacity in
-  use, published by the edge), not CPU: an edge is "full" when its pjsua2 workers hold all the
+- Scaling follows registrations wanted over registrations held capacity (published by the
+  edges: edge/control.py), not CPU: an edge is "full" when its pjsua2 workers hold all the
   registrations they are given (`edge_workers × edge_trunks_per_worker`, edge/placement.py),
   long before its CPU is busy.
 - Draining: ECS sends SIGTERM to `python -m edge` (exec-form ENTRYPOINT) and waits stopTimeout
@@ -272,12 +272,15 @@ class EdgeStack(Stack):
         )
         scaling = service.auto_scale_task_count(min_capacity=s.edge_min_tasks,
                                                 max_capacity=s.edge_max_tasks)
-        # Average over the fleet: a new edge starts empty and takes unheld trunks, so the
-        # average falls as capacity is added, which is what target tracking assumes. Slow
-        # scale-in: removing an edge moves every trunk it holds (re-registration).
+        # Registrations wanted over registrations the fleet can hold (each edge reports its own
+        # trunks and its share of those waiting for an edge: edge/control.py). Unlike the share
+        # in use, it passes 1 when trunks wait, by as much as they do, so target tracking adds
+        # as many edges as the waiting trunks need in one step. A new edge starts empty and
+        # takes waiting trunks, so the average falls as capacity is added, which is what target
+        # tracking assumes. Slow scale-in: removing an edge moves every trunk it holds.
         scaling.scale_to_track_custom_metric(
-            "RegistrationCapacityUsed",
-            metric=edge_metric(s, contract.CAPACITY_USED, "Average"),
+            "RegistrationDemand",
+            metric=edge_metric(s, contract.REGISTRATION_DEMAND, "Average"),
             target_value=s.edge_target_capacity_used,
             scale_out_cooldown=Duration.minutes(3), scale_in_cooldown=Duration.minutes(20))
         return service

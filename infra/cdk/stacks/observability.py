@@ -66,14 +66,17 @@ class ObservabilityStack(Stack):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         ))
-        # Scaling (edge.py) should keep this below 1; at 1 every worker is full and new
-        # trunks wait unregistered. Missing data = no edge reporting at all: also an alarm.
+        # Scaling (edge.py) keeps this near its target; above 1 trunks wait unregistered for
+        # an edge (the fleet is at edge_max_tasks, or scaling lags). A dead edge's trunks wait
+        # seconds: three 5-minute periods filter that out. Missing data = no edge reporting at
+        # all: also an alarm.
         self.alarm(cloudwatch.Alarm(
             self, "EdgeFleetFull",
-            alarm_description="Every edge holds all the registrations it can, or no edge reports "
-                              "capacity: new trunks cannot register.",
-            metric=edge_metric(s, contract.CAPACITY_USED, "Average", Duration.minutes(5)),
-            threshold=0.99, evaluation_periods=3,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            alarm_description="Trunks wait unregistered for an edge with room (registrations "
+                              "wanted exceed the fleet's capacity), or no edge reports: raise "
+                              "edge_max_tasks or see why the fleet does not grow.",
+            metric=edge_metric(s, contract.REGISTRATION_DEMAND, "Average", Duration.minutes(5)),
+            threshold=1.0, evaluation_periods=3,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         ))

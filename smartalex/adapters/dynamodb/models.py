@@ -17,7 +17,17 @@ from pynamodb.models import Model
 
 from .. import aws, names
 
-PLACEMENT_POOL = "pool"
+
+class _Meta:
+    """What every table's Meta shares: the region, on-demand billing, and the same bounded
+    waits as the boto3 clients (adapters/aws.py) instead of pynamodb's 30 s x 4 tries."""
+
+    region = aws.region()
+    billing_mode = "PAY_PER_REQUEST"
+    connect_timeout_seconds = aws.CONNECT_TIMEOUT
+    read_timeout_seconds = aws.READ_TIMEOUT
+    max_retry_attempts = aws.ATTEMPTS - 1
+
 
 
 class TenantIndex(GlobalSecondaryIndex["TrunkModel"]):
@@ -31,22 +41,21 @@ class TenantIndex(GlobalSecondaryIndex["TrunkModel"]):
     trunk_id = UnicodeAttribute(range_key=True)
 
 
-class PlacementIndex(GlobalSecondaryIndex["TrunkModel"]):
-    """Trunks by lease expiry, so an edge finds unheld trunks with one bounded query."""
+class HolderIndex(GlobalSecondaryIndex["TrunkModel"]):
+    """Trunks by the edge lease they are held under (`free#<shard>` when unheld), so an edge
+    finds a dead edge's trunks, or unheld ones, with one bounded query. Written only when a
+    trunk changes hands, never by a renewal (docs/assignments.md, "Write rates")."""
 
     class Meta:
-        index_name = "placement-index"
+        index_name = "holder-index"
         projection = KeysOnlyProjection()
 
-    placement = UnicodeAttribute(hash_key=True)
-    lease_expires_at = NumberAttribute(range_key=True)
+    lease_holder = UnicodeAttribute(hash_key=True)
 
 
 class TrunkModel(Model):
-    class Meta:
+    class Meta(_Meta):
         table_name = names.trunks_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     trunk_id = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute()
@@ -73,11 +82,10 @@ class TrunkModel(Model):
     reg_last_attempt_at = UTCDateTimeAttribute(null=True)
     reg_expires_at = UTCDateTimeAttribute(null=True)
     reg_order = UnicodeAttribute()
-    # Lease, written by edges with conditional updates (docs/assignments.md).
-    placement = UnicodeAttribute(default=PLACEMENT_POOL)
-    lease_owner = UnicodeAttribute(null=True)
+    # Who holds it, written by edges with conditional updates (docs/assignments.md): the edge
+    # lease it is held under (EdgeLeaseModel.holder), or free#<shard>; set when created.
+    lease_holder = UnicodeAttribute(null=True)
     lease_fence = NumberAttribute(default=0)
-    lease_expires_at = NumberAttribute(default=0)
     lease_since = UTCDateTimeAttribute(null=True)
     # The agent answering this trunk's calls (one per trunk), and a counter the edge watches to
     # refresh its cached copy of the trunk's directory.
@@ -95,7 +103,44 @@ class TrunkModel(Model):
     bound_count = NumberAttribute(null=True)
 
     tenant_index = TenantIndex()
-    placement_index = PlacementIndex()
+    holder_index = HolderIndex()
+
+
+FLEET = "fleet"
+
+
+class FleetIndex(GlobalSecondaryIndex["EdgeLeaseModel"]):
+    """Every edge lease, keys only, for finding dead edges. Written when an edge starts or its
+    item goes, never by a renewal (`expires_at` is not projected); the expiries are then read
+    from the table itself."""
+
+    class Meta:
+        index_name = "fleet-index"
+        projection = KeysOnlyProjection()
+
+    fleet = UnicodeAttribute(hash_key=True)
+
+
+class EdgeLeaseModel(Model):
+    """One item per edge incarnation: its lease, renewed every second while the edge lives.
+    Every trunk whose `lease_holder` names it is held until `expires_at` (writer's clock, epoch
+    seconds; 0 once the edge handed everything back). A few hundred items at most; an edge that
+    finds a dead edge's item with none of its trunks left deletes it (edge/assignments.py)."""
+
+    class Meta(_Meta):
+        table_name = names.edges_table()
+
+    holder = UnicodeAttribute(hash_key=True)  # `<edge id>#<incarnation>`
+    edge_id = UnicodeAttribute()
+    expires_at = NumberAttribute()
+    acquired_at = UTCDateTimeAttribute()
+    finished_at = NumberAttribute(null=True)  # when expires_at was set to 0 (epoch seconds)
+    # Registrations the edge can still take, written with every renewal: a trunk no edge holds
+    # reads "no capacity left" while every live edge has none (registration.as_shown).
+    room = NumberAttribute(null=True)
+    fleet = UnicodeAttribute(default=FLEET)
+
+    fleet_index = FleetIndex()
 
 
 class ClaimModel(Model):
@@ -104,10 +149,8 @@ class ClaimModel(Model):
     `registration:<address>:<port>:<extension>` (one trunk registers a PBX extension, across
     tenants: adapters/dynamodb/registration_claims.py), which expire unless renewed."""
 
-    class Meta:
+    class Meta(_Meta):
         table_name = names.claims_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     claim = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
@@ -125,10 +168,8 @@ class AgentTenantIndex(GlobalSecondaryIndex["AgentModel"]):
 
 
 class AgentModel(Model):
-    class Meta:
+    class Meta(_Meta):
         table_name = names.agents_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     agent_id = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute()
@@ -147,10 +188,8 @@ class AgentModel(Model):
 class DirectoryEntryModel(Model):
     """A trunk's directory: who callers can ask for, one item per extension."""
 
-    class Meta:
+    class Meta(_Meta):
         table_name = names.directory_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     trunk_id = UnicodeAttribute(hash_key=True)
     extension = UnicodeAttribute(range_key=True)
@@ -163,10 +202,8 @@ class DirectoryEntryModel(Model):
 class TenantSettingsModel(Model):
     """One item per tenant that has changed a setting (absent: the defaults)."""
 
-    class Meta:
+    class Meta(_Meta):
         table_name = names.settings_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     tenant_id = UnicodeAttribute(hash_key=True)
     default_country = UnicodeAttribute(null=True)
@@ -188,10 +225,8 @@ class CallRecordModel(Model):
     """One item per call. `sort_key` = `<started_at ISO>#<call_id>` so "the last N calls in the
     last 24 h" is one bounded query (descending, Limit N, sort_key >= now-24h)."""
 
-    class Meta:
+    class Meta(_Meta):
         table_name = names.calls_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     trunk_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
@@ -217,10 +252,8 @@ class CallRecordModel(Model):
 class ErrorRecordModel(Model):
     """Phone-related errors for Diagnostics; `sort_key` = `<at ISO>#<error_id>`, 7-day TTL."""
 
-    class Meta:
+    class Meta(_Meta):
         table_name = names.errors_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     trunk_id = UnicodeAttribute(hash_key=True)
     sort_key = UnicodeAttribute(range_key=True)
@@ -258,10 +291,8 @@ class PhoneNumberModel(Model):
     """A public number (DID) bound to a trunk's AI extension and an agent. Its uniqueness across
     tenants is a `did:<e164>` claim written in the same transaction."""
 
-    class Meta:
+    class Meta(_Meta):
         table_name = names.phone_numbers_table()
-        region = aws.region()
-        billing_mode = "PAY_PER_REQUEST"
 
     number_id = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute()
@@ -278,6 +309,15 @@ class PhoneNumberModel(Model):
 
 
 MODELS: tuple[type[Model], ...] = (
-    TrunkModel, ClaimModel, AgentModel, DirectoryEntryModel, CallRecordModel, ErrorRecordModel,
+    TrunkModel, EdgeLeaseModel, ClaimModel, AgentModel, DirectoryEntryModel, CallRecordModel, ErrorRecordModel,
     PhoneNumberModel, TenantSettingsModel,
 )
+
+
+def connect(models: tuple[type[Model], ...] = MODELS) -> None:
+    """Build each table's botocore client now, on one thread. pynamodb builds it on first use
+    without a lock, so a pool of threads making their first calls at once built one each: at
+    an edge's start, ten threads claiming and reading trunks spent seconds of CPU building ten
+    clients per table before the first trunk could register."""
+    for model in models:
+        model._get_connection().connection.client  # noqa: B018 (a property that builds it)

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import time
+
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from ...domain.assignment import Lease
+from ...domain.assignment import FleetRoom, Lease, edge_of, free_holder, is_free
 from ...domain.errors import Conflict, NotFound
 from ...domain.messages import order_key
 from ...domain.registration import RegistrationState, RegistrationStatus
 from ...domain.trunk import PbxType, SipAccount, Transport, Trunk
 from ...service_layer.ports import TrunkRepository
 from .conditions import is_conditional_failure, same_version
-from .models import AgentModel, ClaimModel, TrunkModel
+from .fleet import read_fleet
+from .models import AgentModel, ClaimModel, EdgeLeaseModel, TrunkModel
 
 DUPLICATE = "A trunk for extension {ext} on {domain} already exists."
 CHANGED = "The trunk was changed by another request at the same time; reload and try again."
 
 
-def to_domain(item: TrunkModel) -> Trunk:
+def to_domain(item: TrunkModel, lease_expires_at: float = 0.0) -> Trunk:
+    """`lease_expires_at`: the expiry of the edge lease the trunk is held under (its holder's
+    item, read separately: `DynamoTrunkRepository` reads it, an edge knows its own)."""
     lease = None
-    if item.lease_owner:
-        lease = Lease(item.lease_owner, int(item.lease_fence), float(item.lease_expires_at),
-                      item.lease_since)
+    if not is_free(item.lease_holder):
+        lease = Lease(edge_of(item.lease_holder), int(item.lease_fence), lease_expires_at,
+                      item.lease_since, item.lease_holder)
     return Trunk(
         trunk_id=item.trunk_id, tenant_id=item.tenant_id, pbx_type=PbxType(item.pbx_type),
         account=SipAccount(item.domain, item.extension, item.username,
@@ -49,6 +54,24 @@ def to_domain(item: TrunkModel) -> Trunk:
         bound_numbers=None if item.bound_count is None
         else frozenset(item.bound_numbers or ()),
     )
+
+
+def _with_leases(items: list[TrunkModel]) -> list[Trunk]:
+    """The trunks with their leases: a trunk is held until its holder's edge lease expires, so
+    that expiry is read from the edges' table (one read per distinct holder, batched)."""
+    holders = sorted({i.lease_holder for i in items if not is_free(i.lease_holder)})
+    expiries = {e.holder: _held_until(e) for e in EdgeLeaseModel.batch_get(holders)} \
+        if holders else {}
+    return [to_domain(i, expiries.get(i.lease_holder or "", 0.0)) for i in items]
+
+
+def _held_until(edge: EdgeLeaseModel) -> float:
+    """When an edge lease ends: its expiry, or when it was finished (handed back, or found
+    expired), which is when its trunks stopped being held (registration.as_shown counts the
+    time without an edge from there)."""
+    if not edge.expires_at and edge.finished_at:
+        return float(edge.finished_at)
+    return float(edge.expires_at)
 
 
 def _status_attributes(status: RegistrationStatus) -> dict:
@@ -89,7 +112,8 @@ class DynamoTrunkRepository(TrunkRepository):
     def add(self, trunk: Trunk) -> None:
         item = TrunkModel(trunk.trunk_id, **_config_attributes(trunk),
                           **_status_attributes(trunk.registration),
-                          reg_order=order_key(trunk.generation, 0, 0))
+                          reg_order=order_key(trunk.generation, 0, 0),
+                          lease_holder=free_holder(trunk.trunk_id))
         try:
             with TransactWrite(connection=self._connection) as tx:
                 tx.save(_claim(trunk), condition=ClaimModel.claim.does_not_exist())
@@ -108,12 +132,19 @@ class DynamoTrunkRepository(TrunkRepository):
 
     def find(self, trunk_id: str) -> Trunk | None:
         try:
-            return to_domain(TrunkModel.get(trunk_id, consistent_read=True))
+            item = TrunkModel.get(trunk_id, consistent_read=True)
         except DoesNotExist:
             return None
+        return _with_leases([item])[0]
 
     def list(self, tenant_id: str) -> list[Trunk]:
-        return [to_domain(i) for i in TrunkModel.tenant_index.query(tenant_id)]
+        return _with_leases(list(TrunkModel.tenant_index.query(tenant_id)))
+
+    def fleet_room(self) -> FleetRoom:
+        """The live edges' room, as each wrote it with its last renewal (one Query of the
+        fleet index and one batch read of the edges' lease items, a few hundred at most)."""
+        now = time.time()
+        return FleetRoom.of(edge.room for edge in read_fleet() if edge.alive(now))
 
     def replace(self, before: Trunk, after: Trunk) -> None:
         config = _config_attributes(after)

@@ -125,6 +125,7 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
         "no_answer": "No answer", "answered_elsewhere": "Answered elsewhere",
         "agent_never_started": "Reached us, agent never started",
         "no_agent": "Rejected: no agent linked", "busy": "Busy",
+        "edge_failed": "Cut off: our edge failed",
     }
     transferred = next(c for c in calls if c["outcome"] == "transferred")
     assert transferred["caller"] == {"number": "+35312345678", "name": "Ann"}
@@ -224,15 +225,13 @@ def test_a_burst_of_identical_refusals_is_one_row_with_a_count(alice, core, boun
 
 def test_credentials_are_valid_once_registered_while_an_edge_holds_the_trunk(alice, core,
                                                                               bound):
-    from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
-
     trunk, _, number, _ = bound
     since = ago(minutes=3)
     core.trunks.record_registration(trunk["id"], order_key(1, 1, 1), RegistrationStatus(
         state=RegistrationState.REGISTERED, sip_code=200, since=since,
         expires_at=ago(minutes=-4)))
     unheld = diagnostics_of(alice, number)["health"]
-    assert DynamoLeaseStore("edge-test-3").claim(trunk["id"], time.time()) is not None
+    hold(trunk["id"], "edge-test-3", time.time())
 
     health = diagnostics_of(alice, number)["health"]
 
@@ -265,12 +264,20 @@ def test_credentials_are_invalid_only_after_an_auth_failure(alice, core, bound, 
     assert health["credentials_valid"] == credentials
 
 
-def test_the_edge_holding_the_trunk_is_shown_with_since_when(alice, bound):
+def hold(trunk_id: str, edge_id: str, now: float) -> None:
+    """An edge's lease from `now`, and the trunk claimed under it."""
     from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
+    from smartalex.domain.assignment import free_holder, holder_of
 
+    store = DynamoLeaseStore(edge_id)
+    store.acquire(holder_of(edge_id, 1), now)
+    assert store.claim(trunk_id, free_holder(trunk_id), holder_of(edge_id, 1), now) is not None
+
+
+def test_the_edge_holding_the_trunk_is_shown_with_since_when(alice, bound):
     trunk, _, number, _ = bound
     now = time.time()
-    assert DynamoLeaseStore("edge-test-1").claim(trunk["id"], now) is not None
+    hold(trunk["id"], "edge-test-1", now)
 
     assignment = diagnostics_of(alice, number)["health"]["assignment"]
 
@@ -279,10 +286,8 @@ def test_the_edge_holding_the_trunk_is_shown_with_since_when(alice, bound):
 
 
 def test_an_expired_lease_is_not_held(alice, bound):
-    from smartalex.adapters.dynamodb.leases import DynamoLeaseStore
-
     trunk, _, number, _ = bound
-    DynamoLeaseStore("edge-test-2", lease_seconds=1).claim(trunk["id"], time.time() - 60)
+    hold(trunk["id"], "edge-test-2", time.time() - 60)  # that edge has not renewed since
 
     assert diagnostics_of(alice, number)["health"]["assignment"] == {
         "held": False, "edge": None, "since": None}

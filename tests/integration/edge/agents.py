@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from websockets.exceptions import ConnectionClosedError
 from websockets.sync.server import serve
 
 from smartalex.domain import agent_protocol as protocol
@@ -46,6 +47,7 @@ class ScriptedAgent:
     received: "queue.Queue[dict]" = field(default_factory=queue.Queue)
     connections: int = 0
     handshakes: list = field(default_factory=list)  # each connection's request headers
+    closed: threading.Event = field(default_factory=threading.Event)  # a stream ended
 
     def start(self) -> "ScriptedAgent":
         self._server = serve(self._handle, "127.0.0.1", 0)
@@ -59,6 +61,14 @@ class ScriptedAgent:
     def _handle(self, ws) -> None:
         self.connections += 1
         self.handshakes.append(dict(ws.request.headers))
+        try:
+            self._converse(ws)
+        except ConnectionClosedError:
+            pass  # the edge's process died mid-call (test_worker_death.py)
+        finally:
+            self.closed.set()
+
+    def _converse(self, ws) -> None:
         stream_sid = ""
         for raw in ws:
             self.received.put(json.loads(raw))

@@ -18,6 +18,7 @@ import pytest
 from smartalex.adapters.dynamodb.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[3]
+POLL_SECONDS = 0.5  # the test edges' assignment poll (SMARTALEX_EDGE_POLL_SECONDS)
 
 
 def wipe_tables() -> None:
@@ -59,7 +60,7 @@ class EdgeProcess:
         self.log = tmp / f"{self.edge_id}.log"
         env = dict(identity.process_environment(os.environ),
                    SMARTALEX_EDGE_ID=self.edge_id, SMARTALEX_EDGE_WORKERS=str(workers),
-                   SMARTALEX_EDGE_SIP_BIND="127.0.0.1", SMARTALEX_EDGE_POLL_SECONDS="0.5",
+                   SMARTALEX_EDGE_SIP_BIND="127.0.0.1", SMARTALEX_EDGE_POLL_SECONDS=str(POLL_SECONDS),
                    SMARTALEX_EDGE_HEALTH_FILE=str(self.health_file),
                    # Tests use IP literals; a name must never reach the host's (non-loopback) DNS.
                    SMARTALEX_EDGE_NAMESERVERS="127.0.0.1")

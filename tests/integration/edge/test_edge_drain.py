@@ -3,6 +3,8 @@ once and lets the calls in progress finish, up to its drain time."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .agents import ScriptedAgent
@@ -14,7 +16,8 @@ pytestmark = pytest.mark.sip
 
 def held_by(control_plane, trunk, edge) -> bool:
     current = control_plane.trunks.get(TENANT, trunk.trunk_id)
-    return current.lease is not None and current.lease.owner == edge.edge_id \
+    lease = current.held_at(time.time())
+    return lease is not None and lease.owner == edge.edge_id \
         and current.registration.state == "registered"
 
 
@@ -108,8 +111,10 @@ def test_an_edge_that_lets_the_extension_go_says_so_at_once(control_plane, offic
     stored = control_plane.trunks.get(TENANT, trunk.trunk_id)
     assert (stored.registration.state, stored.registration.error) == ("connecting",
                                                                       WAITING_FOR_EDGE)
-    assert stored.lease is None  # handed back
-    shown = as_shown(stored.registration, None, datetime.now(timezone.utc))  # what the API reads
+    now = datetime.now(timezone.utc)
+    assert stored.held_at(now.timestamp()) is None  # handed back: the edge's lease finished
+    shown = as_shown(stored.registration, stored.lease.expires_at if stored.lease else None,
+                     now)  # what the API reads
     assert (shown.label("1000"), shown.error) == ("Connecting", WAITING_FOR_EDGE)
     assert pbx.contacts("1000") == []
     assert not [e for e in errors(control_plane, trunk) if e.message == WAITING_FOR_EDGE]

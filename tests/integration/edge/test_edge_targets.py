@@ -5,8 +5,6 @@ now. SMARTALEX_EDGE_PUBLIC_TARGETS_ONLY=1 gives a local edge the deployed stages
 from __future__ import annotations
 
 import asyncio
-import queue
-import weakref
 
 import pytest
 

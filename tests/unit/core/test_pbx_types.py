@@ -58,3 +58,12 @@ def test_a_403_message_names_what_blocks_outside_registration_on_that_pbx():
     assert "(3CX: the user's \"Disallow use of extension outside the LAN\" option" in message
     generic = explain(Problem.FORBIDDEN, 403, "Forbidden", TARGET, preset("other").words)
     assert "register from outside its own network, or the extension is disabled" in generic
+
+
+@pytest.mark.parametrize("pbx_type", list(PbxType))
+def test_every_guide_says_how_the_answer_delay_fits_its_ring_groups_and_queues(pbx_type):
+    guide = (DOCS / f"{pbx_type.value}.md").read_text()
+    section = guide.split("## Ring groups and queues", 1)[1].split("\n## ", 1)[0]
+    assert "answer delay" in section and "README.md#ring-groups" in section
+    assert "## Ring groups, hunt groups and queues: the answer delay" in \
+        (DOCS / "README.md").read_text()

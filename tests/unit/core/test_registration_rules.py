@@ -261,10 +261,11 @@ def test_an_extension_registered_by_another_trunk_is_retried_every_30_seconds():
 
 from datetime import datetime, timedelta, timezone  # noqa: E402
 
+from smartalex.domain.assignment import FleetRoom  # noqa: E402
 from smartalex.domain.registration import (  # noqa: E402
+    FLEET_FULL,
     NO_CAPACITY,
     WAITING_FOR_EDGE,
-    RegistrationStatus,
     as_shown,
 )
 
@@ -301,6 +302,37 @@ def test_a_new_trunk_nobody_took_for_minutes_says_so_too():
 def test_no_capacity_reported_by_the_edge_that_let_go_is_kept():
     handed_back = RegistrationStatus(error=NO_CAPACITY, since=NOW - timedelta(seconds=10))
     assert as_shown(handed_back, None, NOW).error == NO_CAPACITY
+
+
+def test_every_live_edge_full_reads_no_capacity_left():
+    waiting = RegistrationStatus(since=NOW - timedelta(seconds=5))
+    shown = as_shown(waiting, None, NOW, FleetRoom(edges=3, with_room=0))
+    assert (shown.state, shown.error) == (RegistrationState.CONNECTING, FLEET_FULL)
+    assert shown.error.startswith("No capacity left: every edge is full")
+    # ...however long it has waited: the wait is the fleet's size, not a hand-over
+    long_ago = RegistrationStatus(since=NOW - timedelta(minutes=10))
+    assert as_shown(long_ago, None, NOW, FleetRoom(edges=3, with_room=0)).error == FLEET_FULL
+
+
+def test_an_edge_with_room_or_no_edge_at_all_is_not_no_capacity():
+    waiting = RegistrationStatus(since=NOW - timedelta(seconds=5))
+    assert as_shown(waiting, None, NOW, FleetRoom(edges=3, with_room=1)).error == \
+        WAITING_FOR_EDGE
+    assert as_shown(waiting, None, NOW, FleetRoom(edges=0, with_room=0)).error == \
+        WAITING_FOR_EDGE
+
+
+def test_a_held_or_failed_trunk_ignores_the_fleet():
+    full = FleetRoom(edges=2, with_room=0)
+    assert as_shown(REGISTERED_NOW, LEASED, NOW, full) == REGISTERED_NOW
+    failed = RegistrationStatus(state=RegistrationState.FAILED, error="Wrong password")
+    assert as_shown(failed, None, NOW, full) == failed
+
+
+def test_the_fleet_room_counts_edges_that_have_not_written_it_as_having_room():
+    assert FleetRoom.of([0, 0]) == FleetRoom(edges=2, with_room=0)
+    assert FleetRoom.of([0, None, 7]) == FleetRoom(edges=3, with_room=2)
+    assert not FleetRoom.of([]).full and FleetRoom.of([0]).full
 
 
 def test_a_registration_that_ran_out_reads_connecting_even_while_held():

@@ -1,5 +1,6 @@
-"""One PBX extension, one trunk, across tenants: the supervisor claims a trunk's registration
-identity before its worker may send REGISTER (no processes; fake claims table)."""
+"""One PBX extension, one trunk, across tenants: the edge claims a trunk's registration
+identity before its worker may send REGISTER (edge/control.py; no processes, no threads; fake
+claims table)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from edge.protocol import ExtensionChecked, RegistrarResolved, Release
 from edge.supervisor import Supervisor
 from smartalex.domain.assignment import registration_identity
 
+from .conftest import poll, ready, settle
 from .fakes import TRUNK, FakeRegistrationClaims
-from .test_worker_process import RecordingConn
 
 OTHER = "trk_other"
 PBX = ("203.0.113.10",)
@@ -24,9 +25,8 @@ def claims() -> FakeRegistrationClaims:
 @pytest.fixture
 def edge(make_supervisor, claims) -> Supervisor:
     edge = make_supervisor(claims)
-    for w in edge.workers:
-        w.ready, w.conn = True, RecordingConn()
-    edge.sync_assignments()
+    ready(edge)
+    poll(edge)
     return edge
 
 
@@ -37,13 +37,14 @@ def answers(edge: Supervisor) -> list[ExtensionChecked]:
 def resolve(edge: Supervisor, addresses=PBX, generation: int = 1) -> None:
     """The worker's message, then the loop's claims of what the workers resolved."""
     w = edge.worker_for(TRUNK)
-    edge.on_worker_message(w, RegistrarResolved(TRUNK, generation, addresses))
-    edge.check_extensions()
+    edge.on_worker_message(w, RegistrarResolved(TRUNK, generation,
+                                                tuple((a, 5060) for a in addresses)))
+    settle(edge)
 
 
 def identity(table, addresses=PBX) -> tuple[str, ...]:
     account = table.trunks[TRUNK].account
-    return registration_identity(addresses, account.port, account.extension)
+    return registration_identity([(a, account.port) for a in addresses], account.extension)
 
 
 def test_a_free_extension_is_claimed_for_the_trunk_and_the_worker_may_register(
@@ -85,7 +86,8 @@ def test_a_claim_that_cannot_be_written_is_retried_and_the_worker_waits(edge, cl
     resolve(edge)
     assert answers(edge) == []
     claims.failing = False
-    edge.keep_registration_claims()
+    edge.control.keep_registration_claims()
+    edge.take_events()
     assert answers(edge) == [ExtensionChecked(TRUNK, 1, True)]
 
 
@@ -93,29 +95,30 @@ def test_the_claim_is_renewed_while_the_trunk_is_held(edge, claims, table, time)
     resolve(edge)
     first = claims.owners[identity(table)[0]][1]
     time.advance(41)
-    edge.keep_registration_claims()
+    edge.control.keep_registration_claims()
+    edge.take_events()
     assert claims.owners[identity(table)[0]][1] == first + 41
 
 
 def test_a_deleted_trunk_frees_its_extension(edge, claims, table):
     resolve(edge)
     table.delete(TRUNK)
-    edge.sync_assignments()
+    poll(edge)
     assert claims.owners == {}
 
 
 def test_a_trunk_moved_to_another_edge_keeps_its_claim_for_the_next_holder(
         edge, claims, table, time):
     resolve(edge)
-    table.take_over(TRUNK, "edge-b", time.wall())
-    edge.sync_assignments()
-    assert set(claims.owners) == set(identity(table)) and TRUNK not in edge.claimed
+    table.take_over(TRUNK, "edge-b#1")
+    poll(edge)
+    assert set(claims.owners) == set(identity(table)) and TRUNK not in edge.control.claimed
 
 
 def test_a_changed_registrar_gives_back_the_old_identity(edge, claims, table):
     resolve(edge)
     table.bump_generation(TRUNK)
-    edge.sync_assignments()
+    poll(edge)
     resolve(edge, addresses=("198.51.100.99",), generation=2)
     assert set(claims.owners) == set(identity(table, ("198.51.100.99",)))
 
@@ -125,6 +128,31 @@ def test_a_claim_lost_to_another_trunk_lets_the_trunk_go(edge, claims, table, ti
     for key in identity(table):  # ours lapsed during an outage; another trunk took it
         claims.owners[key] = (OTHER, time.wall() + 500)
     time.advance(41)
-    edge.keep_registration_claims()
+    edge.control.keep_registration_claims()
+    edge.take_events()
     w = edge.worker_for(TRUNK)
-    assert Release(TRUNK) in w.conn.sent and TRUNK not in edge.claimed
+    assert Release(TRUNK) in w.conn.sent and TRUNK not in edge.control.claimed
+
+
+def test_renewals_due_together_are_spread_oldest_first(make_supervisor, claims, table, time,
+                                                       monkeypatch):
+    from edge import control
+
+    monkeypatch.setattr(control, "RENEWALS_PER_TURN", 2)
+    edge = make_supervisor(claims, trunks_per_worker=3)
+    ready(edge)
+    for i in range(2, 6):
+        table.add(f"trk_{i:04d}")
+    poll(edge)
+    for n, trunk_id in enumerate(sorted(edge.keeper.held)):
+        w = edge.worker_for(trunk_id)
+        edge.on_worker_message(w, RegistrarResolved(trunk_id, 1, ((f"203.0.113.{n}", 5060),)))
+        settle(edge)
+        time.advance(0.1)
+    first = {t: c.renewed_at for t, c in edge.control.claimed.items()}
+    time.advance(41)
+    edge.control.keep_registration_claims()
+    renewed = [t for t, c in edge.control.claimed.items() if c.renewed_at != first[t]]
+    assert renewed == sorted(first, key=first.get)[:2]
+    edge.control.keep_registration_claims()
+    assert all(c.renewed_at != first[t] for t, c in list(edge.control.claimed.items())[:4])

@@ -318,3 +318,74 @@ def test_our_contact_is_known_by_its_token_or_else_by_our_address():
     assert classify_bindings((stripped, desk), "abc123",
                              frozenset({"10.0.0.5:5080"})) == Bindings(True, 1)
     assert classify_bindings(None, "abc123") == Bindings(False, 0, listed=False)
+
+
+# --- several next hops (SRV targets): RFC 3263 4.3 failover ---
+
+from edge.registration import FAIL_OVER_AFTER  # noqa: E402
+
+
+def test_a_silent_hop_is_left_for_the_next_after_4_seconds_not_after_timer_f(driver, time):
+    driver.resolved(3)
+    driver.begin_attempt()
+    time.advance(FAIL_OVER_AFTER - 0.5)
+    assert driver.tick() == (None, False)
+    time.advance(0.5)
+    assert driver.tick() == (None, True) and driver.hop == 1  # no "no answer" hint yet
+    driver.begin_attempt()
+    assert driver.on_response(200, "OK", 300).state is REGISTERED
+    assert driver.hop == 1
+
+
+def test_the_no_answer_hint_comes_once_the_last_hop_is_silent_too(driver, time):
+    driver.resolved(2)
+    driver.begin_attempt()
+    time.advance(FAIL_OVER_AFTER)
+    assert driver.tick() == (None, True)
+    driver.begin_attempt()
+    time.advance(NO_ANSWER_HINT_AFTER)
+    observed, register_now = driver.tick()
+    assert (observed.problem, register_now, driver.hop) == (Problem.NO_RESPONSE, False, 1)
+
+
+@pytest.mark.parametrize("code, reason", [(408, "Request Timeout"),
+                                          (503, "Connection refused"),
+                                          (503, "Service Unavailable")])
+def test_a_timeout_a_refused_connection_or_a_503_moves_on_at_once_without_a_report(
+        driver, time, code, reason):
+    driver.resolved(2)
+    driver.begin_attempt()
+    time.advance(0.2)
+    assert driver.on_response(code, reason, 0) is None
+    assert driver.tick() == (None, True) and driver.hop == 1
+
+
+@pytest.mark.parametrize("code, reason, problem", [(401, "Unauthorized", Problem.AUTH),
+                                                   (404, "Not Found", Problem.NOT_FOUND),
+                                                   (403, "Forbidden", Problem.FORBIDDEN)])
+def test_an_answer_that_is_about_the_extension_is_not_a_reason_to_move_on(
+        driver, time, code, reason, problem):
+    driver.resolved(2)
+    driver.begin_attempt()
+    assert driver.on_response(code, reason, 0).problem is problem
+    assert driver.hop == 0
+
+
+def test_after_the_last_hop_fails_the_retry_starts_again_from_the_best(driver, time):
+    driver.resolved(2)
+    driver.begin_attempt()
+    assert driver.on_response(503, "Service Unavailable", 0) is None
+    assert driver.tick() == (None, True)
+    driver.begin_attempt()
+    observed = driver.on_response(503, "Service Unavailable", 0)
+    assert (observed.state, observed.problem) == (FAILED, Problem.SERVER)
+    assert wait_for_retry(driver, time) == 2.0  # the usual back-off
+    assert driver.hop == 0
+
+
+def test_one_hop_behaves_as_before(driver, time):
+    driver.resolved(1)
+    driver.begin_attempt()
+    time.advance(NO_ANSWER_HINT_AFTER)
+    observed, register_now = driver.tick()
+    assert (observed.problem, register_now, driver.hop) == (Problem.NO_RESPONSE, False, 0)
