@@ -52,7 +52,7 @@ from . import callers, lm
 from .audio import SAMPLE_RATE, ulaw_to_pcm
 from .conversation import Conversation, Expecting, Resolve, Say, Transfer
 from .stt import Heard, Recognizer, build_model, heard
-from .turns import Answer, Decode, Turns, settle_after
+from .turns import Answer, Decode, Turns, settles
 from .vad import Endpointer
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -128,14 +128,14 @@ def outcome(conversation: Conversation, said: Heard, matcher: Matcher) -> str | 
 
 def hear(request_audio: np.ndarray, recognizer: Recognizer, acronyms: dict[str, str],
          conversation: Conversation, matcher: Matcher, decode_ms: int = DECODE_MS) -> Heard:
-    """What the call acts on, as server.CallSession gets it from turns.Turns: the endpointer's
-    Pauses decoded while the caller goes on, each decode taking `decode_ms` of the call's
-    audio (about what a speech worker takes), so a caller who speaks again before it is done
-    is heard as in a call."""
-    turns = Turns(Endpointer(), functools.partial(settle_after, conversation, matcher))
+    """What the call acts on, as server.CallSession gets it from turns.Turns: the audio fed in
+    20 ms frames, each decode taking `decode_ms` of the call's audio (about what a speech
+    worker takes), so a caller who goes on while a Pause is decoded is heard as in a call.
+    The rendered request ends with a second of line noise, more than the endpointer waits."""
+    turns = Turns(Endpointer(), functools.partial(settles, conversation, matcher))
     running: tuple[int, Decode] | None = None      # (done at sample, job)
-    step = 160
-    for start in range(0, request_audio.size + 8 * SAMPLE_RATE, step):
+    step = SAMPLE_RATE // 50
+    for start in range(0, request_audio.size + SAMPLE_RATE, step):
         answers = [e for e in turns.feed(request_audio[start:start + step])
                    if isinstance(e, Answer)]
         if running is not None and running[0] <= start:

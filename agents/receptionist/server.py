@@ -35,7 +35,7 @@ from .exceptions import ReceptionistError
 from .player import Player
 from .stt import Heard, SpeechModel, SpeechService, heard
 from .tts import Synthesizer
-from .turns import Answer, Turns, settle_after
+from .turns import Answer, Turns, settles
 from .vad import Endpointer, SpeechStarted
 
 logger = Logger(service="receptionist")
@@ -80,7 +80,7 @@ class CallSession:
         self._model_ready = asyncio.Event()
         self._directory_seen = False
         self._tones = ToneDetector()
-        self._turns = Turns(Endpointer(), self._settle_after)
+        self._turns = Turns(Endpointer(), self._settles)
         self._merger = DigitMerger()
         self._player: Player | None = None
         self._acronyms: dict[str, str] = {}
@@ -272,8 +272,8 @@ class CallSession:
                   decode_seconds=round(transcript.decode_seconds, 3))
         return said
 
-    def _settle_after(self, said: Heard) -> int | None:
-        return settle_after(self.conversation, self._matcher, said)
+    def _settles(self, said: Heard) -> bool:
+        return settles(self.conversation, self._matcher, said)
 
     async def _prepare_replies(self, entries: list[DirectoryEntry]) -> None:
         """The directory matcher (to tell a finished request from a pause) and the

@@ -1,22 +1,23 @@
 """When the caller has finished a request, and what they said: the endpointer's events, the
-recogniser's results and the rule for answering early, in one object with no I/O and no clock
-(it counts audio), used by the server and the bench alike.
+recogniser's results and the rule for answering early, in one object with no I/O, no clock and
+no threads (it counts audio frames), driven by the server and by the bench alike.
 
-The caller's wait for a reply is the quiet the receptionist waits for plus the decode (100-200
-ms of a core). So decoding starts early: every Pause (vad.PAUSE_MS without voice) hands the
-audio so far to the recogniser while the caller may still be speaking. When a Pause's result
-settles the question (`settle_after`: one directory match, a yes or no to the offer) and the
-caller has stayed quiet since that Pause for SETTLE_MS, the utterance ends there and the answer
-goes out, its decode already done. Anything else waits for the end of the utterance
-(vad.END_SILENCE_MS), which reuses the last Pause's decode when no voice came after it.
+The caller's wait for a reply is the quiet the receptionist waits for plus a decode (100-200 ms
+of a core in a speech worker). So decoding starts early: every Pause (vad.PAUSE_MS without
+voice) hands the audio so far to the recogniser while the caller may still go on. When a
+Pause's result settles the question (`settles`: one directory match, a yes or no to the
+reception offer, a pick among the names offered) and the caller has stayed quiet for
+SETTLE_MS since their last word, the utterance ends there and the answer goes out, its decode
+already done. Anything else waits for the end of the utterance (vad.END_SILENCE_MS), which
+reuses the last Pause's decode when no voice came after that Pause.
 
-A call has one decode running at a time (`next_job`); a Pause overtaken by a later Pause, by
-the caller speaking again, or by the end of its utterance before its turn is not decoded.
+The driver decodes one job at a time: `next_job`, then `decoded` with its result. A Pause
+overtaken by a later Pause, by voice, or by the end of its utterance before its turn comes is
+not decoded, nor is one with too little voice to be speech (MIN_VOICED_MS: a cough).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,9 +34,9 @@ from .vad import Endpointer, Pause, SpeechStarted, Utterance
 # Shorter "speech" is a cough or a click: heard as nothing. (Speech starts at 120 ms of voice;
 # a quick "no" or "yep" has 180-250 ms.)
 MIN_VOICED_MS = 150
-# Quiet after a request the directory matches before answering it, without waiting for the end
-# of the utterance: a caller who pauses this long mid-sentence ("Sarah... Murphy's assistant")
-# is answered on what they said so far.
+# Quiet after a request that settles the question before it is answered without waiting for
+# the end of the utterance; a caller who goes on after this long ("Sarah... Murphy's
+# assistant") is answered on what they had said.
 SETTLE_MS = 300
 
 Key = tuple[int, int]    # an utterance and where its voice ended (vad.Pause.key)
@@ -43,7 +44,7 @@ Key = tuple[int, int]    # an utterance and where its voice ended (vad.Pause.key
 
 @dataclass(frozen=True)
 class Decode:
-    """Audio to decode: a Pause's (speculative) or the finished utterance's."""
+    """Audio to decode: a Pause's (the caller may go on) or a finished utterance's."""
 
     audio: np.ndarray
     key: Key
@@ -58,29 +59,34 @@ class Answer:
     early: bool = False  # at a Pause, before the end of the utterance
 
 
-def settle_after(conversation: Conversation, matcher: Matcher | None, said: Heard) -> int | None:
-    """How long the caller must stay quiet before `said` is answered as it stands (ms); None
-    when it does not settle anything (no match, several, or not listening). The edge's matcher
-    gives the same answer to the `resolve` that follows."""
+def settles(conversation: Conversation, matcher: Matcher | None, said: Heard) -> bool:
+    """Whether the conversation would act on `said` as it stands: an answer it reads itself,
+    or a request the directory matches (the edge's matcher gives the same answer to the
+    `resolve` that follows)."""
+    if not said.text:
+        return False
     if conversation.reads_itself(said.raw, said.alternatives):
-        return SETTLE_MS
-    if matcher is None or not conversation.listening or not said.text:
-        return None
-    resolution = resolve_hypotheses(matcher, said.text, said.alternatives)
-    return SETTLE_MS if resolution.verdict is Verdict.MATCH else None
+        return True
+    if matcher is None or not conversation.listening:
+        return False
+    return resolve_hypotheses(matcher, said.text, said.alternatives).verdict is Verdict.MATCH
 
 
 class Turns:
-    def __init__(self, endpointer: Endpointer, settle_after: Callable[[Heard], int | None],
-                 min_voiced_ms: int = MIN_VOICED_MS):
+    """The caller's turns in one call. `settles(heard)` says whether a Pause's result can be
+    answered before the utterance ends."""
+
+    def __init__(self, endpointer: Endpointer, settles: Callable[[Heard], bool],
+                 settle_ms: int = SETTLE_MS, min_voiced_ms: int = MIN_VOICED_MS):
         self._endpointer = endpointer
-        self._settle_after = settle_after
+        self._settles = settles
+        self._settle_ms = settle_ms
         self._min_voiced_ms = min_voiced_ms
-        self._jobs: list[Decode] = []
+        self._jobs: list[Decode] = []          # finished utterances first, then at most a Pause
         self._running: Decode | None = None
-        self._awaited: Key | None = None        # an ended utterance waiting for the running decode
-        self._heard: OrderedDict[Key, Heard] = OrderedDict()   # recent results
-        self._settled: tuple[Key, Heard, int] | None = None    # answer once quiet this long
+        self._awaited: Key | None = None       # an ended utterance whose Pause is being decoded
+        self._last: tuple[Key, Heard] | None = None       # the last Pause decoded
+        self._settled: tuple[Key, Heard] | None = None    # to answer once quiet long enough
 
     @property
     def in_speech(self) -> bool:
@@ -97,7 +103,10 @@ class Turns:
             if isinstance(event, SpeechStarted):
                 out.append(event)
             elif isinstance(event, Pause):
-                self._jobs.append(Decode(event.audio, event.key, final=False))
+                # an earlier Pause waiting for its turn is overtaken (and its audio let go)
+                self._jobs = [job for job in self._jobs if job.final]
+                if event.voiced_ms >= self._min_voiced_ms:
+                    self._jobs.append(Decode(event.audio, event.key, final=False))
             else:
                 out += self._ended(event)
         return out + self._answer_if_settled()
@@ -106,13 +115,13 @@ class Turns:
         """Forget the utterance in progress (it was keypad tones)."""
         self._endpointer.reset()
         self._settled = None
-        self._jobs = [job for job in self._jobs if job.final]
 
     def next_job(self) -> Decode | None:
-        """The next audio to decode, once the previous decode is done (`decoded`)."""
+        """The next audio to decode; call `decoded` with its result before asking again. A
+        Pause whose utterance has ended, or that voice came after, is skipped."""
         while self._jobs:
             job = self._jobs.pop(0)
-            if job.final or (not self._jobs and self._endpointer.quiet_ms(job.key) is not None):
+            if job.final or self._endpointer.quiet_ms(job.key) is not None:
                 self._running = job
                 return job
         return None
@@ -120,26 +129,22 @@ class Turns:
     def decoded(self, job: Decode, said: Heard | None) -> list[Answer]:
         """The recogniser's result for `job` (None: the decode failed)."""
         self._running = None
-        if said is not None:
-            self._heard[job.key] = said
-            while len(self._heard) > 4:
-                self._heard.popitem(last=False)
-        if job.final or self._awaited == job.key:
+        if job.final or job.key == self._awaited:
             self._awaited = None
             return [Answer(said or Heard(""))]
-        if said is not None and said.text:
-            wait = self._settle_after(said)
-            if wait is not None:
-                self._settled = (job.key, said, wait)
+        if said is None:
+            return []
+        self._last = (job.key, said)
+        if self._settles(said):
+            self._settled = (job.key, said)
         return self._answer_if_settled()
 
     def _ended(self, utterance: Utterance) -> list[Answer]:
         self._settled = None
         if utterance.voiced_ms < self._min_voiced_ms:
             return [Answer(Heard(""))]
-        said = self._heard.get(utterance.key)
-        if said is not None:
-            return [Answer(said)]
+        if self._last is not None and self._last[0] == utterance.key:
+            return [Answer(self._last[1])]
         if self._running is not None and self._running.key == utterance.key:
             self._awaited = utterance.key
             return []
@@ -149,12 +154,12 @@ class Turns:
     def _answer_if_settled(self) -> list[Answer]:
         if self._settled is None:
             return []
-        key, said, wait = self._settled
+        key, said = self._settled
         quiet = self._endpointer.quiet_ms(key)
         if quiet is None:            # the caller spoke again, or the utterance has ended
             self._settled = None
             return []
-        if quiet < wait:
+        if quiet < self._settle_ms:
             return []
         self._settled = None
         self._endpointer.finish(key)

@@ -39,6 +39,7 @@ class Pause:
     audio: np.ndarray
     utterance: int         # which utterance (Utterance.number) it belongs to
     voice_end: int         # samples of `audio` up to the end of its last voice
+    voiced_ms: int         # how much of it was voice
 
     @property
     def key(self) -> tuple[int, int]:
@@ -166,7 +167,8 @@ class Endpointer:
         if len(self._speech) >= self._max_frames:
             return self._finish(truncated=True)
         if self._trailing == self._pause_frames:
-            return Pause(np.concatenate(self._speech), self._number, self._voice_end())
+            return Pause(np.concatenate(self._speech), self._number, self._voice_end(),
+                         self._voiced * FRAME_MS)
         return None
 
     def _finish(self, truncated: bool) -> Utterance:
