@@ -35,7 +35,7 @@ from .exceptions import ReceptionistError
 from .player import Player
 from .stt import Heard, SpeechModel, SpeechService, heard
 from .tts import Synthesizer
-from .turns import Answer, Turns, settles
+from .turns import Answer, Decode, Turns, settles
 from .vad import Endpointer, SpeechStarted
 
 logger = Logger(service="receptionist")
@@ -247,26 +247,26 @@ class CallSession:
             await self._jobs_ready.wait()
             self._jobs_ready.clear()
             while (job := self._turns.next_job()) is not None:
-                said = await self._decode(job.audio)
+                said = await self._decode(job)
                 for answer in self._turns.decoded(job, said):
                     self._answer(answer)
 
     def _answer(self, answer: Answer) -> None:
         said = answer.heard
         if answer.early:
-            self._log("info", "Heard (at a pause)", text=said.text)
+            self._log("info", "Answering at a pause", text=said.text)
         self._act(self.conversation.heard(said.text, time.monotonic(), said.alternatives,
                                           said.raw))
 
-    async def _decode(self, audio) -> Heard | None:
+    async def _decode(self, job: Decode) -> Heard | None:
         await self._model_ready.wait()
         try:
-            transcript = await self.services.speech.transcribe(self._model, audio)
+            transcript = await self.services.speech.transcribe(self._model, job.audio)
         except Exception:
             self._log("exception", "Could not decode an utterance")
             return None
         said = heard(transcript, self._acronyms)
-        self._log("info", "Heard", text=said.text,
+        self._log("info", "Heard", text=said.text, at_pause=not job.final,
                   alternatives=len(said.alternatives),
                   seconds=round(transcript.audio_seconds, 2),
                   decode_seconds=round(transcript.decode_seconds, 3))
