@@ -53,9 +53,14 @@ def test_speech_starts_then_pauses_then_ends(speech):
     assert words[0] <= start < words[0] + 0.4
     assert words[1] + 0.1 <= paused <= words[1] + 0.3     # about 160 ms of quiet: a Pause
     assert words[1] + 0.6 <= end <= words[1] + 0.9        # about 700 ms ends the utterance
-    # nothing was said after the Pause: the same utterance, with more of its quiet kept
+    # nothing was said after the Pause: the same utterance, the same 300 ms of quiet kept
+    # (the Pause's 160 ms of it made up to 300 by repeating it)
     assert pause.key == utterance.key and utterance.number == pause.utterance == 1
-    assert np.array_equal(pause.audio, utterance.audio[:pause.audio.size])
+    assert pause.audio.size == utterance.audio.size == pause.voice_end + 300 * 8
+    heard_by_then = pause.voice_end + 160 * 8
+    assert np.array_equal(pause.audio[:heard_by_then], utterance.audio[:heard_by_then])
+    repeated = pause.audio[pause.voice_end + 20 * 8:heard_by_then]   # its last 140 ms
+    assert np.array_equal(pause.audio[heard_by_then:], repeated)
     assert utterance.voiced_ms >= 500 and not utterance.truncated
 
 
