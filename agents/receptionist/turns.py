@@ -3,13 +3,13 @@ recogniser's results and the rule for answering early, in one object with no I/O
 no threads (it counts audio frames), driven by the server and by the bench alike.
 
 The caller's wait for a reply is the quiet the receptionist waits for plus a decode (100-200 ms
-of a core in a speech worker). So decoding starts early: every Pause (vad.PAUSE_MS without
-voice) hands the audio so far to the recogniser while the caller may still go on. When a
-Pause's result settles the question (`settles`: one directory match, a yes or no to the
-reception offer, a pick among the names offered) and the caller has stayed quiet for
-SETTLE_MS since their last word, the utterance ends there and the answer goes out, its decode
-already done. Anything else waits for the end of the utterance (vad.END_SILENCE_MS), which
-reuses the last Pause's decode when no voice came after that Pause.
+of a core in a speech worker). So decoding starts early: a Pause (vad.PAUSE_MS without voice,
+and again at vad.KEEP_QUIET_MS) hands the audio so far to the recogniser while the caller may
+still go on. When a Pause's result settles the question (`settles`: one directory match, a
+yes or no to the reception offer, a pick among the names offered) and the caller has stayed
+quiet for SETTLE_MS since their last word, the utterance ends there and the answer goes out,
+its decode already done. Anything else waits for the end of the utterance
+(vad.END_SILENCE_MS), which reuses the last Pause's decode when no voice came after it.
 
 The driver decodes one job at a time: `next_job`, then `decoded` with its result. A Pause
 overtaken by a later Pause, by voice, or by the end of its utterance before its turn comes is

@@ -9,9 +9,10 @@ after its first syllables. Speech starts once 6 of the last 10 frames were voice
 for barge-in); it ends after 700 ms without voice, or at 6 s, whichever comes first.
 
 Waiting 700 ms is most of the time between the caller's last word and the reply, so after a
-short gap without voice (PAUSE_MS) the endpointer offers a `Pause` with the audio so far: the
-caller may have finished. turns.py decodes it at once and, when what it heard settles the
-question and the caller has stayed quiet long enough, answers and calls `finish()`.
+short gap without voice (PAUSE_MS), and again after KEEP_QUIET_MS, the endpointer offers a
+`Pause` with the audio so far: the caller may have finished. turns.py decodes it at once and,
+when what it heard settles the question and the caller has stayed quiet long enough, answers
+and calls `finish()`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from .audio import FRAME_MS, SAMPLE_RATE, level_dbfs
 
 END_SILENCE_MS = 700   # without voice this long, the utterance has ended
 PAUSE_MS = 160         # without voice this long, a Pause: decode what was said so far
-KEEP_QUIET_MS = 300    # of the quiet after the last voice, what the recogniser is given
+KEEP_QUIET_MS = 300    # of the quiet after the last voice, what the recogniser is given; a
+                       # second Pause comes when there is this much
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ class Endpointer:
             return self._finish(truncated=False)
         if len(self._speech) >= self._max_frames:
             return self._finish(truncated=True)
-        if self._trailing == self._pause_frames:
+        if self._trailing in (self._pause_frames, KEEP_QUIET_MS // FRAME_MS):
             return Pause(self._with_quiet(self._speech), self._number, self._voice_end(),
                          self._voiced * FRAME_MS)
         return None

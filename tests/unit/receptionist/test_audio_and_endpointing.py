@@ -47,15 +47,17 @@ def test_speech_starts_then_pauses_then_ends(speech):
     said = speech("put me through to billing")   # with line noise before and after
     quiet = np.zeros(8000, dtype=np.int16)
     events = feed(Endpointer(), np.concatenate([quiet, said, quiet, quiet]))
-    assert [type(e) for _, e in events] == [SpeechStarted, Pause, Utterance]
-    (start, _), (paused, pause), (end, utterance) = events
+    assert [type(e) for _, e in events] == [SpeechStarted, Pause, Pause, Utterance]
+    (start, _), (paused, pause), (paused_again, again), (end, utterance) = events
     words = 1 + np.flatnonzero(np.abs(said) > 2000)[[0, -1]] / 8000
     assert words[0] <= start < words[0] + 0.4
     assert words[1] + 0.1 <= paused <= words[1] + 0.3     # about 160 ms of quiet: a Pause
+    assert abs(paused_again - paused - 0.14) < 1e-9       # and at 300 ms another
     assert words[1] + 0.6 <= end <= words[1] + 0.9        # about 700 ms ends the utterance
-    # nothing was said after the Pause: the same utterance, the same 300 ms of quiet kept
-    # (the Pause's 160 ms of it made up to 300 by repeating it)
-    assert pause.key == utterance.key and utterance.number == pause.utterance == 1
+    # nothing was said after the Pauses: the same utterance, the same 300 ms of quiet kept
+    # (the first Pause's 160 ms of it made up to 300 by repeating it)
+    assert pause.key == again.key == utterance.key and utterance.number == pause.utterance == 1
+    assert np.array_equal(again.audio, utterance.audio)
     assert pause.audio.size == utterance.audio.size == pause.voice_end + 300 * 8
     heard_by_then = pause.voice_end + 160 * 8
     assert np.array_equal(pause.audio[:heard_by_then], utterance.audio[:heard_by_then])

@@ -76,14 +76,26 @@ def test_a_decode_slower_than_the_quiet_answers_as_soon_as_it_is_done():
     assert answer.early and at - started == 240
 
 
-def test_a_request_that_does_not_settle_waits_for_the_end_and_is_not_decoded_again():
-    call = Call(["put me through to billing"], settle=lambda said: False)
+def test_a_request_that_does_not_settle_is_decoded_again_at_300_ms_and_waits_for_the_end():
+    call = Call(["put me through", "put me through to billing"], settle=lambda said: False)
     call.play(words("put me through to billing"))
     call.play(quiet(1500))
-    [(started, _, final)] = call.decodes
+    (first, _, final), (second, _, final_again) = call.decodes   # the end decodes nothing
     [(at, answer)] = call.answers
-    assert not final and answer == Answer(Heard("put me through to billing"))
-    assert at - started == 700 - PAUSE_MS          # the end of the utterance
+    assert not final and not final_again and second - first == 300 - PAUSE_MS
+    assert answer == Answer(Heard("put me through to billing"))   # the 300 ms decode
+    assert at - first == 700 - PAUSE_MS           # the end of the utterance
+
+
+def test_a_request_settled_only_by_its_second_decode_is_answered_when_that_is_done():
+    call = Call(["put me through to", "put me through to billing"],
+                settle=lambda said: said.text.endswith("billing"))
+    call.play(words("put me through to billing"))
+    call.play(quiet(1500))
+    (_, _, _), (second, _, _) = call.decodes
+    [(at, answer)] = call.answers
+    assert answer == Answer(Heard("put me through to billing"), early=True)
+    assert at - second == 100 and not call.turns.in_speech
 
 
 def test_a_caller_who_goes_on_after_a_pause_is_answered_on_the_whole_request():
@@ -107,11 +119,11 @@ def test_an_utterance_that_ends_while_its_pause_is_decoded_waits_for_that_decode
     assert answer == Answer(Heard("put me through to billing")) and at - started == 600
 
 
-def test_a_failed_decode_is_decoded_again_at_the_end_and_then_heard_as_nothing():
-    call = Call([None, None], settle=lambda said: False)
+def test_failed_decodes_are_decoded_again_at_the_end_and_then_heard_as_nothing():
+    call = Call([None, None, None], settle=lambda said: False)
     call.play(words("put me through to billing"))
     call.play(quiet(1500))
-    assert [final for _, _, final in call.decodes] == [False, True]
+    assert [final for _, _, final in call.decodes] == [False, False, True]
     assert [answer for _, answer in call.answers] == [Answer(Heard(""))]
 
 
