@@ -9,7 +9,10 @@ still go on. When a Pause's result settles the question (`settles`: one director
 yes or no to the reception offer, a pick among the names offered) and the caller has stayed
 quiet for SETTLE_MS since their last word, the utterance ends there and the answer goes out,
 its decode already done. Anything else waits for the end of the utterance
-(vad.END_SILENCE_MS), which reuses the last Pause's decode when no voice came after it.
+(vad.END_SILENCE_MS), which reuses the decode of the Pause at vad.KEEP_QUIET_MS when no voice
+came after it. The first Pause's audio has its quiet repeated up to that length (vad.py), and
+its result only ever answers early: at the end the answer is always that of the utterance's
+own audio, however far the decodes lag behind the call.
 
 The driver decodes one job at a time: `next_job`, then `decoded` with its result. A Pause
 overtaken by a later Pause, by voice, or by the end of its utterance before its turn comes is
@@ -49,6 +52,7 @@ class Decode:
     audio: np.ndarray
     key: Key
     final: bool          # the utterance has ended: its result is the answer, settled or not
+    exact: bool = True   # the audio the utterance ends with if the caller says no more
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ class Turns:
                 # an earlier Pause waiting for its turn is overtaken (and its audio let go)
                 self._jobs = [job for job in self._jobs if job.final]
                 if event.voiced_ms >= self._min_voiced_ms:
-                    self._jobs.append(Decode(event.audio, event.key, final=False))
+                    self._jobs.append(Decode(event.audio, event.key, False, event.exact))
             else:
                 out += self._ended(event)
         return out + self._answer_if_settled()
@@ -129,12 +133,13 @@ class Turns:
     def decoded(self, job: Decode, said: Heard | None) -> list[Answer]:
         """The recogniser's result for `job` (None: the decode failed)."""
         self._running = None
-        if job.final or job.key == self._awaited:
+        if job.final or (job.exact and job.key == self._awaited):
             self._awaited = None
             return [Answer(said or Heard(""))]
         if said is None:
             return []
-        self._last = (job.key, said)
+        if job.exact:
+            self._last = (job.key, said)
         if self._settles(said):
             self._settled = (job.key, said)
         return self._answer_if_settled()
@@ -145,7 +150,8 @@ class Turns:
             return [Answer(Heard(""))]
         if self._last is not None and self._last[0] == utterance.key:
             return [Answer(self._last[1])]
-        if self._running is not None and self._running.key == utterance.key:
+        running = self._running
+        if running is not None and running.exact and running.key == utterance.key:
             self._awaited = utterance.key
             return []
         self._jobs.append(Decode(utterance.audio, utterance.key, final=True))

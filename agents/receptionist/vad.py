@@ -43,6 +43,8 @@ class Pause:
     utterance: int         # which utterance (Utterance.number) it belongs to
     voice_end: int         # samples of `audio` up to the end of its last voice
     voiced_ms: int         # how much of it was voice
+    exact: bool = True     # its quiet is all heard, none repeated: the audio the Utterance
+                           # will have if the caller says no more
 
     @property
     def key(self) -> tuple[int, int]:
@@ -171,7 +173,7 @@ class Endpointer:
             return self._finish(truncated=True)
         if self._trailing in (self._pause_frames, KEEP_QUIET_MS // FRAME_MS):
             return Pause(self._with_quiet(self._speech), self._number, self._voice_end(),
-                         self._voiced * FRAME_MS)
+                         self._voiced * FRAME_MS, self._trailing >= KEEP_QUIET_MS // FRAME_MS)
         return None
 
     def _with_quiet(self, speech: list[np.ndarray]) -> np.ndarray:

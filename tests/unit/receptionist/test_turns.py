@@ -110,13 +110,26 @@ def test_a_caller_who_goes_on_after_a_pause_is_answered_on_the_whole_request():
         Answer(Heard("sarah murphy please"), early=True)]
 
 
-def test_an_utterance_that_ends_while_its_pause_is_decoded_waits_for_that_decode():
-    call = Call(["put me through to billing"], settle=lambda said: False, decode_ms=600)
+def test_an_utterance_that_ends_while_its_300_ms_pause_is_decoded_waits_for_that_decode():
+    call = Call(["put me through", "put me through to billing"], settle=lambda said: False,
+                decode_ms=300)
     call.play(words("put me through to billing"))
     call.play(quiet(1500))
-    [(started, _, _)] = call.decodes
+    (first, _, _), (second, _, _) = call.decodes
     [(at, answer)] = call.answers
-    assert answer == Answer(Heard("put me through to billing")) and at - started == 600
+    assert answer == Answer(Heard("put me through to billing")) and at - second == 300
+    assert at - first > 700 - PAUSE_MS             # after the end of the utterance
+
+
+def test_the_first_pause_decode_never_answers_at_the_end_of_the_utterance():
+    """Decodes far behind the call (or the call's audio faster than real time): the first
+    Pause's audio has repeated quiet, so the utterance's own audio is decoded for the end."""
+    call = Call(["put me through", "put me through to billing"], settle=lambda said: False,
+                decode_ms=600)
+    call.play(words("put me through to billing"))
+    call.play(quiet(2000))
+    assert [final for _, _, final in call.decodes] == [False, True]
+    assert [answer for _, answer in call.answers] == [Answer(Heard("put me through to billing"))]
 
 
 def test_failed_decodes_are_decoded_again_at_the_end_and_then_heard_as_nothing():
