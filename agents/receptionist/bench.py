@@ -8,17 +8,17 @@ requests by category, each with the extension it should reach or none) is render
 voice as a phone line carries it (callers.py), cut by the endpointer, decoded by the recogniser
 with the set's directory, and answered as a call would be: the receptionist's dialogue
 (conversation.py) in the state the request is said in, the edge's matcher for `resolve`
-(smartalex.domain.matching_hypotheses), the Pause shortcut as server.py takes it. A request
-is right when the call would reach its extension (or, for "no" and requests that must not be
-transferred, when it is not transferred), wrong when it would reach another one, and otherwise
-asked again. The report set is held out: the recogniser was tuned on tuning.json only.
+(smartalex.domain.matching_hypotheses), early answers at a Pause as the server takes them
+(turns.py). A request is right when the call would reach its extension (or, for "no" and
+requests that must not be transferred, when it is not transferred), wrong when it would reach
+another one, and otherwise asked again. The report set is held out: the recogniser was tuned on tuning.json only.
 
 Latency: N requests per voice said after the greeting (taken in turn from each category, so
 requests it asks again about count too) are played in real time into the real receptionist
-server (`python -m agents.receptionist`, its own process, as the
-edge's supervisor runs it) by a stand-in edge that answers `resolve` with the same matcher;
-it times the caller's last word to the first audio of the reply, whatever the reply, and reads
-the server's CPU time and memory (its process and its speech workers).
+server (`python -m agents.receptionist`, its own process, as the edge's supervisor runs it)
+by a stand-in edge that answers `resolve` with the same matcher; it times the caller's last
+word to the first audio of the reply, whatever the reply, and reads the server's CPU time and
+memory (its process and its speech workers).
 
 Synthetic voices are not callers: treat the figures as a regression check and a lower bound
 on trouble, not as accuracy on real calls.
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import os
@@ -41,21 +42,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smartalex.domain.directory import DirectoryEntry, Resolution, Verdict
+import numpy as np
+
+from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.matching import Matcher
 from smartalex.domain.matching_hypotheses import resolve_hypotheses
 
 from . import callers, lm
-from .audio import ulaw_to_pcm
+from .audio import SAMPLE_RATE, ulaw_to_pcm
 from .conversation import Conversation, Expecting, Resolve, Say, Transfer
-from .server import MIN_VOICED_MS
 from .stt import Heard, Recognizer, build_model, heard
-from .vad import Endpointer, Pause, Utterance
+from .turns import Answer, Decode, Turns, settles
+from .vad import Endpointer
 
 DATA = Path(__file__).resolve().parent / "data"
 TARGET_RIGHT = 0.90          # issue 10: at least 90 % right, per voice...
 TARGET_WRONG = 0             # ...and no wrong transfer
 TARGET_LATENCY_P50 = 0.500   # last word to the reply's first audio
+DECODE_MS = 200              # a decode in a speech worker, in the accuracy run's call time
 
 
 @dataclass(frozen=True)
@@ -122,34 +126,26 @@ def outcome(conversation: Conversation, said: Heard, matcher: Matcher) -> str | 
     return target
 
 
-def settles(conversation: Conversation, said: Heard, matcher: Matcher) -> bool:
-    """server.CallSession._settles: answer at the Pause?"""
-    if conversation.reads_itself(said.raw, said.alternatives):
-        return True
-    resolution: Resolution = resolve_hypotheses(matcher, said.text, said.alternatives)
-    return conversation.listening and resolution.verdict is Verdict.MATCH
-
-
-def hear(request_audio, recognizer: Recognizer, acronyms: dict[str, str],
-         conversation: Conversation, matcher: Matcher) -> Heard:
-    """Endpointer and recogniser as server.CallSession uses them (Pause shortcut included)."""
-    endpointer = Endpointer()
-    paused: tuple[int, int, Heard] | None = None
-    for start in range(0, request_audio.size, 160):
-        for event in endpointer.feed(request_audio[start:start + 160]):
-            if isinstance(event, Pause):
-                said = heard(recognizer.transcribe(event.audio), acronyms)
-                paused = (event.utterance, event.audio.size, said)
-                if said.text and settles(conversation, said, matcher) \
-                        and endpointer.finish(event.utterance):
-                    return said
-            elif isinstance(event, Utterance):
-                if event.voiced_ms < MIN_VOICED_MS:
-                    return Heard("")
-                if paused is not None and paused[:2] == (event.number, event.paused_at) \
-                        and event.paused_at == event.audio.size:
-                    return paused[2]
-                return heard(recognizer.transcribe(event.audio), acronyms)
+def hear(request_audio: np.ndarray, recognizer: Recognizer, acronyms: dict[str, str],
+         conversation: Conversation, matcher: Matcher, decode_ms: int = DECODE_MS) -> Heard:
+    """What the call acts on, as server.CallSession gets it from turns.Turns: the audio fed in
+    20 ms frames, each decode taking `decode_ms` of the call's audio (about what a speech
+    worker takes), so a caller who goes on while a Pause is decoded is heard as in a call.
+    The rendered request ends with a second of line noise, more than the endpointer waits."""
+    turns = Turns(Endpointer(), functools.partial(settles, conversation, matcher))
+    running: tuple[int, Decode] | None = None      # (done at sample, job)
+    step = SAMPLE_RATE // 50
+    for start in range(0, request_audio.size + SAMPLE_RATE, step):
+        answers = [e for e in turns.feed(request_audio[start:start + step])
+                   if isinstance(e, Answer)]
+        if running is not None and running[0] <= start:
+            job = running[1]
+            running = None
+            answers += turns.decoded(job, heard(recognizer.transcribe(job.audio), acronyms))
+        if answers:
+            return answers[0].heard
+        if running is None and (job := turns.next_job()) is not None:
+            running = (start + decode_ms * SAMPLE_RATE // 1000, job)
     return Heard("")
 
 

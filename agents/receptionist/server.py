@@ -2,7 +2,9 @@
 
 One CallSession per connection: the edge's messages go into the Conversation, whose actions
 come back out as protocol messages and paced prompt audio. Prompts render in threads (espeak-ng
-and sox are subprocesses); utterances are decoded in worker processes (stt.SpeechService), so the event loop keeps every call's audio pacing steady.
+and sox are subprocesses); speech is decoded in worker processes (stt.SpeechService), so the
+event loop keeps every call's audio pacing steady. When to decode and when the caller has
+finished is turns.Turns's.
 
 `python -m agents.receptionist --host 127.0.0.1 --port 8765`
 """
@@ -21,9 +23,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from smartalex.domain import agent_protocol as protocol
-from smartalex.domain.directory import DirectoryEntry, Verdict
+from smartalex.domain.directory import DirectoryEntry
 from smartalex.domain.matching import Matcher
-from smartalex.domain.matching_hypotheses import resolve_hypotheses
 
 from . import lm
 from .audio import ulaw_to_pcm
@@ -34,15 +35,13 @@ from .exceptions import ReceptionistError
 from .player import Player
 from .stt import Heard, SpeechModel, SpeechService, heard
 from .tts import Synthesizer
-from .vad import Endpointer, Pause, SpeechStarted, Utterance
+from .turns import Answer, Decode, Turns, settles
+from .vad import Endpointer, SpeechStarted
 
 logger = Logger(service="receptionist")
 
 TICK = 0.1
 DIRECTORY_WAIT = 3.0      # build a generic speech model if the edge has not sent the directory
-# Shorter "speech" is a cough or a click: heard as nothing. (Speech starts at 120 ms of voice;
-# a quick "no" or "yep" has 180-250 ms.)
-MIN_VOICED_MS = 150
 PRERENDER_ANNOUNCEMENTS = 40   # "Transferring you to X" is rendered ahead for this many entries
 
 
@@ -75,14 +74,13 @@ class CallSession:
 
     def __post_init__(self) -> None:
         self._actions: asyncio.Queue[Action] = asyncio.Queue()
-        self._utterances: asyncio.Queue[Pause | Utterance] = asyncio.Queue()
+        self._jobs_ready = asyncio.Event()
         self._matcher: Matcher | None = None    # the directory, to know a request is complete
-        self._paused: tuple[int, int, Heard] | None = None   # utterance, samples, what was heard
         self._model: SpeechModel | None = None
         self._model_ready = asyncio.Event()
         self._directory_seen = False
         self._tones = ToneDetector()
-        self._endpointer = Endpointer()
+        self._turns = Turns(Endpointer(), self._settles)
         self._merger = DigitMerger()
         self._player: Player | None = None
         self._acronyms: dict[str, str] = {}
@@ -141,7 +139,7 @@ class CallSession:
         self.conversation = Conversation(greeting=greeting)
         self._player = Player(self._send, self.stream_sid, self._mark_overdue)
         await self._send(protocol.DirectoryRequest())
-        for work in (self._player.run(), self._perform_actions(), self._recognise(),
+        for work in (self._player.run(), self._perform_actions(), self._decode_jobs(),
                      self._tick(), self._directory_fallback()):
             self._spawn(work)
         self._act(self.conversation.start(time.monotonic()))
@@ -151,14 +149,16 @@ class CallSession:
         samples = ulaw_to_pcm(message.payload)
         now = time.monotonic()
         for digit in self._tones.feed(samples):
-            if self._endpointer.in_speech:
-                self._endpointer.reset()   # that "speech" was keypad tones
+            if self._turns.in_speech:
+                self._turns.reset()   # that "speech" was keypad tones
             self._digit("in-band", digit, now)
-        for event in self._endpointer.feed(samples, tone=self._tones.tone_present):
+        for event in self._turns.feed(samples, tone=self._tones.tone_present):
             if isinstance(event, SpeechStarted):
                 self._act(self.conversation.speech_started(now))
-            else:   # a Pause or the Utterance
-                self._utterances.put_nowait(event)
+            else:
+                self._answer(event)
+        if self._turns.has_jobs:
+            self._jobs_ready.set()
 
     async def on_dtmf(self, message: protocol.Dtmf) -> None:
         self._digit("event", message.digit, time.monotonic())
@@ -241,57 +241,39 @@ class CallSession:
         self._log("info", "Key pressed", source=source)   # not which key: it may be a PIN
         self._act(self.conversation.key(digit, now))
 
-    async def _recognise(self) -> None:
-        """Decode what the endpointer hands over. A Pause (300 ms of quiet) is decoded at once
-        and, if what it heard settles the question, answered without waiting for the rest of
-        the 700 ms pause: that wait is most of the caller's wait for a reply. Otherwise the
-        Utterance follows, and reuses the Pause's result when nothing was said since."""
+    async def _decode_jobs(self) -> None:
+        """Decode what turns.Turns hands over, one at a time, and act on its answers."""
         while True:
-            event = await self._utterances.get()
-            if isinstance(event, Pause):
-                said = await self._decode(event.audio)
-                if said is None:
-                    continue
-                self._paused = (event.utterance, event.audio.size, said)
-                if said.text and self._settles(said) and self._endpointer.finish(event.utterance):
-                    self._log("info", "Heard (at the pause)", text=said.text)
-                    self._act(self.conversation.heard(said.text, time.monotonic(),
-                                                      said.alternatives, said.raw))
-                continue
-            said = Heard("")
-            if event.voiced_ms >= MIN_VOICED_MS:
-                paused = self._paused
-                if paused is not None and paused[:2] == (event.number, event.paused_at) \
-                        and event.paused_at == event.audio.size:
-                    said = paused[2]
-                else:
-                    said = await self._decode(event.audio) or Heard("")
-            self._act(self.conversation.heard(said.text, time.monotonic(), said.alternatives,
-                                              said.raw))
+            await self._jobs_ready.wait()
+            self._jobs_ready.clear()
+            while (job := self._turns.next_job()) is not None:
+                said = await self._decode(job)
+                for answer in self._turns.decoded(job, said):
+                    self._answer(answer)
 
-    async def _decode(self, audio) -> Heard | None:
+    def _answer(self, answer: Answer) -> None:
+        said = answer.heard
+        if answer.early:
+            self._log("info", "Answering at a pause", text=said.text)
+        self._act(self.conversation.heard(said.text, time.monotonic(), said.alternatives,
+                                          said.raw))
+
+    async def _decode(self, job: Decode) -> Heard | None:
         await self._model_ready.wait()
         try:
-            transcript = await self.services.speech.transcribe(self._model, audio)
+            transcript = await self.services.speech.transcribe(self._model, job.audio)
         except Exception:
             self._log("exception", "Could not decode an utterance")
             return None
         said = heard(transcript, self._acronyms)
-        self._log("info", "Heard", text=said.text,
+        self._log("info", "Heard", text=said.text, at_pause=not job.final,
                   alternatives=len(said.alternatives),
                   seconds=round(transcript.audio_seconds, 2),
                   decode_seconds=round(transcript.decode_seconds, 3))
         return said
 
     def _settles(self, said: Heard) -> bool:
-        """Whether the conversation would act on this as it is: an answer it reads itself, or
-        a request the directory matches (the edge's own matcher gives the same answer)."""
-        if self.conversation.reads_itself(said.raw, said.alternatives):
-            return True
-        if self._matcher is None or not self.conversation.listening:
-            return False
-        resolution = resolve_hypotheses(self._matcher, said.text, said.alternatives)
-        return resolution.verdict is Verdict.MATCH
+        return settles(self.conversation, self._matcher, said)
 
     async def _prepare_replies(self, entries: list[DirectoryEntry]) -> None:
         """The directory matcher (to tell a finished request from a pause) and the

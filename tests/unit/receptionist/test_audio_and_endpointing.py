@@ -6,7 +6,7 @@ import numpy as np
 
 from agents.receptionist.audio import (frames, level_dbfs, pcm_to_ulaw, ulaw_to_pcm,
                                             upsample_2x)
-from agents.receptionist.callers import synthesise
+from agents.receptionist.callers import render, synthesise
 from agents.receptionist.dtmf import tone
 from agents.receptionist.vad import Endpointer, Pause, SpeechStarted, Utterance
 
@@ -47,14 +47,22 @@ def test_speech_starts_then_pauses_then_ends(speech):
     said = speech("put me through to billing")   # with line noise before and after
     quiet = np.zeros(8000, dtype=np.int16)
     events = feed(Endpointer(), np.concatenate([quiet, said, quiet, quiet]))
-    assert [type(e) for _, e in events] == [SpeechStarted, Pause, Utterance]
-    (start, _), (paused, pause), (end, utterance) = events
+    assert [type(e) for _, e in events] == [SpeechStarted, Pause, Pause, Utterance]
+    (start, _), (paused, pause), (paused_again, again), (end, utterance) = events
     words = 1 + np.flatnonzero(np.abs(said) > 2000)[[0, -1]] / 8000
     assert words[0] <= start < words[0] + 0.4
-    assert words[1] + 0.25 <= paused <= words[1] + 0.45   # about 300 ms of quiet: a Pause
+    assert words[1] + 0.1 <= paused <= words[1] + 0.3     # about 160 ms of quiet: a Pause
+    assert abs(paused_again - paused - 0.14) < 1e-9       # and at 300 ms another
     assert words[1] + 0.6 <= end <= words[1] + 0.9        # about 700 ms ends the utterance
-    assert np.array_equal(pause.audio, utterance.audio)   # nothing was said after the pause
-    assert utterance.paused_at == utterance.audio.size and utterance.number == pause.utterance
+    # nothing was said after the Pauses: the same utterance, the same 300 ms of quiet kept
+    # (the first Pause's 160 ms of it made up to 300 by repeating it)
+    assert pause.key == again.key == utterance.key and utterance.number == pause.utterance == 1
+    assert np.array_equal(again.audio, utterance.audio)
+    assert pause.audio.size == utterance.audio.size == pause.voice_end + 300 * 8
+    heard_by_then = pause.voice_end + 160 * 8
+    assert np.array_equal(pause.audio[:heard_by_then], utterance.audio[:heard_by_then])
+    repeated = pause.audio[pause.voice_end + 20 * 8:heard_by_then]   # its last 140 ms
+    assert np.array_equal(pause.audio[heard_by_then:], repeated)
     assert utterance.voiced_ms >= 500 and not utterance.truncated
 
 
@@ -88,10 +96,26 @@ def test_an_utterance_finished_at_its_pause_ends_there(speech):
         for event in endpointer.feed(said[i:i + 160]):
             if isinstance(event, Pause):
                 pauses.append(event)
-                assert endpointer.finish(event.utterance)
+                assert endpointer.finish(event.key)
             assert not isinstance(event, Utterance)
     assert len(pauses) == 1 and not endpointer.in_speech
-    assert not endpointer.finish(pauses[0].utterance)   # once
+    assert not endpointer.finish(pauses[0].key)   # once
+
+
+def test_the_quiet_after_a_pause_counts_until_the_caller_speaks_again():
+    endpointer = Endpointer()
+    rendered = render("billing")
+    word = ulaw_to_pcm(rendered.ulaw)[:int(rendered.speech_end * 8000)]   # no line after it
+    events = feed(endpointer, np.concatenate([word, np.zeros(1600, np.int16)]))
+    pauses = [e for _, e in events if isinstance(e, Pause)]
+    assert len(pauses) == 1
+    quiet = endpointer.quiet_ms(pauses[0].key)
+    assert 160 <= quiet <= 300
+    feed(endpointer, np.zeros(800, np.int16))
+    assert endpointer.quiet_ms(pauses[0].key) == quiet + 100
+    feed(endpointer, word)                                        # voice after the Pause
+    assert endpointer.quiet_ms(pauses[0].key) is None
+    assert not endpointer.finish(pauses[0].key) and endpointer.in_speech
 
 
 def test_long_speech_is_cut_at_six_seconds(speech):
