@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.measure import cpu_seconds, local_aws, process_tree  # noqa: E402
-from devstack.pbx import KamailioPBX, free_port  # noqa: E402
+from devstack.pbx import KamailioPBX, free_media_port, free_port  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_edge, start_pump  # noqa: E402
 
@@ -90,7 +90,7 @@ def place_calls(stack: contextlib.ExitStack, work: Path, pbx: KamailioPBX, exten
                     str(folder / "caller_streams.wav"), "synth", "3", "sine", "300",
                     "sine", "500"], check=True)
     cmd = ["sipp", f"{pbx.host}:{pbx.port}", "-sf", str(SCENARIO), "-s", extension,
-           "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_port()),
+           "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_media_port()),
            "-m", str(calls), "-l", str(calls), "-r", "20", "-d", str(hold_ms),
            "-nostdin", "-timeout", str(hold_ms // 1000 + 60), "-trace_stat", "-fd", "1",
            "-stf", str(folder / "stat.csv"), "-trace_err", "-error_file", str(folder / "err")]

@@ -68,6 +68,39 @@ def free_port(host: str = "127.0.0.1", tries: int = 50) -> int:
     raise PBXError("no port free on both UDP and TCP")
 
 
+def _even_udp_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1] & ~1
+
+
+def _udp_free(host: str, *ports: int) -> bool:
+    sockets = []
+    try:
+        for port in ports:
+            sockets.append(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            sockets[-1].bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def free_media_port(host: str = "127.0.0.1", tries: int = 50) -> int:
+    """An even UDP port p with p + 2 free too, for sipp's `-mp`.
+
+    sipp 3.6 binds the audio RTP socket on `-mp` and a video one on `-mp` + 2 whether or not the
+    scenario has video, and exits 254 ("Unable to bind video RTP socket") when the second is
+    taken; a caller that never starts then reads as a PBX that never rang the phone."""
+    for _ in range(tries):
+        port = _even_udp_port(host)
+        if _udp_free(host, port, port + 2):
+            return port
+    raise PBXError("no pair of UDP ports p, p+2 free for media")
+
+
 def _check_user(user: str, password: str) -> None:
     if not _USER_RE.match(user):
         raise PBXError(f"bad extension name {user!r}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.pbx import KamailioPBX, free_port
+from devstack.pbx import KamailioPBX, free_media_port, free_port
 from devstack.sqs_pump import QueuePump
 
 PHONE = Path(__file__).resolve().parents[1] / "support" / "phone.py"
@@ -181,7 +181,7 @@ def sipp_factory(tmp_path):
               local_ip: str = "127.0.0.1"):
         n = len(procs)
         cmd = ["sipp", remote, "-sf", str(SIPP_SCENARIOS / scenario), "-i", local_ip,
-               "-p", str(free_port(host=local_ip)), "-mp", str(free_port(host=local_ip)),
+               "-p", str(free_port(host=local_ip)), "-mp", str(free_media_port(host=local_ip)),
                "-m", "1", "-nostdin", "-timeout", "30", "-trace_err",
                "-error_file", str(tmp_path / f"sipp-{n}.err"),
                "-trace_msg", "-message_file", str(tmp_path / f"sipp-{n}.msg")]
