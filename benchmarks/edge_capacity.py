@@ -12,7 +12,7 @@ Runs, in one go and against one PBX:
 
     .venv/bin/python benchmarks/edge_capacity.py [--trunks 1000] [--workers 4]
         [--trunks-per-worker 250] [--baseline 16] [--idle 70] [--expires 120]
-        [--store moto|dynalite]
+        [--store moto|dynalite] [--pbx-names N]
 
 The edges poll as deployed (SMARTALEX_EDGE_POLL_SECONDS, 2 s). `--store moto` (default) keeps
 everything on the local AWS endpoint of the tests and `make run`: one Python process, which a
@@ -23,6 +23,13 @@ is the bottleneck. The edge's lease lapses and slow lease writes are printed per
 Prints each figure with the issue's target next to it. One PBX takes every REGISTER here, so
 the edge's per-PBX REGISTER pacing (SMARTALEX_EDGE_PBX_REGISTERS_PER_SECOND) bounds the restart;
 real fleets spread trunks over many PBXs.
+
+The trunks of one PBX share its keepalive (edge/keepalive.py), which makes one PBX the
+cheapest case for the idle figures. `--pbx-names N` spreads the trunks over N registrar names
+(pbx-<i>.bench.test, answered by a loopback DNS server, tests/support/dns.py, all pointing at
+the one Kamailio), which the edge treats as N PBXs: with N = --trunks every trunk sends its
+own, as a fleet of single-extension customers makes it. The REGISTER pacing stays per address.
+Also printed: the OPTIONS and REGISTERs the PBX took a second while the edge was idle.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from benchmarks.measure import cpu_seconds, local_aws, process_tree, pss_kib  # 
 from devstack.pbx import KamailioPBX, free_port  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_edge, start_pump  # noqa: E402
+from tests.support.dns import LoopbackDns  # noqa: E402
 
 TRUNKS_PER_TENANT = 20  # the default per-tenant quota
 
@@ -133,9 +141,10 @@ def use_dynalite(stack: contextlib.ExitStack, work: Path):
     return server
 
 
-def add_trunks(users: dict[str, str], pbx: KamailioPBX) -> None:
+def add_trunks(users: dict[str, str], pbx: KamailioPBX, names: list[str]) -> None:
     """A trunk per user, written as the API stores one (its item, its password), without the
-    API's uniqueness transaction (dynalite has no TransactWriteItems)."""
+    API's uniqueness transaction (dynalite has no TransactWriteItems); trunk i's registrar is
+    `names[i % len(names)]`, at the PBX's port."""
     from smartalex.adapters.dynamodb.models import TrunkModel
     from smartalex.bootstrap import bootstrap
     from smartalex.domain.assignment import free_holder
@@ -147,9 +156,10 @@ def add_trunks(users: dict[str, str], pbx: KamailioPBX) -> None:
         for i, (ext, password) in enumerate(users.items()):
             trunk_id = f"trk_{secrets.token_hex(10)}"
             services.secrets.put(trunk_id, password)
+            domain = names[i % len(names)]
             batch.save(TrunkModel(
                 trunk_id, tenant_id=f"bench-{i // TRUNKS_PER_TENANT}", pbx_type="other",
-                domain=pbx.host, extension=ext, username=ext, transport="udp", port=pbx.port,
+                domain=domain, extension=ext, username=ext, transport="udp", port=pbx.port,
                 generation=1, created_at=now, updated_at=now, reg_state="connecting",
                 reg_order=order_key(1, 0, 0), lease_holder=free_holder(trunk_id)))
 
@@ -162,6 +172,9 @@ def main() -> int:
     ap.add_argument("--baseline", type=int, default=16, help="one-trunk-per-process workers")
     ap.add_argument("--idle", type=float, default=70.0)
     ap.add_argument("--expires", type=int, default=120)
+    ap.add_argument("--pbx-names", type=int, default=1,
+                    help="spread the trunks over this many registrar names (one PBX behind "
+                         "them all), which the edge treats as that many PBXs")
     ap.add_argument("--store", choices=("moto", "dynalite"), default="moto",
                     help="DynamoDB on the local AWS endpoint (moto, one Python process, as in "
                          "the tests), or on dynalite (devstack/dynalite.py), SQS and Secrets "
@@ -183,7 +196,12 @@ def main() -> int:
         start_pump(stack, env, logs)
         pbx = KamailioPBX(work / "pbx", users=users).start()
         stack.callback(pbx.stop)
-        add_trunks(users, pbx)
+        names = [pbx.host]
+        if args.pbx_names > 1:
+            names = [f"pbx-{i}.bench.test" for i in range(args.pbx_names)]
+            dns = stack.enter_context(LoopbackDns(records={name: pbx.host for name in names}))
+            env["SMARTALEX_EDGE_NAMESERVERS"] = dns.address
+        add_trunks(users, pbx, names)
 
         # 1. The baseline: one trunk per worker process.
         b = args.baseline
@@ -196,7 +214,7 @@ def main() -> int:
         where = "moto, one Python process" if args.store == "moto" \
             else "dynalite for DynamoDB, moto for SQS and Secrets Manager"
         say(f"edge: {args.workers} workers x {args.trunks_per_worker} trunks; {n} trunks on one "
-            f"Kamailio; registrations of {args.expires} s, refreshed {args.expires - 60} s "
+            f"Kamailio under {len(names)} registrar name(s); registrations of {args.expires} s, refreshed {args.expires - 60} s "
             f"after each other; {os.cpu_count()} cores here")
         say(f"baseline (one trunk per process, {b} processes): {base_pss:.0f} MiB PSS = "
             f"{base_pss / b:.1f} MiB and {base_cpu * 100 / b:.3f} % of a core per registration")
@@ -216,8 +234,12 @@ def main() -> int:
             f"{lease_trouble(edge_log, mark)}")
         mark = log_size(edge_log)
         aws_before, idle_started = cpu_seconds(*servers), time.monotonic()
+        pbx_mark = pbx.log_path.stat().st_size
         pss, cpu = idle_cost(edge.proc.pid, args.idle)
-        aws_idle = (cpu_seconds(*servers) - aws_before) / (time.monotonic() - idle_started)
+        idled = time.monotonic() - idle_started
+        aws_idle = (cpu_seconds(*servers) - aws_before) / idled
+        options = len(pbx.keepalives(pbx_mark)) / idled
+        registers = len(pbx.registrations(pbx_mark)) / idled
         health = json.loads((logs.parent / "edge-health.json").read_text())
         per_worker = [len(w["trunks"]) for w in health["workers"]]
         say(f"held: {registered_on_pbx(pbx)} of {n} registered on the PBX after {args.idle:.0f} s "
@@ -229,6 +251,9 @@ def main() -> int:
             f"{(base_cpu / b) / (cpu / n):.0f}x less than the baseline; the AWS endpoint "
             f"{aws_idle * 100:.0f} % busy meanwhile (one lease renewal a second, and a re-read "
             f"of the held trunks every poll); {lease_trouble(edge_log, mark)}")
+        say(f"the PBX meanwhile: {options:.1f} OPTIONS a second (keepalives: one per worker "
+            f"per registrar name every 20 s) and {registers:.1f} REGISTERs accepted a second "
+            f"(refreshes and bindings checks)")
 
         # 3. A restart.
         edge.stop()

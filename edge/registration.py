@@ -14,7 +14,8 @@ the retry after the back-off starts again from the best one.
 Once registered it keeps checking that the registration is really there, as a desk phone
 cannot:
 - a keepalive (OPTIONS to the registrar, every KEEPALIVE_EVERY; also what keeps a NAT on the
-  way open) notices the PBX going away (no answer within KEEPALIVE_TIMEOUT: the trunk reads
+  way open; one request answers every trunk of a worker at that address, edge/keepalive.py)
+  notices the PBX going away (no answer within KEEPALIVE_TIMEOUT: the trunk reads
   Connecting) and coming back (the edge registers again at once: a PBX that restarts without
   persistent registrations has forgotten ours);
 - a bindings check (a REGISTER without Contact, RFC 3261 10.2.3: the registrar lists the
@@ -207,17 +208,28 @@ class RegistrationDriver:
         self.keepalive_sent, self.next_keepalive = now, now + self.keepalive_every
         return True
 
-    def on_keepalive(self, answered: bool) -> tuple[RegistrationObserved | None, Next]:
+    def on_keepalive(self, answered: bool, at: float | None = None
+                     ) -> tuple[RegistrationObserved | None, Next]:
         """The keepalive's outcome: `answered` is any response from the PBX, whatever its
         code (a 404 or 405 to OPTIONS still says it is there); False is a local timeout or a
-        transport error."""
+        transport error. `at`: when the PBX gave the answer, if it was another trunk's
+        request (edge/keepalive.py); the next keepalive keeps time with that one's, so all
+        the trunks at one address come due together and one request serves them."""
         self.keepalive_sent = None
+        if at is not None:
+            self.next_keepalive = at + self.keepalive_every
         if not answered:
             return self._gone(), Next.NOTHING
         if self.pbx_gone:
             self.pbx_gone = False
             return None, Next.REGISTER  # it came back, perhaps without our registration
         return None, Next.NOTHING
+
+    def keepalive_lost(self) -> None:
+        """The keepalive this trunk waited for was another trunk's, and went with that trunk's
+        account (edge/keepalive.py): ask again at once rather than time out."""
+        if self.keepalive_sent is not None:
+            self.keepalive_sent, self.next_keepalive = None, self.monotonic()
 
     def _gone(self) -> RegistrationObserved | None:
         if self.pbx_gone:

@@ -66,13 +66,21 @@ from .protocol import (
     Shutdown,
 )
 from .register_pacing import RegisterPacer
-from .registration import Next, RegistrationDriver, classify_bindings
+from .keepalive import Ask, KeepaliveBoard
+from .registration import KEEPALIVE_TIMEOUT, Next, RegistrationDriver, classify_bindings
 from .settings import MAX_SILENCE
 from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup, dns_srv_lookup
 
 logger = Logger(service="edge-worker")
 
 PUMP_MS = 20
+# The trunks' registration drivers are looked at this often, not every pump turn: a turn ends
+# as soon as pjsip handles one event, so under SIP traffic turns come hundreds of times a
+# second, and scanning a thousand trunks each time was most of an idle edge's CPU (profiled:
+# 72 % of a worker's samples, docs/measurements/edge-capacity.md). Every timer the drivers
+# keep (hints and fail-over at 4 s, keepalive timeout 5 s, back-offs, the REGISTER pacer) is
+# far coarser. Calls and the lease check still run every turn.
+TRUNK_TICK_EVERY = 0.1
 HEARTBEAT_EVERY = 1.0
 UNREGISTER_TIMEOUT = 3.0
 # Exit status of a worker that cannot start at all (EX_CONFIG): not worth restarting.
@@ -129,6 +137,7 @@ class TrunkSlot:
     pinned_hop: int = 0  # the hop the account sends to (the driver's `hop` says where next)
     challenge_refused: str | None = None  # why the last REGISTER challenge went unanswered
     registrar: str = ""  # the address REGISTERs go to: what RegisterPacer paces by
+    pbx_address: tuple = ()  # where its keepalive goes: what KeepaliveBoard shares by
     paced: bool = False  # a REGISTER waits for the PBX's allowance
     # A new generation of a trunk registers only once the previous one's un-REGISTER was
     # answered: both carry the same Contact, and a PBX that handles the two in parallel (Kamailio
@@ -156,6 +165,8 @@ class Worker:
     stopping: bool = False
     hangup_by: float | None = None  # while stopping: calls still up then are hung up
     terminated: bool = False  # SIGTERM: stop now, calls included
+    next_trunk_tick: float = 0.0  # when _tick next looks at the trunks (TRUNK_TICK_EVERY)
+    keepalives: KeepaliveBoard | None = None
 
     def start(self) -> None:
         """The endpoint, its transports and the guards; raises pj.Error if pjsua cannot start."""
@@ -184,6 +195,9 @@ class Worker:
                                  srv=dns_srv_lookup(self.settings.nameservers))
         rate = self.settings.registers_per_second
         self.pacer = RegisterPacer(rate=rate, burst=max(1.0, rate))
+        # An answer serves trunks due within half their interval: none acts on news older.
+        self.keepalives = KeepaliveBoard(fresh_for=self.settings.keepalive_seconds / 2,
+                                         timeout=KEEPALIVE_TIMEOUT)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         prefer_g711(self.ep)
@@ -294,13 +308,15 @@ class Worker:
         pjsua refuses it."""
         import pjsua2 as pj
 
-        from .sip.account import TrunkAccount, account_config
+        from .sip.account import TrunkAccount, account_config, registrar_uri
         from .sip.endpoint import transport_for
 
         hold, tid = slot.hold, slot.hold.trunk_id
         slot.pinned_hop = slot.driver.hop
         address, port = slot.hops[slot.pinned_hop]
         slot.registrar = address
+        slot.pbx_address = (registrar_uri(hold.account), hold.account.outbound_proxy,
+                            address, port)
         # Callbacks name their slot by serial, not (trunk, generation): a trunk let go and
         # claimed again has two accounts of the same generation for a moment. (A serial rather
         # than the slot itself keeps slot → account → callback free of a reference cycle.)
@@ -343,6 +359,7 @@ class Worker:
         # Deleting it abandons its REGISTER in flight (pjsip stops retransmitting it); one
         # that was answered (a refusal) is not followed by an un-REGISTER of ours there, since
         # the REGISTER added nothing.
+        self._abandon_keepalive(slot)
         slot.account.destroy()
         slot.account = None
         return self._create_account(slot)
@@ -466,39 +483,64 @@ class Worker:
             pass
 
     def _watch(self, slot: TrunkSlot) -> None:
-        """Send the keepalive and the bindings check when the driver says so."""
-        import pjsua2 as pj
-
+        """Send the keepalive (or share another trunk's, edge/keepalive.py) and the bindings
+        check when the driver says so."""
         from .sip.account import registrar_uri
 
         account = slot.hold.account
-        for due, method, target in (
-                (slot.driver.keepalive_due, "OPTIONS", registrar_uri(account)),
-                (slot.driver.bindings_check_due, "REGISTER",
-                 registrar_uri(account, account.extension))):
-            if due():
-                if method == "REGISTER":
-                    slot.check_challenged = False
-                try:
-                    slot.account.send(method, target)
-                except pj.Error as err:
-                    logger.warning("could not send", extra={"trunk_id": slot.hold.trunk_id,
-                                                            "method": method,
-                                                            "pj_error": err.info()})
-                    self._on_sent(slot.serial, method, 503, "", "")
+        if slot.driver.keepalive_due():
+            ask = self.keepalives.ask(slot.pbx_address, slot.serial, time.monotonic())
+            if ask is Ask.ANSWERED:
+                self._on_keepalive(slot, True, self.keepalives.last_answer(slot.pbx_address))
+            elif ask is Ask.SEND:
+                self._send(slot, "OPTIONS", registrar_uri(account))
+        if slot.driver.bindings_check_due():
+            slot.check_challenged = False
+            self._send(slot, "REGISTER", registrar_uri(account, account.extension))
+
+    def _send(self, slot: TrunkSlot, method: str, target: str) -> None:
+        import pjsua2 as pj
+
+        try:
+            slot.account.send(method, target)
+        except pj.Error as err:
+            logger.warning("could not send", extra={"trunk_id": slot.hold.trunk_id,
+                                                    "method": method, "pj_error": err.info()})
+            self._on_sent(slot.serial, method, 503, "", "")
 
     def _on_sent(self, serial: int, method: str, code: int, text: str, source: str) -> None:
+        if method == "OPTIONS":
+            self._keepalive_answered(serial, bool(text))
+            return
         slot = self._slot(serial)
         if slot is None or self.slots.get(slot.hold.trunk_id) is not slot:
             return
-        if method == "OPTIONS":
-            observed, then = slot.driver.on_keepalive(bool(text))
-        elif code in (401, 407) and text and not slot.check_challenged:
+        if code in (401, 407) and text and not slot.check_challenged:
             self._answer_check_challenge(slot, code, text, source)
             return
-        else:
-            found = self._bindings(slot, text) if code // 100 == 2 else None
-            observed, then = slot.driver.on_bindings(found)
+        found = self._bindings(slot, text) if code // 100 == 2 else None
+        self._after_watch(slot, *slot.driver.on_bindings(found))
+
+    def _keepalive_answered(self, sender: int, answered: bool) -> None:
+        """The OPTIONS `sender` sent got any answer (`answered`) or none: every trunk that
+        waited for it hears so, whether or not `sender` is still held."""
+        waiting = self.keepalives.answered(sender, answered, time.monotonic())
+        for slot in self._current(waiting):
+            self._on_keepalive(slot, answered)
+
+    def _on_keepalive(self, slot: TrunkSlot, answered: bool, at: float | None = None) -> None:
+        self._after_watch(slot, *slot.driver.on_keepalive(answered, at))
+
+    def _abandon_keepalive(self, slot: TrunkSlot) -> None:
+        """`slot`'s account goes, with the keepalive others may wait for: they ask again."""
+        for other in self._current(self.keepalives.abandon(slot.serial)):
+            other.driver.keepalive_lost()
+
+    def _current(self, serials: set[int]) -> list[TrunkSlot]:
+        """The slots of `serials` that are still their trunk's current one."""
+        return [s for s in self.slots.values() if s.serial in serials] if serials else []
+
+    def _after_watch(self, slot: TrunkSlot, observed, then: Next) -> None:
         self._report(slot, observed)
         if then is Next.REGISTER:
             logger.info("registering again: the PBX is back or forgot the registration",
@@ -624,6 +666,13 @@ class Worker:
     # --- time ---
     def _tick(self) -> None:
         self._keep_to_the_lease()
+        now = time.monotonic()
+        if now >= self.next_trunk_tick:
+            self.next_trunk_tick = now + TRUNK_TICK_EVERY
+            self._tick_trunks()
+        self._tick_calls()
+
+    def _tick_trunks(self) -> None:
         for trunk_id, slot in list(self.slots.items()):
             if slot.lookup is not None:
                 self._poll_lookup(slot)
@@ -643,6 +692,8 @@ class Worker:
                 self._register(slot)
             elif slot.account is not None:
                 self._watch(slot)
+
+    def _tick_calls(self) -> None:
         now = time.monotonic()
         if self.hangup_by is not None and now >= self.hangup_by and self.calls:
             self._cut_calls()
@@ -672,8 +723,11 @@ class Worker:
         if self.gate is None:
             return
         now = time.monotonic()
+        current, deadline = self.gate.read()  # once a turn: a read takes the shared lock
+        if now < deadline and all(s.hold.incarnation == current for s in self.slots.values()):
+            return
         for trunk_id, slot in list(self.slots.items()):
-            if not self.gate.allows(slot.hold.incarnation, now):
+            if now >= deadline or slot.hold.incarnation != current:
                 logger.warning("the edge's lease ran out; un-registering",
                                extra={"trunk_id": trunk_id})
                 self._leave(self.slots.pop(trunk_id))
@@ -775,6 +829,7 @@ class Worker:
         using a call's account (in-dialog requests, transfers) until the call ends."""
         self.policy.forget(slot.serial)
         if slot.account is not None:
+            self._abandon_keepalive(slot)
             slot.account.destroy()
 
     def _report(self, slot: TrunkSlot, payload) -> None:

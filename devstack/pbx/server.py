@@ -26,6 +26,8 @@ _CONTACT_RE = re.compile(r"^\s*Address:\s*(\S+)\s*$", re.M)
 # kamailio.cfg.tmpl logs one such line per registration applied.
 _SAVED_RE = re.compile(r"registrar saved (?P<user>\S+) at (?P<at>[\d.]+) from (?P<source>\S+) "
                        r"expires \[(?P<expires>[^\]]*)\] contact \[(?P<contact>[^\]]*)\]")
+# ... and one per OPTIONS addressed to the PBX itself (a keepalive).
+_KEEPALIVE_RE = re.compile(r"keepalive OPTIONS at (?P<at>[\d.]+) from (?P<source>\S+)")
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,14 @@ class KamailioPBX:
                                       int(expires) if expires.isdigit() else None,
                                       m["contact"]))
         return found
+
+    def keepalives(self, since: int = 0) -> list[tuple[float, str]]:
+        """(when, from where) of every OPTIONS addressed to the PBX itself, from byte `since`
+        of its log on."""
+        with open(self.log_path, "rb") as log:
+            log.seek(since)
+            text = log.read().decode(errors="replace")
+        return [(float(m["at"]), m["source"]) for m in _KEEPALIVE_RE.finditer(text)]
 
     def contacts(self, user: str) -> list[str]:
         """Contact URIs currently registered for `user` ([] when none)."""

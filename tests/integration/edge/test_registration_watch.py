@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-from smartalex.domain.commands import ReregisterTrunk
+from smartalex.domain.commands import CreateTrunk, ReregisterTrunk
 from smartalex.service_layer import trunks as trunk_cases
 
 from .conftest import wait_for
-from .office import TENANT, errors, make_office, registered
+from .office import TENANT, USERS, errors, make_office, registered
 
 pytestmark = pytest.mark.sip
 
@@ -113,3 +113,36 @@ def test_a_pbx_restart_too_quick_for_the_keepalive_is_caught_by_the_bindings_che
     assert ours(pbx.wait_for_contact("1000", timeout=30))
     assert "forgot the registration" in edge.log_text()
     assert status(control_plane, trunk).state == "registered"
+
+
+def test_trunks_at_one_pbx_share_one_keepalive_and_all_come_back_after_it_went_away(
+        control_plane, office, edge_factory):
+    """edge/keepalive.py: the question is about the PBX, not the extension."""
+    pbx, first, _ = office
+    trunks = [first] + [trunk_cases.create_trunk(CreateTrunk(
+        tenant_id=TENANT, pbx_type="asterisk", domain=pbx.host, port=pbx.port,
+        extension=ext, password=USERS[ext]), trunks=control_plane.trunks,
+        secrets=control_plane.secrets) for ext in ("215", "300")]
+    edge_factory(workers=1, SMARTALEX_EDGE_KEEPALIVE_SECONDS="2",
+                 SMARTALEX_EDGE_BINDINGS_CHECK_SECONDS="60")
+    for trunk in trunks:
+        registered(control_plane, trunk)
+    time.sleep(3 * 2)  # every trunk has been due at least twice: their keepalives keep time
+
+    since = pbx.log_path.stat().st_size
+    time.sleep(10)
+    asked = pbx.keepalives(since)
+    # One request every 2 s for the three (5 in 10 s; 15 if each trunk asked for itself).
+    assert 4 <= len(asked) <= 7, asked
+
+    pbx.stop()
+    for trunk in trunks:
+        wait_for(lambda: status(control_plane, trunk).state == "connecting", 15,
+                 f"trunk {trunk.trunk_id} to read Connecting")
+    pbx.start()
+    back = time.monotonic()
+    for ext in ("1000", "215", "300"):
+        assert ours(pbx.wait_for_contact(ext, timeout=30)), ext
+    assert time.monotonic() - back < 30
+    for trunk in trunks:
+        registered(control_plane, trunk)

@@ -254,6 +254,35 @@ def test_a_keepalive_without_an_answer_reads_connecting_and_a_later_answer_regis
     assert driver.on_keepalive(answered=True) == (None, Next.REGISTER)
 
 
+def test_a_keepalive_lost_with_another_trunks_account_is_asked_again_not_timed_out(
+        driver, time):
+    """edge/keepalive.py: it waited for another trunk's OPTIONS, whose account went."""
+    registered(driver, time)
+    until(driver, time, driver.keepalive_due)
+    time.advance(1)
+    driver.keepalive_lost()
+    assert driver.keepalive_due()  # at once
+    time.advance(KEEPALIVE_TIMEOUT - 0.5)
+    assert driver.tick() == (None, False)  # the first question's clock is not running
+    assert driver.on_keepalive(answered=True) == (None, Next.NOTHING)
+
+
+def test_a_keepalive_answered_for_another_trunk_keeps_time_with_that_answer(driver, time):
+    """edge/keepalive.py: the trunks at one address come due together, one request for all."""
+    registered(driver, time)
+    until(driver, time, driver.keepalive_due)
+    answered_at = time.monotonic() - 3.0
+    assert driver.on_keepalive(answered=True, at=answered_at) == (None, Next.NOTHING)
+    assert until(driver, time, driver.keepalive_due) == KEEPALIVE_EVERY - 3.0
+
+
+def test_a_keepalive_lost_when_none_was_waited_for_changes_nothing(driver, time):
+    registered(driver, time)
+    driver.keepalive_lost()
+    assert not driver.keepalive_due()
+    assert until(driver, time, driver.keepalive_due) == KEEPALIVE_EVERY
+
+
 def test_a_bindings_check_runs_every_25_seconds_and_before_each_refresh(driver, time):
     assert BINDINGS_EVERY <= 25  # with the refresh's check: a taken extension found in 30 s
     registered(driver, time, expires=80)  # refreshed at 20 s: checked at 15 s first
