@@ -156,11 +156,11 @@ ENVIRONMENTS: dict[str, Environment] = {
         edge_max_tasks=4,
         # 4 × 250 = 1,000 registrations and 4 × 50 = 200 calls per c6i.large (2 vCPU, 4 GiB),
         # from the measured per-task capacity (docs/measurements/edge-capacity.md): 1,000
-        # registrations held in 442 MiB PSS (of the task's 2 GiB reservation) and 0.92 of a
-        # core with each registration's refresh (120 s there), OPTIONS keepalive (20 s) and
-        # bindings check (25 s) going; 200 calls at about 0.5 % of a core each take about one
-        # more core, so a full task has little CPU to spare: the per-registration checks are
-        # what to make cheaper before raising this.
+        # registrations held in 444 MiB PSS (of the task's 2 GiB reservation) and a third of a
+        # core with each registration's refresh (120 s there), OPTIONS keepalive (20 s, each
+        # trunk at a PBX of its own: the worst case) and bindings check (25 s) going; 200
+        # calls at about 0.5 % of a core each take about one more core, which leaves the task
+        # about two thirds of a core for calls bunching on one worker and for restarts.
         edge_workers=4,
         edge_memory_mib=2048,
         container_insights=True,
