@@ -19,7 +19,8 @@ and is why the decoder is used this way:
   is suppressed. Free decoding heard espeak-ng's "please" over a phone line as "clean" and
   "zero" as "near"; the vocabulary took the synthetic voice from 47 % to 70 % right.
 - A prompt in the shape of a request names the directory (PROMPT): callers' names are spelled
-  as the directory spells them, digits come out as words or numbers the matcher reads.
+  as the directory spells them, digits come out as words or numbers the matcher reads. A large
+  directory is named only as far as Whisper's decoder has room (DECODER_POSITIONS).
 - Beam search keeps NBEST hypotheses; they go to the matcher as `alternatives`, weighted by
   exp(score difference), so a recogniser that disagrees with itself makes the receptionist ask.
 
@@ -61,6 +62,12 @@ logger = Logger(service="receptionist", child=True)
 # The initial prompt: the directory's names and aliases said as a caller says them. Tuned on
 # data/tuning.json with both voices: a list of names alone, or no names, found fewer requests.
 PROMPT = "Hello. Can I speak to {names}, please? Extension two one five. Yes please. No thanks."
+# Whisper's decoder has 448 positions for the prompt and what it writes: with a longer prompt
+# every decode failed ("No position encodings are defined for positions >= 448", from about 50
+# entries). The prompt then names only the entries that fit, in directory order; the
+# vocabulary still has everyone. (Whisper was trained with at most 223 tokens of previous
+# text; prompts between that and the limit were not measured.)
+DECODER_POSITIONS = 448
 EXTRA_WORDS = ("mr", "mrs", "ms", "miss", "extension", "number", "please")
 MIN_FRAMES = 1000         # 10 ms mel frames the encoder sees at least (10 s of audio)
 MAX_FRAMES = 3000         # Whisper's own window (30 s); the endpointer cuts at 6 s anyway
@@ -105,8 +112,13 @@ class SpeechModel:
     """What the recogniser is steered with for one directory."""
 
     key: str
-    prompt: str
+    prompt: str                    # PROMPT naming every entry (see prompt_naming)
     vocabulary: frozenset[str]     # the words the decoder may write (any capitalisation)
+    names: tuple[str, ...] = ()    # the entries' names and aliases, in directory order
+
+    def prompt_naming(self, count: int) -> str:
+        """PROMPT naming only the first `count` names."""
+        return PROMPT.format(names=", ".join(self.names[:count]) or "someone")
 
 
 @dataclass(frozen=True)
@@ -160,7 +172,7 @@ def build_model(entries: Sequence[DirectoryEntry]) -> SpeechModel:
     for text in names:
         vocabulary.update(re.findall(r"[A-Za-z']+", text))
     prompt = PROMPT.format(names=", ".join(names) or "someone")
-    return SpeechModel(directory_key(entries), prompt, frozenset(vocabulary))
+    return SpeechModel(directory_key(entries), prompt, frozenset(vocabulary), tuple(names))
 
 
 def model_path() -> Path:
@@ -226,13 +238,30 @@ class _Whisper:
                 for form in {word, word.lower(), word.capitalize(), word.upper()}:
                     allowed.update(tok.encode(form))
                     allowed.update(tok.encode(" " + form))
-            prompt = [tok.sot_prev, *tok.encode(" " + model.prompt),
+            prompt = [tok.sot_prev, *self._prompt_text(model),
                       *tok.sot_sequence, tok.no_timestamps]
             self._settings[model.key] = (prompt, [i for i in range(tok.eot) if i not in allowed])
             while len(self._settings) > 16:
                 self._settings.popitem(last=False)
         self._settings.move_to_end(model.key)
         return self._settings[model.key]
+
+    def _prompt_text(self, model: SpeechModel) -> list[int]:
+        """The prompt's text tokens, naming as many entries as leave the decoder room for
+        MAX_NEW_TOKENS (besides sot_prev, the task tokens and no_timestamps)."""
+        encode = self.tokenizer.encode
+        budget = DECODER_POSITIONS - MAX_NEW_TOKENS - len(self.tokenizer.sot_sequence) - 2
+        tokens = encode(" " + model.prompt)
+        if len(tokens) <= budget:
+            return tokens
+        fits, too_many = 0, len(model.names)         # binary search on the number of names
+        while too_many - fits > 1:
+            count = (fits + too_many) // 2
+            if len(encode(" " + model.prompt_naming(count))) <= budget:
+                fits = count
+            else:
+                too_many = count
+        return encode(" " + model.prompt_naming(fits))[-budget:]
 
 
 @functools.lru_cache(maxsize=1)

@@ -137,3 +137,16 @@ def test_weights_in_the_directory_the_environment_names_are_checked_by_digest(mo
             stt._verified_model_path()
     finally:
         stt._verified_model_path.cache_clear()
+
+
+def test_a_directory_too_large_for_whispers_prompt_is_still_heard(speech):
+    # Whisper's decoder has 448 positions for the prompt and what it writes; the prompt
+    # naming all 92 entries would be about 900 tokens, and every decode failed.
+    more = tuple(DirectoryEntry(str(1000 + i), f"Colleague {i:02d} Surname", (f"team {i:02d}",))
+                 for i in range(80))
+    model = build_model(DEMO_DIRECTORY + more)
+    prompt, _ = stt.whisper().settings(model)
+    assert len(prompt) + stt.MAX_NEW_TOKENS <= stt.DECODER_POSITIONS
+    said = Recognizer(model).transcribe(speech("could you put me through to Sarah Murphy please",
+                                               "piper"))
+    assert "sarah murphy" in said.text
