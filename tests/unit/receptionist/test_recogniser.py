@@ -115,3 +115,38 @@ def test_speech_service_builds_once_per_directory_and_decodes_in_workers(speech)
     first, said, other = asyncio.run(scenario())
     assert "michael chen" in said.text
     assert other.key != first.key
+
+
+def test_weights_in_the_directory_the_environment_names_are_checked_by_digest(monkeypatch,
+                                                                              tmp_path):
+    pinned, weights = stt._verified_model_path()
+    assert weights is stt.TINY_EN
+    for name in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt"):
+        (tmp_path / name).symlink_to(pinned / name)
+    monkeypatch.setenv(stt.WEIGHTS_DIR_ENV, str(tmp_path))
+    stt._verified_model_path.cache_clear()
+    try:
+        assert stt._verified_model_path() == (tmp_path, stt.TINY_EN)
+        stt._verified_model_path.cache_clear()
+        (tmp_path / "model.bin").unlink()
+        (tmp_path / "model.bin").write_bytes(b"someone else's weights")
+        with pytest.raises(stt.RecogniserUnavailable, match=f"unset {stt.WEIGHTS_DIR_ENV}"):
+            stt._verified_model_path()
+        monkeypatch.setenv(stt.WEIGHTS_DIR_ENV, str(tmp_path / "missing"))
+        with pytest.raises(stt.RecogniserUnavailable, match="cannot read the Whisper weights"):
+            stt._verified_model_path()
+    finally:
+        stt._verified_model_path.cache_clear()
+
+
+def test_a_directory_too_large_for_whispers_prompt_is_still_heard(speech):
+    # Whisper's decoder has 448 positions for the prompt and what it writes; the prompt
+    # naming all 92 entries would be about 900 tokens, and every decode failed.
+    more = tuple(DirectoryEntry(str(1000 + i), f"Colleague {i:02d} Surname", (f"team {i:02d}",))
+                 for i in range(80))
+    model = build_model(DEMO_DIRECTORY + more)
+    prompt, _ = stt.whisper().settings(model)
+    assert len(prompt) + stt.MAX_NEW_TOKENS <= stt.DECODER_POSITIONS
+    said = Recognizer(model).transcribe(speech("could you put me through to Sarah Murphy please",
+                                               "piper"))
+    assert "sarah murphy" in said.text
