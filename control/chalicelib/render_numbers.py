@@ -94,6 +94,9 @@ class DiagnosticsCallView(BaseModel):
     duration_seconds: int = Field(description="From answer to hang-up; 0 if never answered")
     outcome: CallOutcome
     label: str = Field(description="The outcome in words, e.g. Transferred to 215 (Sarah Murphy)")
+    problem: bool = Field(description="The outcome is something for the admin to look at (the "
+                                      "call also has an entry in the errors); docs/agents.md "
+                                      "lists which outcomes are")
     transfer_target: str | None
     count: int = Field(description="Identical unanswered calls in a row (e.g. a burst refused "
                                    "Busy) shown as this one row: the newest, and the oldest's "
@@ -106,7 +109,8 @@ class DiagnosticsCallView(BaseModel):
         return cls(started_at=call.started_at,
                    caller=CallerView(number=call.caller.number, name=call.caller.name),
                    duration_seconds=round(call.duration_seconds), outcome=call.outcome,
-                   label=call.label, transfer_target=call.transfer_target, count=row.count,
+                   label=call.label, problem=call.outcome.problem,
+                   transfer_target=call.transfer_target, count=row.count,
                    first_started_at=row.first_at or call.started_at)
 
 

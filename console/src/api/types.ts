@@ -82,6 +82,7 @@ export type DiagnosticsCall = {
   duration_seconds: number;
   outcome: string;
   label: string;
+  problem: boolean; // something for the admin to look at (the API decides which outcomes are)
   transfer_target: string | null;
   count?: number; // identical unanswered calls in a row, shown as one row
   first_started_at?: string;

@@ -125,7 +125,7 @@ export function Diagnostics(props: { of: { number: string } | { trunk: string } 
                     <td data-label="When">{when(call.started_at)}</td>
                     <td data-label="Caller">{caller(call.caller)}</td>
                     <td data-label="Duration">{duration(call.duration_seconds)}</td>
-                    <td data-label="Outcome" className={`outcome outcome--${call.outcome}`}>
+                    <td data-label="Outcome" className={call.problem ? "outcome outcome--problem" : "outcome"}>
                       {call.label}
                       {(call.count ?? 1) > 1 ? ` ×${call.count} (since ${when(call.first_started_at ?? call.started_at)})` : null}
                     </td>

@@ -133,6 +133,9 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
         "edge_failed": "Cut off: our edge failed",
         "edge_stopped": "Cut off: our edge was restarting",
     }
+    problems = {c["outcome"] for c in calls if c["problem"]}
+    assert problems == {"transfer_failed", "agent_never_started", "no_agent", "busy",
+                        "edge_failed", "edge_stopped"}
     transferred = next(c for c in calls if c["outcome"] == "transferred")
     assert transferred["caller"] == {"number": "+35312345678", "name": "Ann"}
     assert (transferred["duration_seconds"], transferred["transfer_target"]) == (
@@ -140,7 +143,7 @@ def test_calls_of_every_outcome_are_listed_newest_first_with_their_words(alice, 
     gave_up = next(c for c in calls if c["outcome"] == "no_answer")
     assert (gave_up["duration_seconds"], gave_up["transfer_target"]) == (0, None)
     assert set(transferred) == {"started_at", "caller", "duration_seconds", "outcome", "label",
-                                "transfer_target", "count", "first_started_at"}
+                                "problem", "transfer_target", "count", "first_started_at"}
 
 
 def test_errors_are_listed_newest_first_with_source_message_and_hint(alice, core, bound):
