@@ -67,7 +67,7 @@ from .protocol import (
 )
 from .register_pacing import RegisterPacer
 from .keepalive import Ask, KeepaliveBoard
-from .registration import KEEPALIVE_TIMEOUT, Next, RegistrationDriver, classify_bindings
+from .registration import Next, RegistrationDriver, classify_bindings
 from .settings import MAX_SILENCE
 from .resolver import LookupFailed, PendingLookup, Resolver, dns_lookup, dns_srv_lookup
 
@@ -196,8 +196,7 @@ class Worker:
         rate = self.settings.registers_per_second
         self.pacer = RegisterPacer(rate=rate, burst=max(1.0, rate))
         # An answer serves trunks due within half their interval: none acts on news older.
-        self.keepalives = KeepaliveBoard(fresh_for=self.settings.keepalive_seconds / 2,
-                                         timeout=KEEPALIVE_TIMEOUT)
+        self.keepalives = KeepaliveBoard(fresh_for=self.settings.keepalive_seconds / 2)
         self.ep.libStart()
         self.ep.audDevManager().setNullDev()
         prefer_g711(self.ep)
