@@ -214,8 +214,8 @@ def main() -> int:
         where = "moto, one Python process" if args.store == "moto" \
             else "dynalite for DynamoDB, moto for SQS and Secrets Manager"
         say(f"edge: {args.workers} workers x {args.trunks_per_worker} trunks; {n} trunks on one "
-            f"Kamailio under {len(names)} registrar name(s); registrations of {args.expires} s, refreshed {args.expires - 60} s "
-            f"after each other; {os.cpu_count()} cores here")
+            f"Kamailio under {len(names)} registrar name(s); registrations of {args.expires} s, "
+            f"refreshed {args.expires - 60} s after each other; {os.cpu_count()} cores here")
         say(f"baseline (one trunk per process, {b} processes): {base_pss:.0f} MiB PSS = "
             f"{base_pss / b:.1f} MiB and {base_cpu * 100 / b:.3f} % of a core per registration")
 

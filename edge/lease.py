@@ -19,7 +19,7 @@ import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -87,6 +87,16 @@ class LeaseState:
         return self.holder if self.holder is not None and now < self.usable_until else None
 
 
+class GateReading(NamedTuple):
+    """One read of the LeaseGate: the current incarnation and its deadline."""
+
+    incarnation: int
+    deadline: float
+
+    def allows(self, incarnation: int, now: float) -> bool:
+        return incarnation == self.incarnation and now < self.deadline
+
+
 class LeaseGate:
     """(incarnation, deadline) in shared memory: written by the supervisor's lease thread, read by
     every worker each pump turn. A worker registers a trunk only while the trunk's incarnation is
@@ -104,13 +114,12 @@ class LeaseGate:
         with self._values.get_lock():
             self._values[1] = 0.0
 
-    def read(self) -> tuple[int, float]:
+    def read(self) -> GateReading:
         with self._values.get_lock():
-            return int(self._values[0]), self._values[1]
+            return GateReading(int(self._values[0]), self._values[1])
 
     def allows(self, incarnation: int, now: float) -> bool:
-        current, deadline = self.read()
-        return incarnation == current and now < deadline
+        return self.read().allows(incarnation, now)
 
 
 class EdgeLease:

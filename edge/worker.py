@@ -722,11 +722,11 @@ class Worker:
         if self.gate is None:
             return
         now = time.monotonic()
-        current, deadline = self.gate.read()  # once a turn: a read takes the shared lock
-        if now < deadline and all(s.hold.incarnation == current for s in self.slots.values()):
+        gate = self.gate.read()  # once a turn: a read takes the shared lock
+        if all(gate.allows(s.hold.incarnation, now) for s in self.slots.values()):
             return
         for trunk_id, slot in list(self.slots.items()):
-            if now >= deadline or slot.hold.incarnation != current:
+            if not gate.allows(slot.hold.incarnation, now):
                 logger.warning("the edge's lease ran out; un-registering",
                                extra={"trunk_id": trunk_id})
                 self._leave(self.slots.pop(trunk_id))

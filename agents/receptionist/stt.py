@@ -112,9 +112,13 @@ class SpeechModel:
     """What the recogniser is steered with for one directory."""
 
     key: str
-    prompt: str                    # PROMPT naming every entry (see prompt_naming)
     vocabulary: frozenset[str]     # the words the decoder may write (any capitalisation)
     names: tuple[str, ...] = ()    # the entries' names and aliases, in directory order
+
+    @property
+    def prompt(self) -> str:
+        """PROMPT naming every entry."""
+        return self.prompt_naming(len(self.names))
 
     def prompt_naming(self, count: int) -> str:
         """PROMPT naming only the first `count` names."""
@@ -171,8 +175,7 @@ def build_model(entries: Sequence[DirectoryEntry]) -> SpeechModel:
     vocabulary = lm.vocabulary(entries) | set(EXTRA_WORDS)
     for text in names:
         vocabulary.update(re.findall(r"[A-Za-z']+", text))
-    prompt = PROMPT.format(names=", ".join(names) or "someone")
-    return SpeechModel(directory_key(entries), prompt, frozenset(vocabulary), tuple(names))
+    return SpeechModel(directory_key(entries), frozenset(vocabulary), tuple(names))
 
 
 def model_path() -> Path:
