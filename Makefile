@@ -59,6 +59,9 @@ $(STAMP): pyproject.toml scripts/build_pjsua2.py $(wildcard edge/sip/native/*) |
 	  && $(BIN)/python -m pip install -q --force-reinstall --no-deps "$$wheels"/pjsua2-*.whl \
 	  && $(BIN)/python -m pip install -q --find-links "$$wheels" -e ".[dev,pipecat,speech-bench]" \
 	  && $(BIN)/python -m pip check
+	# The applications (edge, agents, functions, devstack, control) run from this tree, not
+	# from the distribution (pyproject.toml): put it on the venv's path, whatever the cwd.
+	$(BIN)/python -c 'import sys, sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "smartalex-source-tree.pth").write_text(sys.argv[1] + "\n")' "$(CURDIR)"
 	@touch $@
 
 clean:
