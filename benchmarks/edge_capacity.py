@@ -26,7 +26,7 @@ real fleets spread trunks over many PBXs.
 
 The trunks of one PBX share its keepalive (edge/keepalive.py), which makes one PBX the
 cheapest case for the idle figures. `--pbx-names N` spreads the trunks over N registrar names
-(pbx-<i>.bench.test, answered by a loopback DNS server, tests/support/dns.py, all pointing at
+(pbx-<i>.bench.test, answered by a loopback DNS server, devstack/dns.py, all pointing at
 the one Kamailio), which the edge treats as N PBXs: with N = --trunks every trunk sends its
 own, as a fleet of single-extension customers makes it. The REGISTER pacing stays per address.
 Also printed: the OPTIONS and REGISTERs the PBX took a second while the edge was idle.
@@ -51,7 +51,7 @@ from benchmarks.measure import cpu_seconds, local_aws, process_tree, pss_kib  # 
 from devstack.pbx import KamailioPBX, free_port  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_edge, start_pump  # noqa: E402
-from tests.support.dns import LoopbackDns  # noqa: E402
+from devstack.dns import LoopbackDns  # noqa: E402
 
 TRUNKS_PER_TENANT = 20  # the default per-tenant quota
 

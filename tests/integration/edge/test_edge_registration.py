@@ -215,7 +215,7 @@ def test_sigterm_unregisters_every_trunk_and_hands_the_leases_back(control_plane
 
 
 def test_a_domain_that_does_not_resolve_fails_saying_so(control_plane, edge_factory):
-    from tests.support.dns import LoopbackDns
+    from devstack.dns import LoopbackDns
 
     with LoopbackDns() as dns:
         cmd = CreateTrunk(tenant_id=TENANT, pbx_type="3cx", domain="pbx.acme-does-not-exist.test",

@@ -15,7 +15,7 @@ import signal
 import pytest
 
 from devstack.pbx import KamailioPBX
-from tests.support.dns import LoopbackDns
+from devstack.dns import LoopbackDns
 from smartalex.domain.agent_commands import CreateAgent, LinkAgent
 from smartalex.domain.commands import CreateTrunk
 from smartalex.service_layer import agents as agent_cases

@@ -1,6 +1,6 @@
 """How the edge finds the PBX: SRV records when the trunk gives no port (RFC 3263), and an
 outbound proxy that every request goes through. Names come from the suite's own DNS server on
-loopback (tests/support/dns.py)."""
+loopback (devstack/dns.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from smartalex.domain.agent_commands import CreateAgent, LinkAgent
 from smartalex.domain.commands import CreateTrunk
 from smartalex.service_layer import agents as agent_cases
 from smartalex.service_layer import trunks as trunk_cases
-from tests.support.dns import LoopbackDns
+from devstack.dns import LoopbackDns
 
 from .agents import ScriptedAgent
 from .conftest import wait_for

@@ -1,9 +1,10 @@
 """A loopback DNS server that answers NXDOMAIN to every name it was not given an A record for,
-so DNS failures and names (two PBXs by hostname) can be tested without sending a query anywhere
-but 127.0.0.0/8.
+so DNS failures and names (two PBXs by hostname, a thousand PBX names in
+benchmarks/edge_capacity.py) can be tried without sending a query anywhere but 127.0.0.0/8.
 
 pjsua's `uaConfig.nameserver` takes an address without a port (53), hence a loopback address
-of its own (needs root to bind port 53, as the tests run).
+of its own: the first of ADDRESSES whose port 53 is free, so that two servers (two test runs
+on one machine) do not collide. Binding port 53 needs root, as the tests run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,20 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-ADDRESS = "127.0.0.77"
+ADDRESSES = tuple(f"127.0.0.{i}" for i in range(77, 127))
+
+
+def _bind_port_53() -> tuple[socket.socket, str]:
+    """A UDP socket on port 53 of the first of ADDRESSES where it is free."""
+    for address in ADDRESSES:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((address, 53))
+        except OSError:
+            sock.close()
+            continue
+        return sock, address
+    raise OSError(f"port 53 is taken on every address from {ADDRESSES[0]} to {ADDRESSES[-1]}")
 
 
 class LoopbackDns:
@@ -25,14 +39,12 @@ class LoopbackDns:
     `_sip._udp.pbx.test`) → [(target, port, priority, weight)], answered as SRV records;
     anything else NXDOMAIN (another type of a known name: no data)."""
 
-    def __init__(self, address: str = ADDRESS, records: dict[str, str] | None = None,
+    def __init__(self, records: dict[str, str] | None = None,
                  srv: dict[str, list[tuple[str, int, int, int]]] | None = None):
-        self.address = address
         self.records = {name.rstrip(".").lower(): ip for name, ip in (records or {}).items()}
         self.srv = {name.rstrip(".").lower(): list(v) for name, v in (srv or {}).items()}
         self.queries: list[str] = []
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._sock.bind((address, 53))
+        self._sock, self.address = _bind_port_53()
         self._sock.settimeout(0.2)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
