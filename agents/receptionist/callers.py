@@ -7,7 +7,7 @@ which `make` installs). Two engines, so the receptionist is not tuned to one syn
 sounds.
 
 The line: band-limited to 300-3400 Hz and resampled to 8 kHz (sox), set to a speaking level
-that varies a little from call to call, line noise 25 dB below the speech, 8-bit μ-law (G.711),
+that varies a little from call to call, line noise 30 dB below the speech, 8-bit μ-law (G.711),
 with some line noise before and after the words as the endpointer would hear it. Everything
 random is seeded by the text and voice, so a request always renders to the same bytes.
 
