@@ -48,10 +48,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.measure import cpu_seconds, local_aws, process_tree, pss_kib  # noqa: E402
+from devstack.dns import LoopbackDns  # noqa: E402
 from devstack.pbx import KamailioPBX, free_port  # noqa: E402
 from devstack.processes import wait_until  # noqa: E402
 from devstack.run import start_edge, start_pump  # noqa: E402
-from devstack.dns import LoopbackDns  # noqa: E402
 
 TRUNKS_PER_TENANT = 20  # the default per-tenant quota
 

@@ -83,12 +83,10 @@ def test_it_copies_the_core_the_edge_and_the_receptionist_and_the_context_allows
 
 def test_the_applications_run_from_their_copies_whatever_the_cwd():
     # The distribution carries only `smartalex` (pyproject.toml); `python -m edge`, its workers,
-    # the health check and the receptionist import edge/ and agents/ from the copied tree.
+    # the health check and the receptionist import edge/ and agents/ from the tree copied into
+    # WORKDIR (the copies: the test above).
     runtime = stages()[-1]
     (env_line,) = [rest for k, rest in runtime if k == "ENV"]
     (workdir,) = [rest for k, rest in runtime if k == "WORKDIR"]
     env = dict(pair.split("=", 1) for pair in env_line.split())
     assert env["PYTHONPATH"] == workdir == "/opt/smartalex"
-    copies = [rest.split() for k, rest in runtime if k == "COPY"]
-    for package in ("smartalex/", "edge/", "agents/"):
-        assert [package, package] in copies

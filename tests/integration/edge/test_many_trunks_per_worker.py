@@ -14,8 +14,8 @@ import signal
 
 import pytest
 
-from devstack.pbx import KamailioPBX
 from devstack.dns import LoopbackDns
+from devstack.pbx import KamailioPBX
 from smartalex.domain.agent_commands import CreateAgent, LinkAgent
 from smartalex.domain.commands import CreateTrunk
 from smartalex.service_layer import agents as agent_cases

@@ -10,11 +10,11 @@ import time
 
 import pytest
 
+from devstack.dns import LoopbackDns
 from smartalex.domain.agent_commands import CreateAgent, LinkAgent
 from smartalex.domain.commands import CreateTrunk
 from smartalex.service_layer import agents as agent_cases
 from smartalex.service_layer import trunks as trunk_cases
-from devstack.dns import LoopbackDns
 
 from .agents import ScriptedAgent
 from .conftest import wait_for
